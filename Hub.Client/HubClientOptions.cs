@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Hub.Client;
+
+/// <summary>How a <see cref="HubClient"/> connects and reconnects.</summary>
+public sealed class HubClientOptions
+{
+    /// <summary>The hub URL, usually the load balancer's, e.g. <c>http://localhost:5000/hub</c>.</summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>
+    /// Nodes to try in turn, for setups without a load balancer. The client connects to the
+    /// first that answers and, after losing it, tries the next ones. Used instead of <see cref="Url"/> when set.
+    /// </summary>
+    public IReadOnlyList<Uri>? Urls { get; set; }
+
+    /// <summary>Supplies the bearer token for each connect and reconnect (so a refreshed token is picked up).</summary>
+    public Func<Task<string?>>? AccessTokenProvider { get; set; }
+
+    /// <summary>The hub protocol; JSON by default.</summary>
+    public HubProtocolKind Protocol { get; set; } = HubProtocolKind.Json;
+
+    /// <summary>
+    /// How long to wait before each reconnect attempt. Default: exponential backoff from 0 s
+    /// up to 30 s with jitter, forever.
+    /// </summary>
+    public IRetryPolicy? ReconnectPolicy { get; set; }
+
+    /// <summary>How many messages <see cref="HubClient.ReadMessagesAsync"/> buffers for a slow reader before it reports them lost.</summary>
+    public int ReaderCapacity { get; set; } = 10_000;
+
+    /// <summary>Extra configuration of the underlying SignalR connection (logging, transports, timeouts).</summary>
+    public Action<IHubConnectionBuilder>? ConfigureConnection { get; set; }
+
+    internal IReadOnlyList<Uri> EndpointList()
+    {
+        if (Urls is { Count: > 0 })
+        {
+            return Urls;
+        }
+
+        return Url is not null
+            ? [Url]
+            : throw new InvalidOperationException("HubClientOptions needs Url or Urls.");
+    }
+}

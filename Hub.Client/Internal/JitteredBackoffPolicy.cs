@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Hub.Client.Internal;
+
+/// <summary>
+/// Reconnects forever: at once, then after delays that double up to a cap, each drawn between
+/// half and all of its step so a node's clients do not return in one wave.
+/// </summary>
+internal sealed class JitteredBackoffPolicy(TimeSpan initial, TimeSpan cap) : IRetryPolicy
+{
+    public static readonly JitteredBackoffPolicy Default = new(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
+
+    public TimeSpan? NextRetryDelay(RetryContext retryContext)
+    {
+        if (retryContext.PreviousRetryCount == 0)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var exponent = Math.Min(retryContext.PreviousRetryCount - 1, 16);
+        var step = Math.Min(cap.TotalMilliseconds, initial.TotalMilliseconds * Math.Pow(2, exponent));
+        return TimeSpan.FromMilliseconds(step * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+    }
+}
