@@ -1,0 +1,12 @@
+using Hub.Server.Messaging;
+
+namespace Hub.Server.Backplane;
+
+/// <summary>Connects the bus to local delivery when the node starts, before it takes connections.</summary>
+internal sealed class BackplaneSubscription(IBroker broker, LocalDelivery delivery) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        broker.SubscribeAsync(delivery.DeliverAsync, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

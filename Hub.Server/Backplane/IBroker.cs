@@ -1,0 +1,21 @@
+using Hub.Client;
+
+namespace Hub.Server.Backplane;
+
+/// <summary>
+/// Fan-out between nodes. A published envelope reaches every node (this one included) through
+/// the handler given to <see cref="SubscribeAsync"/>, all nodes seeing one order. A message
+/// gets its stream offset, is appended to history and is published in one atomic step.
+/// </summary>
+internal interface IBroker
+{
+    Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Publishes; returns the message's position (offset 0, epoch empty with history off or for events).
+    /// </summary>
+    /// <param name="requiredConnectionId">When set, the publish happens only if that connection is live, cluster-wide.</param>
+    /// <exception cref="Messaging.HubRequestException">The required connection is unknown.</exception>
+    /// <exception cref="BackplaneUnavailableException">The backplane cannot take it now; nobody received it.</exception>
+    Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken);
+}

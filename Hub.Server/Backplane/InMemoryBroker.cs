@@ -1,0 +1,66 @@
+using System.Threading.Channels;
+using Hub.Client;
+using Hub.Server.History;
+using Hub.Server.Messaging;
+using Hub.Server.Presence;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Backplane;
+
+/// <summary>
+/// The single-node bus: the same contract as Redis (offset, history append and publish in one
+/// step, one delivery order) with a lock and a channel read by one delivery loop.
+/// </summary>
+internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStore presence, IOptions<HistoryOptions> historyOptions)
+    : IBroker, IAsyncDisposable
+{
+    private readonly Channel<Envelope> _bus = Channel.CreateUnbounded<Envelope>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _order = new();
+    private readonly bool _historyEnabled = historyOptions.Value.Enabled;
+    private Task? _loop;
+
+    public Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
+    {
+        _loop = Task.Run(async () =>
+        {
+            await foreach (var envelope in _bus.Reader.ReadAllAsync())
+            {
+                await handler(envelope);
+            }
+        }, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
+    {
+        // The check and the publish are not one step here as they are in Redis; a connection
+        // that closes in between gets nothing, exactly as if it had closed just after.
+        if (requiredConnectionId is not null && await presence.FindConnectionAsync(requiredConnectionId, cancellationToken) is null)
+        {
+            throw HubRequestException.NotFound($"No connection with id '{requiredConnectionId}' is connected to the hub.");
+        }
+
+        var stream = envelope.Message?.Stream;
+        lock (_order)
+        {
+            if (stream is null || !_historyEnabled)
+            {
+                _bus.Writer.TryWrite(envelope);
+                return new StreamPosition { Stream = stream ?? "" };
+            }
+
+            var (epoch, offset) = history.Append(envelope);
+            _bus.Writer.TryWrite(BusCodec.WithPosition(envelope, epoch, offset));
+            return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _bus.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using Hub.Client;
+using Hub.Server.History;
+using Hub.Server.Messaging;
+using Hub.Server.Redis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamPosition = Hub.Client.StreamPosition;
+
+namespace Hub.Server.Backplane;
+
+/// <summary>
+/// The cluster bus on one Redis channel that every node subscribes to. One channel, not one per
+/// connection, user or group: a connect or a join costs no SUBSCRIBE, every node sees one
+/// order, and StackExchange.Redis hands the messages of one subscription to us in order.
+/// </summary>
+internal sealed partial class RedisBroker(
+    RedisConnection redis,
+    IOptions<HistoryOptions> historyOptions,
+    ILogger<RedisBroker> logger) : IBroker
+{
+    private static readonly RedisChannel Channel = RedisChannel.Literal(RedisKeys.Bus);
+    private readonly HistoryOptions _history = historyOptions.Value;
+    private ChannelMessageQueue? _queue;
+
+    public async Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
+    {
+        // Redis may be down at start: keep trying in the background rather than fail the node.
+        while (true)
+        {
+            try
+            {
+                _queue = await redis.Multiplexer.GetSubscriber().SubscribeAsync(Channel);
+                break;
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            {
+                Log.SubscribeFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+
+        _queue.OnMessage(async message =>
+        {
+            Envelope envelope;
+            try
+            {
+                envelope = BusCodec.DecodePublished((byte[])message.Message!);
+            }
+            catch (Exception ex)
+            {
+                Log.UnreadablePayload(logger, ex);
+                return;
+            }
+
+            await handler(envelope);
+        });
+    }
+
+    public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
+    {
+        // A publish while this node's own subscription is down would reach every node but this
+        // one: refuse it like a publish without Redis.
+        if (!redis.IsConnected || _queue is null || !redis.Multiplexer.GetSubscriber().IsConnected(Channel))
+        {
+            throw new BackplaneUnavailableException("The backplane (Redis) is unavailable; the message was not sent.");
+        }
+
+        var stream = envelope.Message?.Stream ?? "";
+        var size = envelope.Message is null ? 0 : _history.Size;
+        RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream), RedisKeys.Connections];
+        RedisValue[] values =
+        [
+            RedisKeys.Bus,
+            BusCodec.Encode(envelope),
+            size,
+            (long)_history.Ttl.TotalSeconds,
+            (long)_history.MetaTtl.TotalSeconds,
+            NewEpoch(),
+            requiredConnectionId ?? "",
+        ];
+
+        var parts = (RedisResult[])(await RedisCalls.RunAsync(
+            () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values), cancellationToken))!;
+        var offset = (long)parts[1];
+        if (offset < 0)
+        {
+            throw HubRequestException.NotFound($"No connection with id '{requiredConnectionId}' is connected to the hub.");
+        }
+
+        return new StreamPosition { Stream = stream, Epoch = (string?)parts[0] ?? "", Offset = offset };
+    }
+
+    // Random, so a stream that starts over (Redis flushed or restarted empty) never repeats an old epoch.
+    private static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Subscribing to the Redis bus failed; retrying.")]
+        public static partial void SubscribeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Error, "A bus payload could not be read; it was skipped.")]
+        public static partial void UnreadablePayload(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,45 @@
+using MessagePack;
+
+namespace Hub.Server.Backplane;
+
+/// <summary>Who a message is for; each target is one stream.</summary>
+[MessagePackObject]
+internal readonly record struct Target([property: Key(0)] TargetKind Kind, [property: Key(1)] string? Id)
+{
+    public static readonly Target All = new(TargetKind.All, null);
+
+    public static Target Connection(string id) => new(TargetKind.Connection, id);
+
+    public static Target User(string id) => new(TargetKind.User, id);
+
+    public static Target Group(string name) => new(TargetKind.Group, name);
+
+    /// <summary>The stream name of the contract: <c>all</c>, <c>group:{g}</c>, <c>user:{u}</c>, <c>connection:{c}</c>.</summary>
+    [IgnoreMember]
+    public string Stream => Kind switch
+    {
+        TargetKind.All => "all",
+        TargetKind.Group => "group:" + Id,
+        TargetKind.User => "user:" + Id,
+        TargetKind.Connection => "connection:" + Id,
+        _ => throw new InvalidOperationException($"Unknown target kind {Kind}."),
+    };
+
+    /// <summary>The label used for metrics and logs.</summary>
+    [IgnoreMember]
+    public string KindName => Kind switch
+    {
+        TargetKind.All => "all",
+        TargetKind.Group => "group",
+        TargetKind.User => "user",
+        _ => "connection",
+    };
+}
+
+internal enum TargetKind : byte
+{
+    All = 0,
+    Connection = 1,
+    User = 2,
+    Group = 3,
+}

@@ -1,0 +1,108 @@
+using Hub.Client;
+using Hub.Server.Backplane;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.History;
+
+/// <summary>History for the single-node default, with the Redis store's behaviour: one epoch per stream
+/// generation, offsets rising by 1, at most <c>Size</c> messages kept for at most <c>Ttl</c>.</summary>
+internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, TimeProvider time) : IHistoryStore
+{
+    private readonly HistoryOptions _options = options.Value;
+    private readonly Dictionary<string, StreamLog> _streams = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private long _appends;
+
+    /// <summary>Assigns the next offset of the message's stream and keeps it. The broker calls this under its own ordering lock.</summary>
+    public (string Epoch, long Offset) Append(Envelope envelope)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (++_appends % 4096 == 0)
+            {
+                ForgetIdleStreams(now);
+            }
+
+            var log = GetOrCreate(envelope.Message!.Stream, now);
+            var offset = ++log.Offset;
+            log.LastUsed = now;
+            log.Entries.Enqueue(new Entry(offset, now + _options.Ttl, BusCodec.WithPosition(envelope, log.Epoch, offset).Message!));
+            while (log.Entries.Count > _options.Size)
+            {
+                log.Entries.Dequeue();
+            }
+
+            return (log.Epoch, offset);
+        }
+    }
+
+    public Task<StreamPosition> GetPositionAsync(string stream, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var log = GetOrCreate(stream, time.GetUtcNow());
+            return Task.FromResult(new StreamPosition { Stream = stream, Epoch = log.Epoch, Offset = log.Offset });
+        }
+    }
+
+    public Task<HistoryPage> ReadAsync(string stream, long after, int limit, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            var log = GetOrCreate(stream, now);
+            while (log.Entries.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
+            {
+                log.Entries.Dequeue();
+            }
+
+            var oldestOffset = log.Entries.TryPeek(out var first) ? first.Offset : 0;
+            var messages = log.Entries.Where(e => e.Offset > after).Take(limit).Select(e => e.Message).ToList();
+            return Task.FromResult(new HistoryPage(log.Epoch, log.Offset, oldestOffset, messages));
+        }
+    }
+
+    private StreamLog GetOrCreate(string stream, DateTimeOffset now)
+    {
+        if (!_streams.TryGetValue(stream, out var log))
+        {
+            log = new StreamLog(Guid.NewGuid().ToString("N")[..12]) { LastUsed = now };
+            _streams.Add(stream, log);
+        }
+
+        return log;
+    }
+
+    // Same rule as the Redis meta key's expiry: a stream unused for MetaTtl starts a new epoch.
+    private void ForgetIdleStreams(DateTimeOffset now)
+    {
+        foreach (var (name, log) in _streams)
+        {
+            if (now - log.LastUsed > _options.MetaTtl)
+            {
+                _streams.Remove(name);
+            }
+            else
+            {
+                while (log.Entries.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
+                {
+                    log.Entries.Dequeue();
+                }
+            }
+        }
+    }
+
+    private sealed class StreamLog(string epoch)
+    {
+        public string Epoch { get; } = epoch;
+
+        public long Offset { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
+
+        public Queue<Entry> Entries { get; } = new();
+    }
+
+    private readonly record struct Entry(long Offset, DateTimeOffset ExpiresAt, Message Message);
+}

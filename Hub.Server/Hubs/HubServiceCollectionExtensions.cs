@@ -1,0 +1,59 @@
+using Hub.Server.Groups;
+using Hub.Server.Limits;
+using Hub.Server.Messaging;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Hubs;
+
+internal static class HubServiceCollectionExtensions
+{
+    public const string Path = "/hub";
+
+    public static WebApplicationBuilder AddRealtimeHub(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHubLimits();
+        services.AddSingleton<MessagePublisher>();
+        services.AddSingleton<GroupMembership>();
+        services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<IUserIdProvider, QueryUserIdProvider>();
+
+        services.AddSignalR(o =>
+            {
+                o.AddFilter<HubErrorFilter>();
+                // Binding failures (wrong argument count or types) then say what was wrong;
+                // HubErrorFilter keeps unexpected exceptions' details in the server log.
+                o.EnableDetailedErrors = true;
+            })
+            .AddJsonProtocol()
+            .AddMessagePackProtocol();
+
+        services.AddOptions<HubOptions>()
+            .Configure<IOptions<LimitsOptions>>((o, limits) =>
+            {
+                o.MaximumReceiveMessageSize = limits.Value.MaximumReceiveMessageSize;
+            });
+        return builder;
+    }
+
+    public static WebApplication MapRealtimeHub(this WebApplication app)
+    {
+        // Once the node is stopping, a client that reconnects at once must land elsewhere,
+        // not on a connection that would hold the shutdown open.
+        var stopping = app.Lifetime.ApplicationStopping;
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use((context, next) =>
+        {
+            if (!stopping.IsCancellationRequested)
+            {
+                return next(context);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            return Task.CompletedTask;
+        }));
+        app.MapHub<RealtimeHub>(Path);
+        return app;
+    }
+}

@@ -1,0 +1,86 @@
+using Hub.Client;
+using Hub.Server.Backplane;
+using Hub.Server.Cluster;
+using Hub.Server.Groups;
+using Hub.Server.Limits;
+using Hub.Server.Messaging;
+using Hub.Server.Presence;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Hubs;
+
+/// <summary>
+/// The hub at <c>/hub</c>: the open / message / close callbacks of a long-connection server,
+/// with every send going through the cluster bus.
+/// </summary>
+internal sealed partial class RealtimeHub(
+    MessagePublisher publisher,
+    GroupMembership groups,
+    IPresenceStore presence,
+    IOptions<ClusterOptions> cluster,
+    ILogger<RealtimeHub> logger) : Hub<IHubClient>, IHubServer
+{
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.UserIdentifier;
+        if (user is not null)
+        {
+            InputRules.ValidateUser(user);
+        }
+
+        await presence.AddConnectionAsync(new ConnectionEntry(Context.ConnectionId, user, cluster.Value.NodeId), Context.ConnectionAborted);
+        if (user is not null)
+        {
+            await Groups.AddToGroupAsync(Context.ConnectionId, LocalDelivery.UserGroup(user), Context.ConnectionAborted);
+        }
+
+        Log.Connected(logger, Context.ConnectionId, user);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await groups.ForgetConnectionAsync(Context.ConnectionId, Context.UserIdentifier);
+        Log.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
+    }
+
+    public Task<SendResult> Send(string text) => PublishAsync(Target.All, text);
+
+    public Task<SendResult> SendToConnection(string connectionId, string text) => PublishAsync(Target.Connection(connectionId), text);
+
+    public Task<SendResult> SendToUser(string userId, string text) => PublishAsync(Target.User(userId), text);
+
+    public Task<SendResult> SendToGroup(string group, string text) => PublishAsync(Target.Group(group), text);
+
+    public Task<JoinResult> Join(string group) =>
+        groups.JoinAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
+
+    public Task Leave(string group) =>
+        groups.LeaveAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
+
+    public Task<ResumeResult> Resume(ResumeRequest request) =>
+        throw new HubException("Resume is not available on this server yet: message recovery is not built.");
+
+    public Task<PresenceSnapshot> GetPresence(string? group)
+    {
+        if (string.IsNullOrEmpty(group))
+        {
+            return presence.GetSnapshotAsync(null, Context.ConnectionAborted);
+        }
+
+        InputRules.ValidateGroup(group);
+        return presence.GetSnapshotAsync(group, Context.ConnectionAborted);
+    }
+
+    private Task<SendResult> PublishAsync(Target target, string text) =>
+        publisher.PublishAsync(target, text, Context.ConnectionId, Context.UserIdentifier, Context.ConnectionAborted);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Connection {ConnectionId} opened (user {User}).")]
+        public static partial void Connected(ILogger logger, string connectionId, string? user);
+
+        [LoggerMessage(2, LogLevel.Debug, "Connection {ConnectionId} closed (user {User}): {Reason}")]
+        public static partial void Disconnected(ILogger logger, string connectionId, string? user, string? reason);
+    }
+}

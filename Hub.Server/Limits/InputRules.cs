@@ -1,0 +1,67 @@
+using System.Text;
+using Hub.Server.Messaging;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Limits;
+
+/// <summary>The rules every text, group name and user id must pass, for the hub and the HTTP API alike.</summary>
+internal sealed class InputRules(IOptions<LimitsOptions> options)
+{
+    public const int MaxNameLength = 128;
+
+    private readonly int _maxMessageBytes = options.Value.MaxMessageBytes;
+
+    public void ValidateText(string? text)
+    {
+        if (text is null)
+        {
+            throw HubRequestException.Invalid("The message text is missing (null); send a string, empty is allowed.");
+        }
+
+        // Cheap bound first: UTF-8 never takes more than 3 bytes per UTF-16 char.
+        if (text.Length * 3L > _maxMessageBytes)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(text);
+            if (bytes > _maxMessageBytes)
+            {
+                throw HubRequestException.Invalid(
+                    $"The message text is {bytes} bytes (UTF-8); the limit is {_maxMessageBytes} (Hub:Limits:MaxMessageBytes).");
+            }
+        }
+    }
+
+    public static void ValidateGroup(string? group) => ValidateName(group, "group name");
+
+    public static void ValidateUser(string? user) => ValidateName(user, "user id");
+
+    public static void ValidateConnectionId(string? connectionId)
+    {
+        if (string.IsNullOrEmpty(connectionId))
+        {
+            throw HubRequestException.Invalid("The connection id is empty.");
+        }
+    }
+
+    public static bool IsValidName(string? name) => name is { Length: > 0 and <= MaxNameLength } &&
+        !name.AsSpan().ContainsAny(ForbiddenNameChars) && !name.Any(char.IsControl);
+
+    private static readonly System.Buffers.SearchValues<char> ForbiddenNameChars = System.Buffers.SearchValues.Create("/");
+
+    private static void ValidateName(string? name, string what)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw HubRequestException.Invalid($"The {what} is empty; it must be 1 to {MaxNameLength} characters.");
+        }
+
+        if (name.Length > MaxNameLength)
+        {
+            throw HubRequestException.Invalid($"The {what} is {name.Length} characters; the limit is {MaxNameLength}.");
+        }
+
+        if (!IsValidName(name))
+        {
+            throw HubRequestException.Invalid($"The {what} '{name}' contains a control character or '/', which are not allowed.");
+        }
+    }
+}

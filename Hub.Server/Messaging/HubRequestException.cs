@@ -1,0 +1,22 @@
+namespace Hub.Server.Messaging;
+
+/// <summary>
+/// A request that cannot be carried out as asked. The hub turns it into a <c>HubException</c>
+/// with the same message; the HTTP API into the status its <see cref="Kind"/> names.
+/// </summary>
+internal sealed class HubRequestException(RequestError kind, string message) : Exception(message)
+{
+    public RequestError Kind { get; } = kind;
+
+    public static HubRequestException Invalid(string message) => new(RequestError.Invalid, message);
+
+    public static HubRequestException NotFound(string message) => new(RequestError.NotFound, message);
+}
+
+internal enum RequestError
+{
+    Invalid,
+    NotFound,
+    Forbidden,
+    Unavailable,
+}

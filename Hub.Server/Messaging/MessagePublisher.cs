@@ -1,0 +1,53 @@
+using Hub.Client;
+using Hub.Server.Backplane;
+using Hub.Server.Limits;
+
+namespace Hub.Server.Messaging;
+
+/// <summary>
+/// Accepts a message from a hub call or the HTTP API: checks it, stamps it, and hands it to
+/// the broker, which gives it its offset and delivers it everywhere. Nothing is delivered
+/// locally before the broker took it, so a failed publish reaches no one.
+/// </summary>
+internal sealed class MessagePublisher(IBroker broker, InputRules rules, TimeProvider time)
+{
+    /// <summary>The <c>from</c> of messages sent through the HTTP API.</summary>
+    public const string ApiSender = "api";
+
+    public async Task<SendResult> PublishAsync(Target target, string? text, string from, string? user, CancellationToken cancellationToken)
+    {
+        ValidateTarget(target);
+        rules.ValidateText(text);
+
+        var stream = target.Stream;
+        var message = new Message
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            Stream = stream,
+            From = from,
+            User = user,
+            Text = text!,
+            SentAt = time.GetUtcNow().UtcDateTime,
+        };
+
+        var required = target.Kind == TargetKind.Connection ? target.Id : null;
+        var position = await broker.PublishAsync(Envelope.ForMessage(message, target), required, cancellationToken);
+        return new SendResult { Id = message.Id, Stream = stream, Offset = position.Offset };
+    }
+
+    private static void ValidateTarget(Target target)
+    {
+        switch (target.Kind)
+        {
+            case TargetKind.Group:
+                InputRules.ValidateGroup(target.Id);
+                break;
+            case TargetKind.User:
+                InputRules.ValidateUser(target.Id);
+                break;
+            case TargetKind.Connection:
+                InputRules.ValidateConnectionId(target.Id);
+                break;
+        }
+    }
+}

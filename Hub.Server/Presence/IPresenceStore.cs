@@ -1,0 +1,29 @@
+using Hub.Client;
+
+namespace Hub.Server.Presence;
+
+/// <summary>
+/// Who is online, cluster-wide: the registry of live connections (which ids exist, on which
+/// node, for which user) and group membership, with counts kept as they change so a snapshot
+/// never has to list everything.
+/// </summary>
+internal interface IPresenceStore
+{
+    Task AddConnectionAsync(ConnectionEntry connection, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a connection and its group memberships; returns the groups it was in (none if unknown).</summary>
+    Task<IReadOnlyList<string>> RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken);
+
+    Task<ConnectionEntry?> FindConnectionAsync(string connectionId, CancellationToken cancellationToken);
+
+    Task<JoinOutcome> JoinAsync(string group, string connectionId, int maxGroupsPerConnection, CancellationToken cancellationToken);
+
+    /// <summary>Returns false when the connection was not in the group.</summary>
+    Task<bool> LeaveAsync(string group, string connectionId, CancellationToken cancellationToken);
+
+    /// <summary>Tells the cluster this node is alive.</summary>
+    Task HeartbeatAsync(CancellationToken cancellationToken);
+
+    /// <summary>Presence of a group, or of the whole hub when <paramref name="group"/> is null.</summary>
+    Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken);
+}

@@ -1,0 +1,9 @@
+namespace Hub.Server.Presence;
+
+internal enum JoinOutcome
+{
+    Joined,
+    AlreadyMember,
+    UnknownConnection,
+    TooManyGroups,
+}

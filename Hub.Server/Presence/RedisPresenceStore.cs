@@ -1,0 +1,123 @@
+using Hub.Client;
+using Hub.Server.Cluster;
+using Hub.Server.Redis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Hub.Server.Presence;
+
+/// <summary>
+/// Cluster presence in Redis. Every change is one Lua script (one round trip) that keeps the
+/// counters beside the member lists, so counts never need a scan and a snapshot never
+/// transfers a large member list (user ids are capped at <see cref="PresenceLimits.MaxListedUsers"/>).
+/// </summary>
+internal sealed class RedisPresenceStore(
+    RedisConnection redis,
+    IOptions<ClusterOptions> cluster,
+    IOptions<PresenceOptions> presenceOptions,
+    TimeProvider time) : IPresenceStore
+{
+    private readonly string _nodeId = cluster.Value.NodeId;
+    private readonly PresenceOptions _options = presenceOptions.Value;
+
+    public Task AddConnectionAsync(ConnectionEntry connection, CancellationToken cancellationToken) =>
+        EvaluateAsync(RedisScripts.AddConnection,
+            [RedisKeys.Connections, RedisKeys.Users, RedisKeys.NodeConnections(connection.Node)],
+            [connection.ConnectionId, connection.Node, connection.User ?? ""],
+            cancellationToken);
+
+    public async Task<IReadOnlyList<string>> RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        var result = await EvaluateAsync(RedisScripts.RemoveConnection,
+            [RedisKeys.Connections, RedisKeys.Users],
+            [connectionId, RedisKeys.NodePrefix, RedisKeys.ConnectionPrefix, RedisKeys.GroupPrefix],
+            cancellationToken);
+        return (string[])result!;
+    }
+
+    public async Task<ConnectionEntry?> FindConnectionAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        var entry = await RedisCalls.RunAsync(
+            () => redis.Database.HashGetAsync(RedisKeys.Connections, connectionId), cancellationToken);
+        if (entry.IsNull)
+        {
+            return null;
+        }
+
+        var value = (string)entry!;
+        var separator = value.IndexOf('\n');
+        var user = value[(separator + 1)..];
+        return new ConnectionEntry(connectionId, user.Length == 0 ? null : user, value[..separator]);
+    }
+
+    public async Task<JoinOutcome> JoinAsync(string group, string connectionId, int maxGroupsPerConnection, CancellationToken cancellationToken)
+    {
+        var result = await EvaluateAsync(RedisScripts.Join,
+            [RedisKeys.Connections, RedisKeys.ConnectionGroups(connectionId), RedisKeys.GroupConnections(group),
+             RedisKeys.GroupUsers(group), RedisKeys.GroupNodes(group)],
+            [connectionId, group, maxGroupsPerConnection],
+            cancellationToken);
+        return (int)result switch
+        {
+            1 => JoinOutcome.Joined,
+            0 => JoinOutcome.AlreadyMember,
+            -2 => JoinOutcome.TooManyGroups,
+            _ => JoinOutcome.UnknownConnection,
+        };
+    }
+
+    public async Task<bool> LeaveAsync(string group, string connectionId, CancellationToken cancellationToken)
+    {
+        var result = await EvaluateAsync(RedisScripts.Leave,
+            [RedisKeys.Connections, RedisKeys.ConnectionGroups(connectionId)],
+            [connectionId, group, RedisKeys.GroupPrefix],
+            cancellationToken);
+        return (int)result == 1;
+    }
+
+    public async Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken)
+    {
+        RedisResult result;
+        if (group is null)
+        {
+            var oldestLive = time.GetUtcNow().AddSeconds(-_options.NodeTimeoutSeconds).ToUnixTimeMilliseconds();
+            result = await EvaluateAsync(RedisScripts.HubSnapshot,
+                [RedisKeys.Connections, RedisKeys.Users, RedisKeys.Nodes],
+                [PresenceLimits.MaxListedUsers, RedisKeys.NodePrefix, oldestLive],
+                cancellationToken);
+        }
+        else
+        {
+            result = await EvaluateAsync(RedisScripts.GroupSnapshot,
+                [RedisKeys.GroupConnections(group), RedisKeys.GroupUsers(group), RedisKeys.GroupNodes(group)],
+                [PresenceLimits.MaxListedUsers],
+                cancellationToken);
+        }
+
+        var parts = (RedisResult[])result!;
+        var nodeCounts = (RedisResult[])parts[3]!;
+        var nodes = new List<NodePresence>(nodeCounts.Length / 2);
+        for (var i = 0; i + 1 < nodeCounts.Length; i += 2)
+        {
+            nodes.Add(new NodePresence { Id = (string)nodeCounts[i]!, Connections = (long)nodeCounts[i + 1] });
+        }
+
+        return new PresenceSnapshot
+        {
+            Group = group,
+            Connections = (long)parts[0],
+            UserCount = (long)parts[1],
+            Users = [.. ((string[])parts[2]!).Order(StringComparer.Ordinal)],
+            Nodes = [.. nodes.OrderBy(n => n.Id, StringComparer.Ordinal)],
+        };
+    }
+
+    /// <summary>Marks this node alive (the hub snapshot lists nodes seen within the node timeout).</summary>
+    public Task HeartbeatAsync(CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(
+            () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds()),
+            cancellationToken);
+
+    private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values), cancellationToken);
+}

@@ -1,0 +1,4 @@
+using Hub.Server;
+
+var app = HubServerApp.Build(args);
+app.Run();
