@@ -1,0 +1,75 @@
+using Hub.Client;
+
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>
+/// Base of the behaviour suites: each behaviour is written once and runs against one in-memory
+/// node and against two nodes sharing a real Redis.
+/// </summary>
+public abstract class ClusterTest(Topology topology)
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    protected Topology Topology { get; } = topology;
+
+    protected TestNode NodeA { get; private set; } = null!;
+
+    /// <summary>The second node; the same as <see cref="NodeA"/> in the in-memory topology.</summary>
+    protected TestNode NodeB { get; private set; } = null!;
+
+    protected RedisServer? Redis { get; private set; }
+
+    /// <summary>Settings every node of the test gets, beyond the topology's own.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    [SetUp]
+    public async Task StartNodes()
+    {
+        if (Topology == Topology.Redis)
+        {
+            Redis = await SharedRedis.GetAsync();
+            await Redis.FlushAllAsync().Within();
+            NodeA = Own(await StartNodeAsync("node-a"));
+            NodeB = Own(await StartNodeAsync("node-b"));
+        }
+        else
+        {
+            NodeA = NodeB = Own(await StartNodeAsync("node-a"));
+        }
+    }
+
+    [TearDown]
+    public async Task StopAll()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            await _owned[i].DisposeAsync();
+        }
+
+        _owned.Clear();
+    }
+
+    protected Task<TestNode> StartNodeAsync(string nodeId, int port = 0)
+    {
+        var settings = new Dictionary<string, string?>(Settings);
+        if (Redis is not null)
+        {
+            settings["Hub:Redis"] = Redis.Configuration;
+        }
+
+        return TestNode.StartAsync(nodeId, settings, port);
+    }
+
+    protected T Own<T>(T disposable) where T : IAsyncDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    protected async Task<TestClient> ConnectAsync(TestNode node, string? user = null, HubProtocolKind protocol = HubProtocolKind.Json)
+    {
+        var client = Own(new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, user), Protocol = protocol }));
+        await client.Client.StartAsync().Within();
+        return client;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>A real redis-server on a free loopback port, without persistence, owned by the tests.</summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private ConnectionMultiplexer? _admin;
+
+    private RedisServer(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync(int? port = null)
+    {
+        var binary = FindOnPath("redis-server") ?? throw new InvalidOperationException(
+            "redis-server is not installed or not on PATH. Install it (Debian: apt-get install -y redis-server) or run ./test.sh, which does.");
+        var chosen = port ?? FreePort();
+        var info = new ProcessStartInfo(binary)
+        {
+            ArgumentList = { "--port", chosen.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var server = new RedisServer(process, chosen);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                server._admin = await ConnectionMultiplexer.ConnectAsync($"{server.Configuration},allowAdmin=true,connectTimeout=1000");
+                if (server._admin.IsConnected)
+                {
+                    return server;
+                }
+            }
+            catch (RedisConnectionException) when (DateTime.UtcNow < deadline && !process.HasExited)
+            {
+            }
+
+            if (DateTime.UtcNow >= deadline || process.HasExited)
+            {
+                await server.DisposeAsync();
+                throw new InvalidOperationException($"redis-server did not answer on port {chosen} within 10 s.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public IDatabase Database => _admin!.GetDatabase();
+
+    public Task FlushAllAsync() => _admin!.GetServer(_admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_admin is not null)
+        {
+            await _admin.CloseAsync(allowCommandsToComplete: false);
+            _admin.Dispose();
+        }
+
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        _process.Dispose();
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    internal static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}

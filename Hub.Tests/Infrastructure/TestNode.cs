@@ -1,0 +1,67 @@
+using Hub.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>A real Hub node (Kestrel on 127.0.0.1) running in the test process.</summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private bool _stopped;
+
+    private TestNode(WebApplication app, Uri baseUrl, string nodeId)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+        NodeId = nodeId;
+    }
+
+    public Uri BaseUrl { get; }
+
+    public Uri HubUrl => new(BaseUrl, "/hub");
+
+    public string NodeId { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts a node. <paramref name="port"/> 0 picks a free port.</summary>
+    public static async Task<TestNode> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0)
+    {
+        var app = HubServerApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Hub:NodeId"] = nodeId,
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+            });
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        });
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestNode(app, new Uri(address), nodeId);
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _app.DisposeAsync();
+    }
+}

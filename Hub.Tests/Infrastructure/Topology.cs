@@ -1,0 +1,11 @@
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>The setups every behaviour runs against.</summary>
+public enum Topology
+{
+    /// <summary>One node, embedded default: no Redis. "Node A" and "node B" are the same node.</summary>
+    InMemory,
+
+    /// <summary>Two nodes sharing a real redis-server.</summary>
+    Redis,
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs what is missing (redis-server, Node, the
+# official JS client from npm), then runs the whole NUnit suite. The tests start their own
+# redis-server on a free port and their own Hub nodes on 127.0.0.1.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing: ${missing[*]}. Install them (Debian: sudo apt-get install -y ${missing[*]}) and run again." >&2
+    exit 1
+  fi
+fi
+
+(cd Hub.Tests/js && npm ci --no-audit --no-fund --loglevel=error)
+
+mkdir -p TestResults
+log=TestResults/test-output.log
+set +e
+dotnet test Hub.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line: "N passed, N failed, N skipped", from the runner's summary block.
+count() {
+  local n
+  n=$(grep -E "^ +$1: +[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' | head -n 1 || true)
+  echo "${n:-0}"
+}
+if grep -qE '^Total tests: [0-9]+' "$log"; then
+  echo "Tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
+else
+  echo "No test summary found: the test run did not complete." >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
