@@ -66,6 +66,20 @@ public abstract class ClusterTest(Topology topology)
         return disposable;
     }
 
+    /// <summary>
+    /// Waits until each client has a broadcast that <paramref name="sender"/> sends now. Every node
+    /// delivers in the bus's one order, so whatever was published before it has arrived by then:
+    /// what a client still lacks afterwards was not delivered to it.
+    /// </summary>
+    protected static async Task DrainAsync(TestClient sender, params TestClient[] clients)
+    {
+        var marker = await sender.Client.SendAsync("marker").Within();
+        foreach (var client in clients)
+        {
+            await client.Messages.WaitForAsync(m => m.Id == marker.Id, "a marker broadcast sent after the rest");
+        }
+    }
+
     protected async Task<TestClient> ConnectAsync(TestNode node, string? user = null, HubProtocolKind protocol = HubProtocolKind.Json)
     {
         var client = Own(new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, user), Protocol = protocol }));
