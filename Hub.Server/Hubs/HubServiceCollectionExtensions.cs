@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Hubs;
 
-internal static class HubServiceCollectionExtensions
+internal static partial class HubServiceCollectionExtensions
 {
     public const string Path = "/hub";
 
@@ -54,6 +54,19 @@ internal static class HubServiceCollectionExtensions
             return Task.CompletedTask;
         }));
         app.MapHub<RealtimeHub>(Path);
+
+        if (app.Environment.IsProduction())
+        {
+            // Until JWT auth exists, identity is whatever the client claims.
+            Log.UserFromQueryInProduction(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RealtimeHub)));
+        }
+
         return app;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Clients name themselves with the 'user' query parameter (Hub:Auth:Mode=None): anyone can claim any user id. Use it for development only.")]
+        public static partial void UserFromQueryInProduction(ILogger logger);
     }
 }
