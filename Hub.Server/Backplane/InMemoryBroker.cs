@@ -49,9 +49,9 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
                 return new StreamPosition { Stream = stream ?? "" };
             }
 
-            var (epoch, offset) = history.Append(envelope);
-            _bus.Writer.TryWrite(BusCodec.WithPosition(envelope, epoch, offset));
-            return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
+            var positioned = history.Append(envelope);
+            _bus.Writer.TryWrite(positioned);
+            return new StreamPosition { Stream = stream, Epoch = positioned.Message!.Epoch, Offset = positioned.Message.Offset };
         }
     }
 

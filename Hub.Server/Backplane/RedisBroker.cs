@@ -75,7 +75,7 @@ internal sealed partial class RedisBroker(
             size,
             (long)_history.Ttl.TotalSeconds,
             (long)_history.MetaTtl.TotalSeconds,
-            NewEpoch(),
+            size > 0 ? NewEpoch() : "",
             requiredConnectionId ?? "",
         ];
 

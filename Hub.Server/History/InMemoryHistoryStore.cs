@@ -13,8 +13,11 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
     private readonly Lock _gate = new();
     private long _appends;
 
-    /// <summary>Assigns the next offset of the message's stream and keeps it. The broker calls this under its own ordering lock.</summary>
-    public (string Epoch, long Offset) Append(Envelope envelope)
+    /// <summary>
+    /// Assigns the next offset of the message's stream, keeps the message and returns the
+    /// envelope carrying its position. The broker calls this under its own ordering lock.
+    /// </summary>
+    public Envelope Append(Envelope envelope)
     {
         var now = time.GetUtcNow();
         lock (_gate)
@@ -27,13 +30,14 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
             var log = GetOrCreate(envelope.Message!.Stream, now);
             var offset = ++log.Offset;
             log.LastUsed = now;
-            log.Entries.Enqueue(new Entry(offset, now + _options.Ttl, BusCodec.WithPosition(envelope, log.Epoch, offset).Message!));
+            var positioned = BusCodec.WithPosition(envelope, log.Epoch, offset);
+            log.Entries.Enqueue(new Entry(offset, now + _options.Ttl, positioned.Message!));
             while (log.Entries.Count > _options.Size)
             {
                 log.Entries.Dequeue();
             }
 
-            return (log.Epoch, offset);
+            return positioned;
         }
     }
 

@@ -20,6 +20,8 @@ public sealed class BadInputTests(Topology topology) : ClusterTest(topology)
         yield return Case("Join", [""], "group name is empty");
         yield return Case("Join", [new string('g', 129)], "129 characters; the limit is 128");
         yield return Case("Join", ["a/b"], "control character or '/'");
+        yield return Case("Join", ["bell\u0007"], "control character or '/'");
+        yield return Case("Join", ["c1\u0085"], "control character or '/'");
         yield return Case("SendToGroup", ["", "hi"], "group name is empty");
         yield return Case("SendToGroup", [new string('g', 129), "hi"], "limit is 128");
         yield return Case("Leave", [""], "group name is empty");
