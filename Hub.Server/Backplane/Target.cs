@@ -25,6 +25,42 @@ internal readonly record struct Target([property: Key(0)] TargetKind Kind, [prop
         _ => throw new InvalidOperationException($"Unknown target kind {Kind}."),
     };
 
+    /// <summary>
+    /// Reads a stream name back into its target. False for anything that is not a stream of the
+    /// contract, or whose group, user or connection part breaks the naming rules.
+    /// </summary>
+    public static bool TryParseStream(string? stream, out Target target)
+    {
+        target = default;
+        if (stream == "all")
+        {
+            target = All;
+            return true;
+        }
+
+        var colon = stream?.IndexOf(':') ?? -1;
+        if (colon <= 0)
+        {
+            return false;
+        }
+
+        var id = stream![(colon + 1)..];
+        TargetKind? kind = stream.AsSpan(0, colon) switch
+        {
+            "group" => TargetKind.Group,
+            "user" => TargetKind.User,
+            "connection" => TargetKind.Connection,
+            _ => null,
+        };
+        if (kind is null || !Limits.InputRules.IsValidName(id))
+        {
+            return false;
+        }
+
+        target = new Target(kind.Value, id);
+        return true;
+    }
+
     /// <summary>The label used for metrics and logs.</summary>
     [IgnoreMember]
     public string KindName => Kind switch

@@ -27,7 +27,13 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
                 ForgetIdleStreams(now);
             }
 
-            var log = GetOrCreate(envelope.Message!.Stream, now);
+            var stream = envelope.Message!.Stream;
+            if (!_streams.TryGetValue(stream, out var log))
+            {
+                log = new StreamLog(Guid.NewGuid().ToString("N")[..12]);
+                _streams.Add(stream, log);
+            }
+
             var offset = ++log.Offset;
             log.LastUsed = now;
             var positioned = BusCodec.WithPosition(envelope, log.Epoch, offset);
@@ -45,8 +51,9 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
     {
         lock (_gate)
         {
-            var log = GetOrCreate(stream, time.GetUtcNow());
-            return Task.FromResult(new StreamPosition { Stream = stream, Epoch = log.Epoch, Offset = log.Offset });
+            return Task.FromResult(_streams.TryGetValue(stream, out var log)
+                ? new StreamPosition { Stream = stream, Epoch = log.Epoch, Offset = log.Offset }
+                : new StreamPosition { Stream = stream, Epoch = "", Offset = 0 });
         }
     }
 
@@ -55,7 +62,12 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
         var now = time.GetUtcNow();
         lock (_gate)
         {
-            var log = GetOrCreate(stream, now);
+            // Like Redis, a stream that never had a message has no epoch; reading does not create one.
+            if (!_streams.TryGetValue(stream, out var log))
+            {
+                return Task.FromResult(new HistoryPage("", 0, 0, []));
+            }
+
             while (log.Entries.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
             {
                 log.Entries.Dequeue();
@@ -65,17 +77,6 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
             var messages = log.Entries.Where(e => e.Offset > after).Take(limit).Select(e => e.Message).ToList();
             return Task.FromResult(new HistoryPage(log.Epoch, log.Offset, oldestOffset, messages));
         }
-    }
-
-    private StreamLog GetOrCreate(string stream, DateTimeOffset now)
-    {
-        if (!_streams.TryGetValue(stream, out var log))
-        {
-            log = new StreamLog(Guid.NewGuid().ToString("N")[..12]) { LastUsed = now };
-            _streams.Add(stream, log);
-        }
-
-        return log;
     }
 
     // Same rule as the Redis meta key's expiry: a stream unused for MetaTtl starts a new epoch.
