@@ -2,6 +2,7 @@ using Hub.Server.Backplane;
 using Hub.Server.History;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
+using Hub.Server.Recovery;
 using Hub.Server.Redis;
 
 namespace Hub.Server.Cluster;
@@ -52,6 +53,8 @@ internal static class ClusterServiceCollectionExtensions
         // Hosted services start in registration order, after the Redis connection and before
         // Kestrel accepts the first client: the bus is subscribed by then.
         services.AddHostedService<NodeHeartbeat>();
+        services.AddSingleton<ResumingConnections>();
+        services.AddSingleton<StreamRecovery>();
         services.AddSingleton<LocalDelivery>();
         services.AddHostedService<BackplaneSubscription>();
         return builder;

@@ -5,6 +5,7 @@ using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
+using Hub.Server.Recovery;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ internal sealed partial class RealtimeHub(
     MessagePublisher publisher,
     GroupMembership groups,
     IPresenceStore presence,
+    StreamRecovery recovery,
     IOptions<ClusterOptions> cluster,
     ILogger<RealtimeHub> logger) : Hub<IHubClient>, IHubServer
 {
@@ -59,7 +61,7 @@ internal sealed partial class RealtimeHub(
         groups.LeaveAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
 
     public Task<ResumeResult> Resume(ResumeRequest request) =>
-        throw new HubException("Resume is not available on this server yet: message recovery is not built.");
+        recovery.ResumeAsync(Context.ConnectionId, Context.UserIdentifier, request, Context.ConnectionAborted);
 
     public Task<PresenceSnapshot> GetPresence(string? group)
     {

@@ -1,6 +1,7 @@
 using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Hubs;
+using Hub.Server.Recovery;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Messaging;
@@ -10,7 +11,10 @@ namespace Hub.Server.Messaging;
 /// lifetime manager: it keeps the local connections and groups, and serializes each message
 /// once per protocol however many connections receive it.
 /// </summary>
-internal sealed partial class LocalDelivery(HubLifetimeManager<RealtimeHub> clients, ILogger<LocalDelivery> logger)
+internal sealed partial class LocalDelivery(
+    HubLifetimeManager<RealtimeHub> clients,
+    ResumingConnections resuming,
+    ILogger<LocalDelivery> logger)
 {
     private const string Receive = nameof(IHubClient.Receive);
 
@@ -24,9 +28,9 @@ internal sealed partial class LocalDelivery(HubLifetimeManager<RealtimeHub> clie
         {
             await (envelope.Kind switch
             {
-                EnvelopeKind.Message => SendAsync(envelope.Target, Receive, envelope.Message!, except: null),
-                EnvelopeKind.MemberJoined => SendAsync(envelope.Target, nameof(IHubClient.MemberJoined), envelope.Event!, envelope.ExceptConnectionId),
-                EnvelopeKind.MemberLeft => SendAsync(envelope.Target, nameof(IHubClient.MemberLeft), envelope.Event!, envelope.ExceptConnectionId),
+                EnvelopeKind.Message => SendAsync(envelope.Target, Receive, envelope.Message!, HeldFor(envelope.Message!)),
+                EnvelopeKind.MemberJoined => SendAsync(envelope.Target, nameof(IHubClient.MemberJoined), envelope.Event!, Except(envelope.ExceptConnectionId)),
+                EnvelopeKind.MemberLeft => SendAsync(envelope.Target, nameof(IHubClient.MemberLeft), envelope.Event!, Except(envelope.ExceptConnectionId)),
                 _ => Task.CompletedTask,
             });
         }
@@ -36,17 +40,24 @@ internal sealed partial class LocalDelivery(HubLifetimeManager<RealtimeHub> clie
         }
     }
 
-    private Task SendAsync(Target target, string method, object payload, string? except)
+    private static IReadOnlyList<string>? Except(string? connectionId) => connectionId is null ? null : [connectionId];
+
+    // A connection replaying this message's stream gets it from its replay, after the older ones.
+    private List<string>? HeldFor(Message message) => resuming.IsEmpty ? null : resuming.Hold(message);
+
+    private Task SendAsync(Target target, string method, object payload, IReadOnlyList<string>? excluded)
     {
         object[] args = [payload];
-        IReadOnlyList<string>? excluded = except is null ? null : [except];
-        return target.Kind switch
+        return (target.Kind, excluded) switch
         {
-            TargetKind.All => clients.SendAllAsync(method, args),
-            TargetKind.Connection => clients.SendConnectionAsync(target.Id!, method, args),
-            TargetKind.User => clients.SendGroupAsync(UserGroup(target.Id!), method, args),
-            TargetKind.Group when excluded is not null => clients.SendGroupExceptAsync(target.Id!, method, args, excluded),
-            TargetKind.Group => clients.SendGroupAsync(target.Id!, method, args),
+            (TargetKind.All, null) => clients.SendAllAsync(method, args),
+            (TargetKind.All, _) => clients.SendAllExceptAsync(method, args, excluded),
+            (TargetKind.Connection, _) when excluded?.Contains(target.Id!) == true => Task.CompletedTask,
+            (TargetKind.Connection, _) => clients.SendConnectionAsync(target.Id!, method, args),
+            (TargetKind.User, null) => clients.SendGroupAsync(UserGroup(target.Id!), method, args),
+            (TargetKind.User, _) => clients.SendGroupExceptAsync(UserGroup(target.Id!), method, args, excluded),
+            (TargetKind.Group, null) => clients.SendGroupAsync(target.Id!, method, args),
+            (TargetKind.Group, _) => clients.SendGroupExceptAsync(target.Id!, method, args, excluded),
             _ => Task.CompletedTask,
         };
     }

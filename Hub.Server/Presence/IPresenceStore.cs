@@ -21,6 +21,8 @@ internal interface IPresenceStore
     /// <summary>Returns false when the connection was not in the group.</summary>
     Task<bool> LeaveAsync(string group, string connectionId, CancellationToken cancellationToken);
 
+    Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken);
+
     /// <summary>Tells the cluster this node is alive.</summary>
     Task HeartbeatAsync(CancellationToken cancellationToken);
 

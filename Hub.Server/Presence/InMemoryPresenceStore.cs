@@ -107,6 +107,14 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         }
     }
 
+    public Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_groupsOfConnection.TryGetValue(connectionId, out var groups) && groups.Contains(group));
+        }
+    }
+
     public Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -75,6 +75,9 @@ internal sealed class RedisPresenceStore(
         return (int)result == 1;
     }
 
+    public Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(() => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId), cancellationToken);
+
     public async Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken)
     {
         RedisResult result;
