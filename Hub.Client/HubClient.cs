@@ -22,6 +22,7 @@ public sealed partial class HubClient : IAsyncDisposable
     private readonly StreamTracker _streams = new();
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
     private readonly Channel<Message> _reader;
+    private readonly ResumeHold _hold = new();
     private volatile bool _readerActive;
 
     /// <summary>Creates a client; nothing is connected until <see cref="StartAsync"/>.</summary>
@@ -65,12 +66,17 @@ public sealed partial class HubClient : IAsyncDisposable
         _connection.On<PresenceEvent>(nameof(IHubClient.MemberLeft), e => MemberLeft?.Invoke(e));
         _connection.Reconnecting += error =>
         {
+            // From the next connection on, messages wait until the resume has replayed the gap.
+            _hold.Begin();
+
             Reconnecting?.Invoke(error);
             return Task.CompletedTask;
         };
         _connection.Reconnected += OnReconnectedAsync;
         _connection.Closed += error =>
         {
+            // A connection that closed mid-resume leaves nothing held back.
+            ReleaseHeld();
             Closed?.Invoke(error);
             return Task.CompletedTask;
         };
@@ -107,7 +113,10 @@ public sealed partial class HubClient : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.StartAsync(cancellationToken);
-        await ResumeStreamsAsync([], cancellationToken);
+        if (await ResumeStreamsAsync([], cancellationToken) is { } positions)
+        {
+            ApplyResumeResult([], positions);
+        }
     }
 
     /// <summary>Disconnects; the client may be started again.</summary>
@@ -188,6 +197,14 @@ public sealed partial class HubClient : IAsyncDisposable
 
     private void OnReceive(Message message)
     {
+        if (!_hold.TryHold(message))
+        {
+            Deliver(message);
+        }
+    }
+
+    private void Deliver(Message message)
+    {
         if (!_streams.Accept(message))
         {
             return;
@@ -221,17 +238,49 @@ public sealed partial class HubClient : IAsyncDisposable
             }
         }
 
-        await ResumeStreamsAsync(_streams.Snapshot(), CancellationToken.None);
+        // A connection stream ends with its connection: there is nothing to resume on it.
+        _streams.ForgetConnectionStreams();
+        var positions = _streams.Snapshot();
+        ResumeResult? result = null;
+        try
+        {
+            result = await ResumeStreamsAsync(positions, CancellationToken.None);
+            if (result is not null)
+            {
+                await WaitForReplayAsync(result);
+            }
+        }
+        finally
+        {
+            ReleaseHeld();
+        }
+
+        if (result is not null)
+        {
+            ApplyResumeResult(positions, result);
+        }
+
         Reconnected?.Invoke(connectionId);
     }
 
-    /// <summary>Replays what was missed on the given streams; reports those that could not be recovered.</summary>
-    private async Task ResumeStreamsAsync(IReadOnlyList<StreamPosition> positions, CancellationToken cancellationToken)
+    /// <summary>Delivers what arrived while resuming (the tracker drops duplicates).</summary>
+    private void ReleaseHeld()
     {
-        ResumeResult result;
+        while (_hold.TakeOrStop() is { } held)
+        {
+            foreach (var message in held)
+            {
+                Deliver(message);
+            }
+        }
+    }
+
+    /// <summary>Replays what was missed on the given streams; reports those that could not be recovered.</summary>
+    private async Task<ResumeResult?> ResumeStreamsAsync(IReadOnlyList<StreamPosition> positions, CancellationToken cancellationToken)
+    {
         try
         {
-            result = await ResumeAsync(new ResumeRequest { Streams = positions }, cancellationToken);
+            return await ResumeAsync(new ResumeRequest { Streams = positions }, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -242,9 +291,16 @@ public sealed partial class HubClient : IAsyncDisposable
                 MessagesLost?.Invoke([.. positions.Select(p => p.Stream)]);
             }
 
-            return;
+            return null;
         }
+    }
 
+    /// <summary>
+    /// Takes the positions a resume reported, after its replayed messages were delivered (a
+    /// stream not recovered jumps to where the server is), and reports the streams that lost messages.
+    /// </summary>
+    private void ApplyResumeResult(IReadOnlyList<StreamPosition> positions, ResumeResult result)
+    {
         var lost = new List<string>();
         foreach (var stream in result.Streams)
         {
@@ -261,6 +317,21 @@ public sealed partial class HubClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits, bounded, until the replayed messages went through the SignalR client's handler loop.</summary>
+    private async Task WaitForReplayAsync(ResumeResult result)
+    {
+        try
+        {
+            await _hold.WaitForReplayAsync(result.Streams).WaitAsync(ReplayWait);
+        }
+        catch (TimeoutException)
+        {
+            Log.ReplayIncomplete(_logger, ReplayWait.TotalSeconds);
+        }
+    }
+
+    private static readonly TimeSpan ReplayWait = TimeSpan.FromSeconds(10);
+
     private static string GroupStream(string group) => "group:" + group;
 
     private static partial class Log
@@ -270,6 +341,9 @@ public sealed partial class HubClient : IAsyncDisposable
 
         [LoggerMessage(2, LogLevel.Warning, "Resuming streams failed; the messages missed while disconnected cannot be recovered.")]
         public static partial void ResumeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Replayed messages had not all arrived {Seconds} s after the resume returned; delivering what did.")]
+        public static partial void ReplayIncomplete(ILogger logger, double seconds);
 
         [LoggerMessage(3, LogLevel.Warning, "The message reader fell more than its capacity behind; a message of stream {Stream} was dropped.")]
         public static partial void ReaderOverflow(ILogger logger, string stream);

@@ -49,6 +49,18 @@ internal sealed class StreamTracker
         }
     }
 
+    /// <summary>Forgets the <c>connection:</c> streams: they end with their connection.</summary>
+    public void ForgetConnectionStreams()
+    {
+        lock (_gate)
+        {
+            foreach (var stream in _positions.Keys.Where(s => s.StartsWith("connection:", StringComparison.Ordinal)).ToList())
+            {
+                _positions.Remove(stream);
+            }
+        }
+    }
+
     public IReadOnlyList<StreamPosition> Snapshot()
     {
         lock (_gate)

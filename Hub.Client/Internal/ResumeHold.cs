@@ -1,0 +1,108 @@
+namespace Hub.Client.Internal;
+
+/// <summary>
+/// Holds the messages received between a reconnect and the end of its resume, then hands them
+/// over each stream in offset order. Needed twice over: live messages can arrive before the
+/// server starts replaying (the client re-joins its groups first), and the SignalR client runs
+/// message handlers on its own loop, so the resume call can return before the handlers saw
+/// the replayed messages.
+/// </summary>
+internal sealed class ResumeHold
+{
+    private readonly Lock _gate = new();
+    private List<Message>? _held;
+    private Dictionary<string, StreamResumeResult>? _awaited;
+    private TaskCompletionSource? _caughtUp;
+
+    /// <summary>From now on, received messages are held.</summary>
+    public void Begin()
+    {
+        lock (_gate)
+        {
+            _held ??= [];
+        }
+    }
+
+    /// <summary>Holds the message while a resume runs; false when none does.</summary>
+    public bool TryHold(Message message)
+    {
+        lock (_gate)
+        {
+            if (_held is null)
+            {
+                return false;
+            }
+
+            _held.Add(message);
+            if (_awaited is not null && Reaches(message, _awaited) && _awaited.Remove(message.Stream) && _awaited.Count == 0)
+            {
+                _caughtUp?.TrySetResult();
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Completes once the last replayed message of every stream that replayed something has arrived.</summary>
+    public Task WaitForReplayAsync(IReadOnlyList<StreamResumeResult> streams)
+    {
+        lock (_gate)
+        {
+            if (_held is null)
+            {
+                return Task.CompletedTask;
+            }
+
+            _awaited = streams.Where(s => s.Missed > 0).ToDictionary(s => s.Stream, StringComparer.Ordinal);
+            foreach (var message in _held)
+            {
+                if (Reaches(message, _awaited))
+                {
+                    _awaited.Remove(message.Stream);
+                }
+            }
+
+            if (_awaited.Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _caughtUp.Task;
+        }
+    }
+
+    /// <summary>
+    /// Takes what is held, each stream in offset order; when nothing is, stops holding in the
+    /// same step, so no message slips between the last batch and normal delivery.
+    /// </summary>
+    public IReadOnlyList<Message>? TakeOrStop()
+    {
+        lock (_gate)
+        {
+            if (_held is not { Count: > 0 })
+            {
+                _held = null;
+                _awaited = null;
+                _caughtUp = null;
+                return null;
+            }
+
+            var held = _held;
+            _held = [];
+            return InStreamOrder(held);
+        }
+    }
+
+    private static bool Reaches(Message message, Dictionary<string, StreamResumeResult> awaited) =>
+        awaited.TryGetValue(message.Stream, out var end) && message.Epoch == end.Epoch && message.Offset >= end.Offset;
+
+    /// <summary>Sorts each stream by offset while keeping the streams' interleaving as it arrived.</summary>
+    private static List<Message> InStreamOrder(List<Message> messages)
+    {
+        var sorted = messages
+            .GroupBy(m => m.Stream, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new Queue<Message>(g.OrderBy(m => m.Offset)), StringComparer.Ordinal);
+        return [.. messages.Select(m => sorted[m.Stream].Dequeue())];
+    }
+}
