@@ -60,6 +60,16 @@ public abstract class ClusterTest(Topology topology)
         return TestNode.StartAsync(nodeId, settings, port);
     }
 
+    /// <summary>A node in its own process, on this test's Redis, for deaths that must be real (SIGKILL).</summary>
+    protected async Task<NodeProcess> StartNodeProcessAsync(string nodeId)
+    {
+        var settings = new Dictionary<string, string?>(Settings)
+        {
+            ["Hub:Redis"] = Redis?.Configuration ?? throw new InvalidOperationException("A node process needs the Redis topology."),
+        };
+        return Own(await NodeProcess.StartAsync(nodeId, settings));
+    }
+
     protected T Own<T>(T disposable) where T : IAsyncDisposable
     {
         _owned.Add(disposable);
@@ -80,7 +90,7 @@ public abstract class ClusterTest(Topology topology)
         }
     }
 
-    protected async Task<TestClient> ConnectAsync(TestNode node, string? user = null, HubProtocolKind protocol = HubProtocolKind.Json)
+    protected async Task<TestClient> ConnectAsync(HubNode node, string? user = null, HubProtocolKind protocol = HubProtocolKind.Json)
     {
         var client = Own(new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, user), Protocol = protocol }));
         await client.Client.StartAsync().Within();

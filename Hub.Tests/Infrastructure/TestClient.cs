@@ -31,7 +31,7 @@ public sealed class TestClient : IAsyncDisposable
 
     public string ConnectionId => Client.ConnectionId ?? throw new InvalidOperationException("The client is not connected.");
 
-    public static Uri HubUrl(TestNode node, string? user) =>
+    public static Uri HubUrl(HubNode node, string? user) =>
         user is null ? node.HubUrl : new Uri($"{node.HubUrl}?user={Uri.EscapeDataString(user)}");
 
     public ValueTask DisposeAsync() => new(Client.DisposeAsync().AsTask().WaitAsync(Bounded.Default));

@@ -9,23 +9,15 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace Hub.Tests.Infrastructure;
 
 /// <summary>A real Hub node (Kestrel on 127.0.0.1) running in the test process.</summary>
-public sealed class TestNode : IAsyncDisposable
+public sealed class TestNode : HubNode, IAsyncDisposable
 {
     private readonly WebApplication _app;
     private bool _stopped;
 
-    private TestNode(WebApplication app, Uri baseUrl, string nodeId)
+    private TestNode(WebApplication app, Uri baseUrl, string nodeId) : base(baseUrl, nodeId)
     {
         _app = app;
-        BaseUrl = baseUrl;
-        NodeId = nodeId;
     }
-
-    public Uri BaseUrl { get; }
-
-    public Uri HubUrl => new(BaseUrl, "/hub");
-
-    public string NodeId { get; }
 
     public IServiceProvider Services => _app.Services;
 
