@@ -57,6 +57,8 @@ internal static class ClusterServiceCollectionExtensions
         services.AddSingleton<StreamRecovery>();
         services.AddSingleton<LocalDelivery>();
         services.AddHostedService<BackplaneSubscription>();
+        // After the subscription: clearing a previous run's leftovers announces departures on the bus.
+        services.AddHostedService<DeadNodeSweeper>();
         return builder;
     }
 }

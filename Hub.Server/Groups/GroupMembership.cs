@@ -73,12 +73,18 @@ internal sealed partial class GroupMembership(
         }
         catch (BackplaneUnavailableException ex)
         {
-            // Presence keeps a stale entry until the node restarts (a cleanup of entries whose
-            // node is gone is part of the cluster-presence work).
+            // Presence keeps a stale entry until this node restarts (it then clears what its
+            // previous run left) or dies (other nodes purge it).
             Log.ForgetFailed(logger, connectionId, ex);
             return;
         }
 
+        await AnnounceDepartureAsync(connectionId, user, groups);
+    }
+
+    /// <summary>Tells the members of each group that the connection left (it closed, or its node died).</summary>
+    public async Task AnnounceDepartureAsync(string connectionId, string? user, IReadOnlyList<string> groups)
+    {
         foreach (var group in groups)
         {
             try

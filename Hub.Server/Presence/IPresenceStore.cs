@@ -26,6 +26,16 @@ internal interface IPresenceStore
     /// <summary>Tells the cluster this node is alive.</summary>
     Task HeartbeatAsync(CancellationToken cancellationToken);
 
+    /// <summary>Nodes whose last heartbeat is older than <paramref name="silentSince"/>.</summary>
+    Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets up to <paramref name="batch"/> connections of a node (none left: the node is
+    /// forgotten too) and returns them; nothing when the node beat again after <paramref name="unlessAliveSince"/>.
+    /// Null <paramref name="unlessAliveSince"/> purges regardless: a node clearing what its previous run left.
+    /// </summary>
+    Task<IReadOnlyList<DepartedConnection>> PurgeNodeAsync(string node, DateTimeOffset? unlessAliveSince, int batch, CancellationToken cancellationToken);
+
     /// <summary>Presence of a group, or of the whole hub when <paramref name="group"/> is null.</summary>
     Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken);
 }

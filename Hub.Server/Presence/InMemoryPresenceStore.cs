@@ -132,6 +132,13 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
 
     public Task HeartbeatAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    // One node in one process: no other node can die, and nothing outlives a restart.
+    public Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+
+    public Task<IReadOnlyList<DepartedConnection>> PurgeNodeAsync(string node, DateTimeOffset? unlessAliveSince, int batch, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DepartedConnection>>([]);
+
     private void RemoveFromGroup(string group, ConnectionEntry connection)
     {
         if (_groups.TryGetValue(group, out var presence))

@@ -8,8 +8,14 @@ internal sealed class PresenceOptions
     /// <summary>How often a node says it is alive.</summary>
     public int HeartbeatSeconds { get; set; } = 5;
 
-    /// <summary>A node silent this long is dead: its connections leave presence.</summary>
+    /// <summary>Presence forgets the connections of a node that died within this many seconds of its death.</summary>
     public int NodeTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// A node whose last heartbeat is older than this is dead. Its death came after that
+    /// heartbeat, so a sweep (every second) forgets it within <see cref="NodeTimeoutSeconds"/> of the death.
+    /// </summary>
+    public TimeSpan DeadAfter => TimeSpan.FromSeconds(NodeTimeoutSeconds - HeartbeatSeconds);
 }
 
 internal static class PresenceServiceCollectionExtensions
@@ -19,8 +25,8 @@ internal static class PresenceServiceCollectionExtensions
         services.AddOptions<PresenceOptions>()
             .BindConfiguration(PresenceOptions.Section)
             .Validate(o => o.HeartbeatSeconds > 0, "Hub:Presence:HeartbeatSeconds must be greater than 0.")
-            .Validate(o => o.NodeTimeoutSeconds > o.HeartbeatSeconds,
-                "Hub:Presence:NodeTimeoutSeconds must be greater than Hub:Presence:HeartbeatSeconds.")
+            .Validate(o => o.NodeTimeoutSeconds > 2 * o.HeartbeatSeconds,
+                "Hub:Presence:NodeTimeoutSeconds must be more than twice Hub:Presence:HeartbeatSeconds, so one late heartbeat does not count a node dead.")
             .ValidateOnStart();
         return services;
     }

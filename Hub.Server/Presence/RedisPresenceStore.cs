@@ -83,7 +83,7 @@ internal sealed class RedisPresenceStore(
         RedisResult result;
         if (group is null)
         {
-            var oldestLive = time.GetUtcNow().AddSeconds(-_options.NodeTimeoutSeconds).ToUnixTimeMilliseconds();
+            var oldestLive = (time.GetUtcNow() - _options.DeadAfter).ToUnixTimeMilliseconds();
             result = await EvaluateAsync(RedisScripts.HubSnapshot,
                 [RedisKeys.Connections, RedisKeys.Users, RedisKeys.Nodes],
                 [PresenceLimits.MaxListedUsers, RedisKeys.NodePrefix, oldestLive],
@@ -120,6 +120,42 @@ internal sealed class RedisPresenceStore(
         RedisCalls.RunAsync(
             () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds()),
             cancellationToken);
+
+    public async Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken)
+    {
+        var nodes = await RedisCalls.RunAsync(
+            () => redis.Database.SortedSetRangeByScoreAsync(RedisKeys.Nodes, double.NegativeInfinity, silentSince.ToUnixTimeMilliseconds(),
+                Exclude.Stop, take: 100),
+            cancellationToken);
+        return [.. nodes.Select(n => (string)n!)];
+    }
+
+    public async Task<IReadOnlyList<DepartedConnection>> PurgeNodeAsync(string node, DateTimeOffset? unlessAliveSince, int batch, CancellationToken cancellationToken)
+    {
+        var result = await EvaluateAsync(RedisScripts.PurgeNode,
+            [RedisKeys.Connections, RedisKeys.Users, RedisKeys.Nodes],
+            [node, batch, unlessAliveSince?.ToUnixTimeMilliseconds().ToString() ?? "", RedisKeys.NodePrefix, RedisKeys.ConnectionPrefix, RedisKeys.GroupPrefix],
+            cancellationToken);
+
+        // Flattened by the script: id, user, group count, groups..., id, ...
+        var parts = (RedisResult[])result!;
+        var departed = new List<DepartedConnection>();
+        for (var i = 0; i < parts.Length;)
+        {
+            var id = (string)parts[i++]!;
+            var user = (string)parts[i++]!;
+            var count = (int)parts[i++];
+            var groups = new string[count];
+            for (var g = 0; g < count; g++)
+            {
+                groups[g] = (string)parts[i++]!;
+            }
+
+            departed.Add(new DepartedConnection(id, user.Length == 0 ? null : user, groups));
+        }
+
+        return departed;
+    }
 
     private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
         RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values), cancellationToken);

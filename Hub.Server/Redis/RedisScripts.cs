@@ -19,6 +19,7 @@ internal static class RedisScripts
     public static readonly string Leave = PresenceCommon + Load("presence_leave");
     public static readonly string GroupSnapshot = PresenceCommon + Load("presence_group_snapshot");
     public static readonly string HubSnapshot = PresenceCommon + Load("presence_hub_snapshot");
+    public static readonly string PurgeNode = PresenceCommon + Load("presence_purge_node");
 
     private static string Load(string name)
     {

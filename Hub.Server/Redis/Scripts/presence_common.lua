@@ -32,3 +32,26 @@ local function capped_fields(key, count, cap)
   end
   return redis.call('hrandfield', key, cap)
 end
+
+-- Forgets one connection: registry, user count, its node's set, and every group it was in.
+-- Returns its user id ('' when anonymous) and its groups, or nil when it was unknown.
+local function forget_connection(registry, users, id, node_prefix, conn_prefix, group_prefix)
+  local entry = redis.call('hget', registry, id)
+  if not entry then
+    return nil
+  end
+  local node, user = parse_entry(entry)
+  redis.call('hdel', registry, id)
+  if user ~= '' then
+    decrement(users, user)
+  end
+  redis.call('srem', node_prefix .. node .. ':conns', id)
+
+  local groups_key = conn_prefix .. id .. ':groups'
+  local groups = redis.call('smembers', groups_key)
+  for _, group in ipairs(groups) do
+    leave_group(group_prefix, group, id, node, user)
+  end
+  redis.call('del', groups_key)
+  return user, groups
+end

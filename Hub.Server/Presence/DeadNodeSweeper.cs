@@ -1,0 +1,104 @@
+using Hub.Server.Backplane;
+using Hub.Server.Cluster;
+using Hub.Server.Groups;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Presence;
+
+/// <summary>
+/// Forgets the connections of nodes that died without a clean shutdown, and tells the members
+/// of their groups. Every node sweeps every second; the store hands each departed connection to
+/// one sweeper only, so each departure is announced once.
+/// </summary>
+internal sealed partial class DeadNodeSweeper(
+    IPresenceStore presence,
+    GroupMembership groups,
+    IOptions<PresenceOptions> options,
+    IOptions<ClusterOptions> cluster,
+    TimeProvider time,
+    ILogger<DeadNodeSweeper> logger) : BackgroundService
+{
+    private const int Batch = 500;
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+    private readonly string _nodeId = cluster.Value.NodeId;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // A node restarted under the same id would otherwise keep its previous run's connections
+        // in presence for good: its own heartbeat says the node is alive.
+        try
+        {
+            await PurgeAsync(_nodeId, unlessAliveSince: null, cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        }
+        catch (Exception ex) when (ex is BackplaneUnavailableException or TimeoutException)
+        {
+            Log.LeftoversNotCleared(logger, ex);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(SweepInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var deadBefore = time.GetUtcNow() - options.Value.DeadAfter;
+                foreach (var node in await presence.FindSilentNodesAsync(deadBefore, stoppingToken))
+                {
+                    if (node != _nodeId)
+                    {
+                        await PurgeAsync(node, deadBefore, stoppingToken);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SweepFailed(logger, ex);
+            }
+        }
+    }
+
+    private async Task PurgeAsync(string node, DateTimeOffset? unlessAliveSince, CancellationToken cancellationToken)
+    {
+        var forgotten = 0;
+        IReadOnlyList<DepartedConnection> departed;
+        do
+        {
+            departed = await presence.PurgeNodeAsync(node, unlessAliveSince, Batch, cancellationToken);
+            foreach (var connection in departed)
+            {
+                await groups.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
+            }
+
+            forgotten += departed.Count;
+        }
+        while (departed.Count == Batch);
+
+        if (unlessAliveSince is not null)
+        {
+            Log.DeadNodeForgotten(logger, node, forgotten);
+        }
+        else if (forgotten > 0)
+        {
+            Log.LeftoversCleared(logger, node, forgotten);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Warning, "Node {Node} stopped sending heartbeats; presence forgot it and its {Count} connection(s).")]
+        public static partial void DeadNodeForgotten(ILogger logger, string node, int count);
+
+        [LoggerMessage(2, LogLevel.Information, "Cleared {Count} connection(s) that a previous run of node {Node} left in presence.")]
+        public static partial void LeftoversCleared(ILogger logger, string node, int count);
+
+        [LoggerMessage(3, LogLevel.Warning, "What a previous run of this node left in presence could not be cleared at start.")]
+        public static partial void LeftoversNotCleared(ILogger logger, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "Looking for dead nodes failed; trying again in a second.")]
+        public static partial void SweepFailed(ILogger logger, Exception exception);
+    }
+}
