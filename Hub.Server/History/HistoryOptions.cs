@@ -8,7 +8,7 @@ internal sealed class HistoryOptions
     /// <summary>Messages kept per stream; 0 disables history (offsets are then 0, epochs empty).</summary>
     public int Size { get; set; } = 1000;
 
-    /// <summary>How long a message is kept.</summary>
+    /// <summary>How long a stream's messages are kept after its last one (every message refreshes it).</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
     public bool Enabled => Size > 0;

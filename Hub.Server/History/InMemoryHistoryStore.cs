@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Hub.Server.History;
 
 /// <summary>History for the single-node default, with the Redis store's behaviour: one epoch per stream
-/// generation, offsets rising by 1, at most <c>Size</c> messages kept for at most <c>Ttl</c>.</summary>
+/// generation, offsets rising by 1, the last <c>Size</c> messages kept until the stream was quiet for <c>Ttl</c>.</summary>
 internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, TimeProvider time) : IHistoryStore
 {
     private readonly HistoryOptions _options = options.Value;
@@ -37,7 +37,7 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
             var offset = ++log.Offset;
             log.LastUsed = now;
             var positioned = BusCodec.WithPosition(envelope, log.Epoch, offset);
-            log.Entries.Enqueue(new Entry(offset, now + _options.Ttl, positioned.Message!));
+            log.Entries.Enqueue(new Entry(offset, positioned.Message!));
             while (log.Entries.Count > _options.Size)
             {
                 log.Entries.Dequeue();
@@ -68,11 +68,7 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
                 return Task.FromResult(new HistoryPage("", 0, 0, []));
             }
 
-            while (log.Entries.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
-            {
-                log.Entries.Dequeue();
-            }
-
+            ExpireIfIdle(log, now);
             var oldestOffset = log.Entries.TryPeek(out var first) ? first.Offset : 0;
             var messages = log.Entries.Where(e => e.Offset > after).Take(limit).Select(e => e.Message).ToList();
             return Task.FromResult(new HistoryPage(log.Epoch, log.Offset, oldestOffset, messages));
@@ -90,11 +86,18 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
             }
             else
             {
-                while (log.Entries.TryPeek(out var oldest) && oldest.ExpiresAt <= now)
-                {
-                    log.Entries.Dequeue();
-                }
+                ExpireIfIdle(log, now);
             }
+        }
+    }
+
+    // As the Redis log key's expiry, refreshed by every append: a stream's messages go when
+    // the stream was quiet for Ttl, not one by one.
+    private void ExpireIfIdle(StreamLog log, DateTimeOffset now)
+    {
+        if (now - log.LastUsed >= _options.Ttl)
+        {
+            log.Entries.Clear();
         }
     }
 
@@ -109,5 +112,5 @@ internal sealed class InMemoryHistoryStore(IOptions<HistoryOptions> options, Tim
         public Queue<Entry> Entries { get; } = new();
     }
 
-    private readonly record struct Entry(long Offset, DateTimeOffset ExpiresAt, Message Message);
+    private readonly record struct Entry(long Offset, Message Message);
 }
