@@ -45,7 +45,7 @@ public sealed class JsClientTests() : ClusterTest(Topology.Redis)
     private static async Task<string> RunNodeAsync(string script, params string[] args)
     {
         var node = RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
-        var directory = JsDirectory();
+        var directory = NodeScript.Directory;
         var info = new ProcessStartInfo(node) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(script);
         foreach (var arg in args)
@@ -70,21 +70,5 @@ public sealed class JsClientTests() : ClusterTest(Topology.Redis)
 
         Assert.That(process.ExitCode, Is.EqualTo(0), $"node {script} failed:\n{await stderr}\n{await stdout}");
         return (await stdout).Trim().Split('\n')[^1];
-    }
-
-    private static string JsDirectory()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Hub.Tests", "js");
-            if (File.Exists(Path.Combine(candidate, "package.json")))
-            {
-                return Directory.Exists(Path.Combine(candidate, "node_modules", "@microsoft", "signalr"))
-                    ? candidate
-                    : throw new InvalidOperationException($"The JS client is not installed: run 'npm ci' in {candidate} (./test.sh does).");
-            }
-        }
-
-        throw new InvalidOperationException("Hub.Tests/js was not found above the test directory.");
     }
 }

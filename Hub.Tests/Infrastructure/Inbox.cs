@@ -4,6 +4,7 @@ namespace Hub.Tests.Infrastructure;
 
 /// <summary>Collects what a client receives and waits, bounded, for what a test expects.</summary>
 public sealed class Inbox<T>
+    where T : class
 {
     private readonly ConcurrentQueue<T> _items = new();
     private readonly SemaphoreSlim _arrived = new(0);

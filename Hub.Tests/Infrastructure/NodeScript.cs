@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>
+/// A script of Hub.Tests/js run by Node that talks to the test as it goes: each line it prints
+/// is a JSON object the test can wait for.
+/// </summary>
+public sealed class NodeScript : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Inbox<JsonObject> _lines = new();
+    private readonly System.Text.StringBuilder _errors = new();
+
+    private NodeScript(Process process)
+    {
+        _process = process;
+    }
+
+    public static NodeScript Start(string script, params string[] args)
+    {
+        var node = RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
+        var info = new ProcessStartInfo(node) { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(script);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"node {script} did not start.");
+        var running = new NodeScript(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line && line.StartsWith('{'))
+            {
+                running._lines.Add(JsonNode.Parse(line)!.AsObject());
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (running._errors)
+            {
+                running._errors.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return running;
+    }
+
+    /// <summary>The Hub.Tests/js directory, found upwards from the test binaries.</summary>
+    public static string Directory
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "Hub.Tests", "js");
+                if (File.Exists(Path.Combine(candidate, "package.json")))
+                {
+                    return candidate;
+                }
+            }
+
+            throw new InvalidOperationException("Hub.Tests/js was not found above the test directory.");
+        }
+    }
+
+    /// <summary>Waits for the first printed object that has <paramref name="property"/> and returns that object.</summary>
+    public async Task<JsonObject> WaitForAsync(string property, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await _lines.WaitForAsync(l => l.ContainsKey(property), $"the script to print '{property}'", timeout);
+        }
+        catch (AssertionException) when (_process.HasExited)
+        {
+            string errors;
+            lock (_errors)
+            {
+                errors = _errors.ToString();
+            }
+
+            Assert.Fail($"The script exited ({_process.ExitCode}) before printing '{property}':\n{errors}");
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        _process.Dispose();
+    }
+}
