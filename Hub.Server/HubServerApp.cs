@@ -1,5 +1,7 @@
 using Hub.Server.Cluster;
+using Hub.Server.Health;
 using Hub.Server.Hubs;
+using Hub.Server.Telemetry;
 
 namespace Hub.Server;
 
@@ -13,10 +15,14 @@ internal static class HubServerApp
 
         builder.AddHubCluster();
         builder.AddRealtimeHub();
+        builder.AddHubHealth();
+        builder.AddHubTelemetry();
 
         var app = builder.Build();
         app.UseWebSockets();
         app.MapRealtimeHub();
+        app.MapHubHealth();
+        app.MapHubTelemetry();
         return app;
     }
 }

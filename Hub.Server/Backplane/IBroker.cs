@@ -9,6 +9,9 @@ namespace Hub.Server.Backplane;
 /// </summary>
 internal interface IBroker
 {
+    /// <summary>Whether a publish can succeed now (for Redis: connected and subscribed).</summary>
+    bool IsAvailable { get; }
+
     Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken);
 
     /// <summary>

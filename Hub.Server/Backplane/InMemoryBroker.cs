@@ -19,6 +19,8 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
     private readonly bool _historyEnabled = historyOptions.Value.Enabled;
     private Task? _loop;
 
+    public bool IsAvailable => true;
+
     public Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
         _loop = Task.Run(async () =>

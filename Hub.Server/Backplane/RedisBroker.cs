@@ -22,6 +22,9 @@ internal sealed partial class RedisBroker(
     private readonly HistoryOptions _history = historyOptions.Value;
     private ChannelMessageQueue? _queue;
 
+    // A publish while this node's own subscription is down would reach every node but this one.
+    public bool IsAvailable => redis.IsConnected && _queue is not null && redis.Multiplexer.GetSubscriber().IsConnected(Channel);
+
     public async Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
         // Redis may be down at start: keep trying in the background rather than fail the node.
@@ -58,9 +61,7 @@ internal sealed partial class RedisBroker(
 
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
     {
-        // A publish while this node's own subscription is down would reach every node but this
-        // one: refuse it like a publish without Redis.
-        if (!redis.IsConnected || _queue is null || !redis.Multiplexer.GetSubscriber().IsConnected(Channel))
+        if (!IsAvailable)
         {
             throw new BackplaneUnavailableException("The backplane (Redis) is unavailable; the message was not sent.");
         }

@@ -1,5 +1,6 @@
 using Hub.Server.Backplane;
 using Hub.Server.Messaging;
+using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Hubs;
@@ -9,7 +10,7 @@ namespace Hub.Server.Hubs;
 /// what: bad input and an unavailable backplane in plain words; anything unexpected as a
 /// reference to the server log, never its internals. The connection always stays open.
 /// </summary>
-internal sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : IHubFilter
+internal sealed partial class HubErrorFilter(HubMetrics metrics, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -19,14 +20,17 @@ internal sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : I
         }
         catch (HubRequestException ex)
         {
+            metrics.Rejected(ex.Kind.MetricReason());
             throw new HubException(ex.Message);
         }
         catch (BackplaneUnavailableException ex)
         {
+            metrics.Rejected(RequestError.Unavailable.MetricReason());
             throw new HubException(ex.Message);
         }
         catch (HubException)
         {
+            metrics.Rejected("refused");
             throw;
         }
         catch (OperationCanceledException) when (context.Context.ConnectionAborted.IsCancellationRequested)
@@ -36,6 +40,7 @@ internal sealed partial class HubErrorFilter(ILogger<HubErrorFilter> logger) : I
         catch (Exception ex)
         {
             var reference = Guid.NewGuid().ToString("N")[..12];
+            metrics.Rejected("error");
             Log.Unexpected(logger, context.HubMethodName, reference, ex);
             throw new HubException($"'{context.HubMethodName}' failed on the server (reference {reference} in the server log).");
         }

@@ -6,6 +6,7 @@ using Hub.Server.Limits;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Hub.Server.Recovery;
+using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ internal sealed partial class RealtimeHub(
     GroupMembership groups,
     IPresenceStore presence,
     StreamRecovery recovery,
+    HubMetrics metrics,
     IOptions<ClusterOptions> cluster,
     ILogger<RealtimeHub> logger) : Hub<IHubClient>, IHubServer
 {
@@ -37,11 +39,13 @@ internal sealed partial class RealtimeHub(
             await Groups.AddToGroupAsync(Context.ConnectionId, LocalDelivery.UserGroup(user), Context.ConnectionAborted);
         }
 
+        metrics.ConnectionOpened();
         Log.Connected(logger, Context.ConnectionId, user);
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        metrics.ConnectionClosed();
         await groups.ForgetConnectionAsync(Context.ConnectionId, Context.UserIdentifier);
         Log.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
     }

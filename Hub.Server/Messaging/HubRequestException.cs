@@ -20,3 +20,15 @@ internal enum RequestError
     Forbidden,
     Unavailable,
 }
+
+internal static class RequestErrorExtensions
+{
+    /// <summary>The <c>reason</c> label of <c>hub.calls.rejected</c>.</summary>
+    public static string MetricReason(this RequestError error) => error switch
+    {
+        RequestError.Invalid => "invalid",
+        RequestError.NotFound => "not_found",
+        RequestError.Forbidden => "forbidden",
+        _ => "unavailable",
+    };
+}

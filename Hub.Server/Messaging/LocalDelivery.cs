@@ -2,6 +2,7 @@ using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Hubs;
 using Hub.Server.Recovery;
+using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Messaging;
@@ -14,6 +15,7 @@ namespace Hub.Server.Messaging;
 internal sealed partial class LocalDelivery(
     HubLifetimeManager<RealtimeHub> clients,
     ResumingConnections resuming,
+    HubMetrics metrics,
     ILogger<LocalDelivery> logger)
 {
     private const string Receive = nameof(IHubClient.Receive);
@@ -26,6 +28,11 @@ internal sealed partial class LocalDelivery(
     {
         try
         {
+            if (envelope.Kind == EnvelopeKind.Message)
+            {
+                metrics.Delivered(envelope.Target.KindName);
+            }
+
             await (envelope.Kind switch
             {
                 EnvelopeKind.Message => SendAsync(envelope.Target, Receive, envelope.Message!, HeldFor(envelope.Message!)),

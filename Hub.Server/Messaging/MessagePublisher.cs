@@ -1,6 +1,7 @@
 using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Limits;
+using Hub.Server.Telemetry;
 
 namespace Hub.Server.Messaging;
 
@@ -9,7 +10,7 @@ namespace Hub.Server.Messaging;
 /// the broker, which gives it its offset and delivers it everywhere. Nothing is delivered
 /// locally before the broker took it, so a failed publish reaches no one.
 /// </summary>
-internal sealed class MessagePublisher(IBroker broker, InputRules rules, TimeProvider time)
+internal sealed class MessagePublisher(IBroker broker, InputRules rules, HubMetrics metrics, TimeProvider time)
 {
     /// <summary>The <c>from</c> of messages sent through the HTTP API.</summary>
     public const string ApiSender = "api";
@@ -31,7 +32,9 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, TimePro
         };
 
         var required = target.Kind == TargetKind.Connection ? target.Id : null;
+        var started = time.GetTimestamp();
         var position = await broker.PublishAsync(Envelope.ForMessage(message, target), required, cancellationToken);
+        metrics.Published(target.KindName, time.GetElapsedTime(started));
         return new SendResult { Id = message.Id, Stream = stream, Offset = position.Offset };
     }
 

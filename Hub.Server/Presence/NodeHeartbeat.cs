@@ -1,9 +1,14 @@
+using Hub.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Presence;
 
-/// <summary>Says every <c>Hub:Presence:HeartbeatSeconds</c> that this node is alive.</summary>
-internal sealed partial class NodeHeartbeat(IPresenceStore presence, IOptions<PresenceOptions> options, ILogger<NodeHeartbeat> logger)
+/// <summary>Says every <c>Hub:Presence:HeartbeatSeconds</c> that this node is alive, and counts the cluster for the metrics.</summary>
+internal sealed partial class NodeHeartbeat(
+    IPresenceStore presence,
+    HubMetrics metrics,
+    IOptions<PresenceOptions> options,
+    ILogger<NodeHeartbeat> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -14,6 +19,9 @@ internal sealed partial class NodeHeartbeat(IPresenceStore presence, IOptions<Pr
             try
             {
                 await presence.HeartbeatAsync(stoppingToken);
+                // The cluster-wide gauges come from the same beat: one snapshot per heartbeat, not per scrape.
+                var cluster = await presence.GetSnapshotAsync(null, stoppingToken);
+                metrics.ClusterCounted(cluster.Connections, cluster.Nodes.Count);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

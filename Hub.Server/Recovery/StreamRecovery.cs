@@ -4,6 +4,7 @@ using Hub.Server.History;
 using Hub.Server.Hubs;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
+using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ internal sealed partial class StreamRecovery(
     IPresenceStore presence,
     HubLifetimeManager<RealtimeHub> clients,
     ResumingConnections resuming,
+    HubMetrics metrics,
     IOptions<HistoryOptions> historyOptions,
     ILogger<StreamRecovery> logger)
 {
@@ -51,6 +53,7 @@ internal sealed partial class StreamRecovery(
                 // Without history nothing can be replayed; a stream the caller does not receive
                 // is not replayed to it either. Either way it cannot know what it missed.
                 results[position.Stream] = new StreamResumeResult { Stream = position.Stream, Epoch = position.Epoch, Offset = position.Offset };
+                metrics.Resumed(recovered: false);
             }
         }
 
@@ -96,6 +99,7 @@ internal sealed partial class StreamRecovery(
                 Recovered = recovered,
                 Missed = r.Missed,
             };
+            metrics.Resumed(recovered);
             Log.Resumed(logger, connectionId, position.Stream, position.Offset, r.Offset, r.Missed, recovered);
         }
     }

@@ -1,0 +1,61 @@
+using System.Diagnostics.Metrics;
+
+namespace Hub.Server.Telemetry;
+
+/// <summary>
+/// Hub's own instruments, under the names of the contract. The Prometheus exporter renders them
+/// as hub_connections, hub_messages_published_total, hub_backplane_publish_duration_seconds, ….
+/// </summary>
+internal sealed class HubMetrics
+{
+    public const string MeterName = "Hub";
+
+    private readonly UpDownCounter<long> _connections;
+    private readonly Counter<long> _published;
+    private readonly Counter<long> _delivered;
+    private readonly Histogram<double> _publishDuration;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _recovery;
+    private long _clusterConnections;
+    private long _liveNodes;
+
+    public HubMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _connections = meter.CreateUpDownCounter<long>("hub.connections", "{connection}", "Connections open on this node.");
+        _published = meter.CreateCounter<long>("hub.messages.published", "{message}", "Messages accepted by this node, by kind (all, connection, user, group).");
+        _delivered = meter.CreateCounter<long>("hub.messages.delivered", "{message}",
+            "Messages this node handed to its own connections, by kind (once per message and node, whatever the number of local recipients).");
+        _publishDuration = meter.CreateHistogram<double>("hub.backplane.publish.duration", "s",
+            "Time to hand a message to the backplane (offset, history and publish in one step).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
+        _rejected = meter.CreateCounter<long>("hub.calls.rejected", "{call}", "Hub calls and API requests refused, by reason.");
+        _recovery = meter.CreateCounter<long>("hub.recovery", "{stream}", "Streams resumed after a reconnect, by result (recovered, lost).");
+        meter.CreateObservableGauge("hub.presence.connections", () => Volatile.Read(ref _clusterConnections), "{connection}",
+            "Connections in the whole cluster, as presence last counted them (every heartbeat).");
+        meter.CreateObservableGauge("hub.presence.nodes", () => Volatile.Read(ref _liveNodes), "{node}",
+            "Live nodes in the cluster, as presence last counted them.");
+    }
+
+    public void ConnectionOpened() => _connections.Add(1);
+
+    public void ConnectionClosed() => _connections.Add(-1);
+
+    public void Published(string kind, TimeSpan duration)
+    {
+        _published.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        _publishDuration.Record(duration.TotalSeconds);
+    }
+
+    public void Delivered(string kind) => _delivered.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Resumed(bool recovered) => _recovery.Add(1, new KeyValuePair<string, object?>("result", recovered ? "recovered" : "lost"));
+
+    public void ClusterCounted(long connections, long nodes)
+    {
+        Volatile.Write(ref _clusterConnections, connections);
+        Volatile.Write(ref _liveNodes, nodes);
+    }
+}
