@@ -1,3 +1,4 @@
+using Hub.Server.Auth;
 using Hub.Server.Cluster;
 using Hub.Server.Hubs;
 
@@ -13,9 +14,11 @@ internal static class HubServerApp
 
         builder.AddHubCluster();
         builder.AddRealtimeHub();
+        builder.AddHubAuth();
 
         var app = builder.Build();
         app.UseWebSockets();
+        app.UseHubAuth();
         app.MapRealtimeHub();
         return app;
     }
