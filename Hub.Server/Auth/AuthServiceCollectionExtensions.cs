@@ -40,6 +40,16 @@ internal static partial class AuthServiceCollectionExtensions
             ? new SubjectUserIdProvider()
             : new QueryUserIdProvider());
 
+        services.AddSingleton<GroupAccessFilter>();
+        // After every Configure, so the filter runs inside HubErrorFilter, which turns its
+        // refusal into the HubException the caller sees.
+        services.AddOptions<HubOptions>().PostConfigure<IOptions<AuthOptions>>((o, auth) =>
+        {
+            if (auth.Value.RestrictGroups)
+            {
+                o.AddFilter<GroupAccessFilter>();
+            }
+        });
         return builder;
     }
 
