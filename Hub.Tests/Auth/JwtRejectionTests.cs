@@ -12,6 +12,9 @@ public sealed class JwtRejectionTests() : JwtClusterTest(Topology.InMemory)
     {
         yield return Case("no token", () => null);
         yield return Case("expired", () => TestTokens.Create("alice", DateTime.UtcNow.AddMinutes(-5)));
+        yield return Case("no expiry", () => TestTokens.Create("alice", DateTime.MaxValue));
+        // Valid from 20 minutes before its expiry: five minutes from now.
+        yield return Case("not yet valid", () => TestTokens.Create("alice", DateTime.UtcNow.AddMinutes(25)));
         yield return Case("bad signature", () => TestTokens.Create("alice", key: Encoding.UTF8.GetBytes("another-key-that-is-long-enough-for-hs256")));
         yield return Case("wrong audience", () => TestTokens.Create("alice", audience: "someone-else"));
         yield return Case("wrong issuer", () => TestTokens.Create("alice", issuer: "https://elsewhere.test"));

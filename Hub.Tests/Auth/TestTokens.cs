@@ -23,7 +23,7 @@ public static class TestTokens
     };
 
     /// <param name="subject">The <c>sub</c> claim; null leaves it out.</param>
-    /// <param name="expires">Default: ten minutes from now.</param>
+    /// <param name="expires">Default: ten minutes from now; <see cref="DateTime.MaxValue"/> leaves <c>exp</c> out.</param>
     /// <param name="key">The signing key's bytes; default: the UTF-8 bytes of <see cref="Key"/>.</param>
     /// <param name="groups">The <c>groups</c> claim: a string array, one string, or null for none.</param>
     public static string Create(
@@ -46,15 +46,17 @@ public static class TestTokens
         }
 
         var expiry = expires ?? DateTime.UtcNow.AddMinutes(10);
-        var issuedAt = expiry.AddMinutes(-20);
-        return Handler.CreateToken(new SecurityTokenDescriptor
+        var neverExpires = expiry == DateTime.MaxValue;
+        var issuedAt = neverExpires ? DateTime.UtcNow.AddMinutes(-1) : expiry.AddMinutes(-20);
+        var handler = neverExpires ? new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false } : Handler;
+        return handler.CreateToken(new SecurityTokenDescriptor
         {
             Claims = claims,
             Issuer = issuer,
             Audience = audience,
             IssuedAt = issuedAt,
             NotBefore = issuedAt,
-            Expires = expiry,
+            Expires = neverExpires ? null : expiry,
             SigningCredentials = new SigningCredentials(
                 new SymmetricSecurityKey(key ?? Encoding.UTF8.GetBytes(Key)), SecurityAlgorithms.HmacSha256),
         });
