@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Hub.Server.Auth;
 
 /// <summary>How bearer tokens are checked: <c>Hub:Auth:Jwt</c>.</summary>
@@ -42,7 +44,7 @@ internal sealed class JwtOptions
         }
         else
         {
-            bytes = System.Text.Encoding.UTF8.GetBytes(SigningKey);
+            bytes = Encoding.UTF8.GetBytes(SigningKey);
         }
 
         if (bytes.Length < MinKeyBytes)
