@@ -14,7 +14,15 @@ public sealed class HubClientOptions
     /// </summary>
     public IReadOnlyList<Uri>? Urls { get; set; }
 
-    /// <summary>Supplies the bearer token for each connect and reconnect (so a refreshed token is picked up).</summary>
+    /// <summary>
+    /// Supplies the bearer token when the server runs with <c>Hub:Auth:Mode=Jwt</c>; leave it null
+    /// for an anonymous server. It is called again for every connect and every reconnect (at
+    /// negotiate and at the transport connect alike), so return a token that is valid now: the
+    /// server closes a connection when its token expires, and the client then reconnects with
+    /// whatever this returns next. A token the server refuses makes
+    /// <see cref="HubClient.StartAsync"/> fail with an <see cref="HttpRequestException"/> whose
+    /// status code is 401; during a reconnect the client keeps retrying per <see cref="ReconnectPolicy"/>.
+    /// </summary>
     public Func<Task<string?>>? AccessTokenProvider { get; set; }
 
     /// <summary>The hub protocol; JSON by default.</summary>

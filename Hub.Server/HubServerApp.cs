@@ -1,3 +1,4 @@
+using Hub.Server.Auth;
 using Hub.Server.Cluster;
 using Hub.Server.Health;
 using Hub.Server.Hubs;
@@ -15,11 +16,13 @@ internal static class HubServerApp
 
         builder.AddHubCluster();
         builder.AddRealtimeHub();
+        builder.AddHubAuth();
         builder.AddHubHealth();
         builder.AddHubTelemetry();
 
         var app = builder.Build();
         app.UseWebSockets();
+        app.UseHubAuth();
         app.MapRealtimeHub();
         app.MapHubHealth();
         app.MapHubTelemetry();

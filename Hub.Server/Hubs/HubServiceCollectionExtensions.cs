@@ -1,3 +1,4 @@
+using Hub.Server.Auth;
 using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Messaging;
@@ -6,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Hubs;
 
-internal static partial class HubServiceCollectionExtensions
+internal static class HubServiceCollectionExtensions
 {
     public const string Path = "/hub";
 
@@ -17,7 +18,6 @@ internal static partial class HubServiceCollectionExtensions
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<HubErrorFilter>();
-        services.AddSingleton<IUserIdProvider, QueryUserIdProvider>();
 
         services.AddSignalR(o =>
             {
@@ -53,20 +53,9 @@ internal static partial class HubServiceCollectionExtensions
             context.Response.Headers.RetryAfter = "1";
             return Task.CompletedTask;
         }));
-        app.MapHub<RealtimeHub>(Path);
 
-        if (app.Environment.IsProduction())
-        {
-            // Until JWT auth exists, identity is whatever the client claims.
-            Log.UserFromQueryInProduction(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RealtimeHub)));
-        }
-
+        // A connection ends when its token expires (Hub:Auth:Mode=Jwt); the client reconnects with a fresh one.
+        app.MapHub<RealtimeHub>(Path, o => o.CloseOnAuthenticationExpiration = true).RequireHubAuth();
         return app;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Warning, "Clients name themselves with the 'user' query parameter (Hub:Auth:Mode=None): anyone can claim any user id. Use it for development only.")]
-        public static partial void UserFromQueryInProduction(ILogger logger);
     }
 }

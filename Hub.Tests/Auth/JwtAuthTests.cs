@@ -1,0 +1,80 @@
+using Hub.Client;
+using Hub.Tests.Infrastructure;
+
+namespace Hub.Tests.Auth;
+
+/// <summary>Hub:Auth:Mode=Jwt: the token names the user, on every node, for as long as it is valid.</summary>
+[TestFixture(Topology.InMemory)]
+[TestFixture(Topology.Redis)]
+public sealed class JwtAuthTests(Topology topology) : JwtClusterTest(topology)
+{
+    [Test]
+    public async Task TheUserIdIsTheTokenSubject_OnEveryNode_AndTheUserQueryParameterIsIgnored()
+    {
+        var alice = await ConnectWithTokenAsync(NodeA, TestTokens.Create("alice"), userQuery: "mallory");
+        var bob = await ConnectWithTokenAsync(NodeB, TestTokens.Create("bob"));
+
+        var result = await alice.Client.SendToUserAsync("bob", "hi bob").Within();
+
+        var message = await bob.Messages.WaitForAsync(m => m.Id == result.Id, "the user message from alice");
+        Assert.Multiple(() =>
+        {
+            Assert.That(message.Stream, Is.EqualTo("user:bob"));
+            Assert.That(message.User, Is.EqualTo("alice"));
+        });
+        var presence = await bob.Client.GetPresenceAsync().Within();
+        Assert.That(presence.Users, Is.EquivalentTo(new[] { "alice", "bob" }));
+    }
+
+    [Test]
+    public async Task WithoutRestrictGroups_TheGroupsClaimIsIgnored()
+    {
+        var alice = await ConnectWithTokenAsync(NodeA, TestTokens.Create("alice", groups: new[] { "room" }));
+
+        var joined = await alice.Client.JoinAsync("elsewhere").Within();
+        var sent = await alice.Client.SendToGroupAsync("elsewhere", "not in my claim").Within();
+
+        Assert.That(joined.Group, Is.EqualTo("elsewhere"));
+        await alice.Messages.WaitForAsync(m => m.Id == sent.Id, "the message to a group outside the claim");
+    }
+
+    [Test]
+    public async Task WhenTheTokenExpires_TheServerClosesTheConnection_AndTheClientComesBackWithAFreshToken()
+    {
+        // JWT times are whole seconds: a whole-second expiry is exactly what the server sees.
+        var now = DateTime.UtcNow;
+        var expires = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).AddSeconds(3);
+        // The client asks for a token at negotiate and again at connect: every token it gets
+        // until it is connected expires then; every later one is long-lived.
+        var connected = false;
+        var freshTokens = 0;
+        var alice = NewClient(NodeA, () =>
+        {
+            if (!Volatile.Read(ref connected))
+            {
+                return Task.FromResult<string?>(TestTokens.Create("alice", expires));
+            }
+
+            Interlocked.Increment(ref freshTokens);
+            return Task.FromResult<string?>(TestTokens.Create("alice"));
+        });
+        var lostAt = DateTime.MaxValue;
+        alice.Client.Reconnecting += _ => lostAt = DateTime.UtcNow;
+        await alice.Client.StartAsync().Within();
+        Volatile.Write(ref connected, true);
+        var firstId = alice.ConnectionId;
+
+        await alice.Reconnected.WaitForCountAsync(1, "the reconnect after the token expired");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lostAt, Is.GreaterThanOrEqualTo(expires), "the connection was closed before its token expired");
+            Assert.That(freshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
+            Assert.That(alice.ConnectionId, Is.Not.EqualTo(firstId));
+        });
+        var sender = await ConnectWithTokenAsync(NodeB, TestTokens.Create("bob"));
+        var result = await sender.Client.SendToUserAsync("alice", "still reachable").Within();
+        await alice.Messages.WaitForAsync(m => m.Id == result.Id, "a message to alice after the reconnect");
+        Assert.That(alice.Client.State, Is.EqualTo(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected));
+    }
+}
