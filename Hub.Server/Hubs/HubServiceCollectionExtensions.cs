@@ -28,6 +28,8 @@ internal static class HubServiceCollectionExtensions
             })
             .AddJsonProtocol()
             .AddMessagePackProtocol();
+        // After AddSignalR, so it replaces the framework's resolver.
+        services.AddSingleton<IHubProtocolResolver, RateLimitingProtocolResolver>();
 
         services.AddOptions<HubOptions>()
             .Configure<IOptions<LimitsOptions>>((o, limits) =>

@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
+using System.Threading.RateLimiting;
+using Hub.Server.Telemetry;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+
+namespace Hub.Server.Limits;
+
+/// <summary>
+/// One connection's protocol, counting every invocation it reads against the connection's token
+/// bucket — unknown methods and unbindable arguments too, which SignalR answers before any hub
+/// filter runs. An invocation over the limit becomes a binding failure, so SignalR answers it
+/// with the limit's message and the connection carries on; a connection that keeps sending after
+/// many refusals in a row is closed with the reason.
+/// </summary>
+internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSecond, HubMetrics metrics) : IHubProtocol
+{
+    // Lazily refilled from the elapsed time on each frame (no timer per connection).
+    private readonly TokenBucketRateLimiter _bucket = new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = 2 * messagesPerSecond,
+        TokensPerPeriod = messagesPerSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        AutoReplenishment = false,
+        QueueLimit = 0,
+    });
+
+    private readonly int _floodAfter = 4 * messagesPerSecond;
+    private int _refusedInARow;
+
+    public string Name => inner.Name;
+
+    public int Version => inner.Version;
+
+    public TransferFormat TransferFormat => inner.TransferFormat;
+
+    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+    {
+        if (!inner.TryParseMessage(ref input, binder, out message))
+        {
+            return false;
+        }
+
+        if (message is not (HubInvocationMessage and not CompletionMessage and not StreamItemMessage) && message is not InvocationBindingFailureMessage and not StreamBindingFailureMessage)
+        {
+            return true;
+        }
+
+        _bucket.TryReplenish();
+        using var lease = _bucket.AttemptAcquire();
+        if (lease.IsAcquired)
+        {
+            _refusedInARow = 0;
+            return true;
+        }
+
+        metrics.Rejected("rate_limited");
+        if (++_refusedInARow > _floodAfter)
+        {
+            // SignalR closes the connection with this message as the reason.
+            throw new InvalidDataException(
+                $"The connection kept sending after {_floodAfter} calls in a row were refused over the rate limit; it is closed.");
+        }
+
+        message = Refuse(message);
+        return true;
+    }
+
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(message, output);
+
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);
+
+    public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
+
+    private HubMessage Refuse(HubMessage message)
+    {
+        var error = ExceptionDispatchInfo.Capture(new HubException(
+            $"Rate limit exceeded: at most {messagesPerSecond} calls per second (bursts of {2 * messagesPerSecond}) per connection (Hub:Limits:MessagesPerSecond); this call was not carried out."));
+        return message switch
+        {
+            InvocationMessage m => new InvocationBindingFailureMessage(m.InvocationId, m.Target, error),
+            InvocationBindingFailureMessage m => new InvocationBindingFailureMessage(m.InvocationId, m.Target, error),
+            StreamInvocationMessage m => new StreamBindingFailureMessage(m.InvocationId!, error),
+            StreamBindingFailureMessage m => new StreamBindingFailureMessage(m.Id, error),
+            _ => message,
+        };
+    }
+}
