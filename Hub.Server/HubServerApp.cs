@@ -1,5 +1,6 @@
 using Hub.Server.Cluster;
 using Hub.Server.Hubs;
+using Hub.Server.Web;
 
 namespace Hub.Server;
 
@@ -17,6 +18,7 @@ internal static class HubServerApp
         var app = builder.Build();
         app.UseWebSockets();
         app.MapRealtimeHub();
+        app.MapDemoPage();
         return app;
     }
 }
