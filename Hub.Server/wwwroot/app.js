@@ -187,7 +187,7 @@
     const connections = Number(snapshot.connections);
     $("presence-summary").textContent =
       `${connections} connection${connections === 1 ? "" : "s"}, ${snapshot.userCount} named user${snapshot.userCount === 1 ? "" : "s"}`;
-    for (const user of snapshot.users) {
+    for (const user of [...snapshot.users].sort()) {
       const item = document.createElement("li");
       item.dataset.user = user;
       item.textContent = user;
@@ -256,9 +256,11 @@
     }
     demo.connectionId = connection.connectionId;
     demo.protocol = protocol;
-    setState("connected");
-    await showNode();
+    // The first call returns only once the node has registered the connection cluster-wide, so
+    // "connected" means that messages sent to this page from now on reach it.
     await refreshPresence(selectedGroup());
+    await showNode();
+    setState("connected");
   }
 
   async function disconnect() {
