@@ -231,14 +231,15 @@
     });
     connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(async connectionId => {
-      // A reconnect is a new connection, possibly on another node: it is in no group yet.
+      // A reconnect is a new connection, possibly on another node: it is in no group yet. Like
+      // "connected", "reconnected" is shown once the page is back where it was.
       demo.connectionId = connectionId;
-      setState("reconnected");
-      await showNode();
       for (const group of joined) {
         await call("Join", group);
       }
       await refreshPresence(selectedGroup());
+      await showNode();
+      setState("reconnected");
     });
     connection.onclose(error => {
       setState("disconnected");

@@ -59,6 +59,27 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         Assert.That(alice.Errors.Concat(bob.Errors), Is.Empty);
     }
 
+    [Test]
+    public async Task AfterItsNodeRestarts_ThePageShowsReconnecting_ThenReconnected_AndIsBackInItsGroup()
+    {
+        var page = await OpenAsync(NodeB, "?user=frank");
+        await page.ExpectStateAsync("connected");
+        await page.JoinAsync("room");
+        var port = NodeB.BaseUrl.Port;
+
+        await NodeB.StopAsync();
+        await page.ExpectStateAsync("reconnecting");
+        var restarted = Own(await StartNodeAsync("node-b", port));
+        await page.ExpectStateAsync("reconnected");
+
+        var sender = await ConnectAsync(Topology == Topology.Redis ? NodeA : restarted, "grace");
+        var sent = await sender.Client.SendToGroupAsync("room", "after the restart").Within();
+        var message = await page.WaitForMessageAsync("after the restart");
+        Assert.That(message.Id, Is.EqualTo(sent.Id));
+        await page.ExpectPresenceAsync("frank");
+        await Expect(page.Node).ToHaveTextAsync("node-b");
+    }
+
     [TestCase("json", false)]
     [TestCase("messagepack", true)]
     public async Task ProtocolOption_IsTheProtocolOnTheWire(string protocol, bool sentAtIsDate)
