@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: installs what is missing (redis-server, Node, Chromium,
-# the official JS client from npm), then runs the whole NUnit suite. The tests start their own
-# redis-server on a free port and their own Hub nodes on 127.0.0.1; the browser tests drive the
-# system's Chromium through Playwright (never Playwright's own browser download). The build
-# itself runs npm ci for the demo page's browser client (Hub.Server/package-lock.json).
+# Runs every test on a fresh machine: installs what is missing (redis-server, Node with npm,
+# Chromium), then runs the whole NUnit suite; the build itself installs the official JS client
+# from npm (Npm.targets). The tests start their own redis-server on a free port and their own Hub
+# nodes on 127.0.0.1; the browser tests drive the system's Chromium through Playwright (never
+# Playwright's own browser download).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -23,8 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-
-(cd Hub.Tests/js && npm ci --no-audit --no-fund --loglevel=error)
 
 mkdir -p TestResults
 log=TestResults/test-output.log
