@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
-# Debian's nodejs comes without npm, and the build needs npm for the demo page's client.
+# Debian's nodejs comes without npm, and the build needs npm for the JS clients (Npm.targets).
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then

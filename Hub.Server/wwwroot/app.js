@@ -207,7 +207,8 @@
 
     // The choice goes into the address, so a reload comes back as the same user.
     const address = new URLSearchParams(location.search);
-    user ? address.set("user", user) : address.delete("user");
+    if (user) address.set("user", user);
+    else address.delete("user");
     address.set("protocol", protocol);
     history.replaceState(null, "", `?${address}`);
 
