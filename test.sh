@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: installs what is missing (redis-server, Node, the
-# official JS client from npm), then runs the whole NUnit suite. The tests start their own
-# redis-server on a free port and their own Hub nodes on 127.0.0.1.
+# Runs every test on a fresh machine: installs what is missing (redis-server, Node with npm,
+# Chromium), then runs the whole NUnit suite; the build itself installs the official JS client
+# from npm (Npm.targets). The tests start their own redis-server on a free port and their own Hub
+# nodes on 127.0.0.1; the browser tests drive the system's Chromium through Playwright (never
+# Playwright's own browser download).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
-command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+# Debian's nodejs comes without npm, and the build needs npm for the JS clients (Npm.targets).
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} ..."
@@ -18,8 +23,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-
-(cd Hub.Tests/js && npm ci --no-audit --no-fund --loglevel=error)
 
 mkdir -p TestResults
 log=TestResults/test-output.log

@@ -3,6 +3,7 @@ using Hub.Server.Cluster;
 using Hub.Server.Health;
 using Hub.Server.Hubs;
 using Hub.Server.Telemetry;
+using Hub.Server.Web;
 
 namespace Hub.Server;
 
@@ -26,6 +27,7 @@ internal static class HubServerApp
         app.MapRealtimeHub();
         app.MapHubHealth();
         app.MapHubTelemetry();
+        app.MapDemoPage();
         return app;
     }
 }

@@ -8,4 +8,7 @@ public sealed class TestRun
 {
     [OneTimeTearDown]
     public Task StopSharedRedis() => SharedRedis.StopAsync();
+
+    [OneTimeTearDown]
+    public Task StopSharedBrowser() => SharedBrowser.StopAsync();
 }

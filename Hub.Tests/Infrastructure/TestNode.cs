@@ -24,7 +24,9 @@ public sealed class TestNode : HubNode, IAsyncDisposable
     /// <summary>Starts a node. <paramref name="port"/> 0 picks a free port.</summary>
     public static async Task<TestNode> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0)
     {
-        var app = HubServerApp.Build([], builder =>
+        // The test host's content root is not Hub.Server's: serve the demo page from its source
+        // wwwroot, where the build put the browser client, as dotnet run does.
+        var app = HubServerApp.Build(["--webroot", RepoPaths.DemoWebRoot], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {

@@ -1,0 +1,331 @@
+// The Hub demo page: one @microsoft/signalr connection to /hub on the node that served the page.
+// Query options: user=<name> (connects at once), protocol=json|messagepack,
+// transport=websockets|sse|longpolling (default: the client's own negotiation).
+// window.hubDemo is a plain view of the page's state, for people poking around and for the browser tests.
+"use strict";
+
+(() => {
+  const $ = id => document.getElementById(id);
+  const query = new URLSearchParams(location.search);
+  const transports = {
+    websockets: signalR.HttpTransportType.WebSockets,
+    sse: signalR.HttpTransportType.ServerSentEvents,
+    longpolling: signalR.HttpTransportType.LongPolling,
+  };
+
+  const demo = window.hubDemo = {
+    state: "disconnected",
+    node: null,
+    connectionId: null,
+    protocol: null,
+    transport: query.get("transport") || "auto",
+    groups: [],
+    // group name -> the last PresenceSnapshot; "" is the whole hub.
+    presence: {},
+    messages: [],
+    errors: [],
+  };
+
+  let connection = null;
+  const joined = new Set();
+
+  function setState(state) {
+    demo.state = state;
+    const badge = $("state");
+    badge.textContent = state;
+    badge.dataset.state = state;
+    const online = state === "connected" || state === "reconnected";
+    $("connect").disabled = state !== "disconnected";
+    $("disconnect").disabled = state === "disconnected";
+    $("join").disabled = !online;
+    $("send").disabled = !online;
+    $("user").disabled = $("protocol").disabled = state !== "disconnected";
+  }
+
+  function showError(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    demo.errors.push(text);
+    const line = $("error");
+    line.textContent = text;
+    line.hidden = false;
+  }
+
+  function clearError() {
+    $("error").hidden = true;
+  }
+
+  // Unlike the client's default (four tries, then give up), a demo left open keeps coming back:
+  // at once, then with exponential backoff and jitter up to 30 s.
+  const retryForever = {
+    nextRetryDelayInMilliseconds: context => context.previousRetryCount === 0
+      ? 0
+      : Math.min(30000, 500 * 2 ** context.previousRetryCount) * (0.8 + Math.random() * 0.4),
+  };
+
+  async function showNode() {
+    try {
+      const response = await fetch("node", { cache: "no-store" });
+      demo.node = (await response.json()).node;
+    } catch (error) {
+      demo.node = null;
+      showError(`Could not ask which node this is: ${error.message}`);
+    }
+    $("node").textContent = demo.node ?? "?";
+  }
+
+  function streamLabel(stream) {
+    if (stream === "all") return "everyone";
+    if (stream.startsWith("group:")) return `#${stream.slice("group:".length)}`;
+    if (stream.startsWith("user:")) return "to you";
+    return "to this tab";
+  }
+
+  function append(item) {
+    const list = $("messages");
+    const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+    list.append(item);
+    if (stick) list.scrollTop = list.scrollHeight;
+  }
+
+  function span(className, text) {
+    const element = document.createElement("span");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+
+  // User text only ever goes through textContent: a message cannot inject markup.
+  function receive(message) {
+    // MessagePack delivers sentAt as a Date, JSON as an ISO 8601 string.
+    const sentAt = message.sentAt instanceof Date ? message.sentAt : new Date(message.sentAt);
+    demo.messages.push({
+      id: message.id,
+      stream: message.stream,
+      offset: Number(message.offset),
+      from: message.from,
+      user: message.user ?? null,
+      text: message.text,
+      sentAtIsDate: message.sentAt instanceof Date,
+    });
+
+    const item = document.createElement("li");
+    item.className = message.from === demo.connectionId ? "message mine" : "message";
+    item.dataset.id = message.id;
+    item.dataset.stream = message.stream;
+    item.dataset.user = message.user ?? "";
+    item.append(
+      span("time", sentAt.toLocaleTimeString()),
+      span("stream", streamLabel(message.stream)),
+      span("user", message.user ?? "anonymous"),
+      span("text", message.text));
+    append(item);
+  }
+
+  function note(text) {
+    const item = document.createElement("li");
+    item.className = "event";
+    item.textContent = text;
+    append(item);
+  }
+
+  function selectedGroup() {
+    return $("target").value;
+  }
+
+  function renderGroups() {
+    demo.groups = [...joined];
+    const list = $("groups");
+    const target = $("target");
+    const selected = target.value;
+    list.replaceChildren();
+    target.replaceChildren(new Option("Everyone", ""));
+    for (const group of joined) {
+      const item = document.createElement("li");
+      item.dataset.group = group;
+      const leave = document.createElement("button");
+      leave.type = "button";
+      leave.className = "leave";
+      leave.textContent = "Leave";
+      leave.addEventListener("click", () => leaveGroup(group));
+      item.append(span("name", `#${group}`), leave);
+      list.append(item);
+      target.append(new Option(`#${group}`, group));
+    }
+    target.value = joined.has(selected) ? selected : "";
+  }
+
+  // One hub call; a failure (the HubException's message, a lost connection) is shown, not thrown.
+  async function call(method, ...args) {
+    try {
+      return { ok: true, value: await connection.invoke(method, ...args) };
+    } catch (error) {
+      showError(error);
+      return { ok: false };
+    }
+  }
+
+  // Presence is asked again on every change instead of patched from the events: a user may hold
+  // several connections in a group, and only the snapshot knows whether one leaving removes them.
+  async function refreshPresence(group) {
+    if (!connection || (group !== "" && !joined.has(group))) return;
+    const snapshot = await call("GetPresence", group || null);
+    if (!snapshot.ok) return;
+    demo.presence[group] = snapshot.value;
+    if (group === selectedGroup()) renderPresence();
+  }
+
+  function renderPresence() {
+    const group = selectedGroup();
+    const snapshot = demo.presence[group];
+    $("presence-group").textContent = group === "" ? "the hub" : `#${group}`;
+    const list = $("presence");
+    list.replaceChildren();
+    if (!snapshot) {
+      $("presence-summary").textContent = "";
+      return;
+    }
+    const connections = Number(snapshot.connections);
+    $("presence-summary").textContent =
+      `${connections} connection${connections === 1 ? "" : "s"}, ${snapshot.userCount} named user${snapshot.userCount === 1 ? "" : "s"}`;
+    for (const user of [...snapshot.users].sort()) {
+      const item = document.createElement("li");
+      item.dataset.user = user;
+      item.textContent = user;
+      list.append(item);
+    }
+  }
+
+  async function connect() {
+    clearError();
+    const user = $("user").value.trim();
+    const protocol = $("protocol").value;
+    const transportName = query.get("transport");
+    if (transportName && !(transportName in transports)) {
+      showError(`Unknown transport '${transportName}': use websockets, sse or longpolling.`);
+      return;
+    }
+
+    // The choice goes into the address, so a reload comes back as the same user.
+    const address = new URLSearchParams(location.search);
+    if (user) address.set("user", user);
+    else address.delete("user");
+    address.set("protocol", protocol);
+    history.replaceState(null, "", `?${address}`);
+
+    let builder = new signalR.HubConnectionBuilder()
+      .withUrl(user ? `hub?user=${encodeURIComponent(user)}` : "hub",
+        transportName ? { transport: transports[transportName] } : {})
+      .withAutomaticReconnect(retryForever)
+      .configureLogging(signalR.LogLevel.Warning);
+    if (protocol === "messagepack") {
+      builder = builder.withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol());
+    }
+    connection = builder.build();
+    connection.on("Receive", receive);
+    connection.on("MemberJoined", event => {
+      note(`${event.user ?? "someone"} joined #${event.group}`);
+      refreshPresence(event.group);
+    });
+    connection.on("MemberLeft", event => {
+      note(`${event.user ?? "someone"} left #${event.group}`);
+      refreshPresence(event.group);
+    });
+    connection.onreconnecting(() => setState("reconnecting"));
+    connection.onreconnected(async connectionId => {
+      // A reconnect is a new connection, possibly on another node: it is in no group yet. Like
+      // "connected", "reconnected" is shown once the page is back where it was.
+      demo.connectionId = connectionId;
+      for (const group of joined) {
+        await call("Join", group);
+      }
+      await refreshPresence(selectedGroup());
+      await showNode();
+      setState("reconnected");
+    });
+    connection.onclose(error => {
+      setState("disconnected");
+      demo.connectionId = null;
+      if (error) showError(error);
+    });
+
+    setState("connecting");
+    try {
+      await connection.start();
+    } catch (error) {
+      setState("disconnected");
+      showError(error);
+      return;
+    }
+    demo.connectionId = connection.connectionId;
+    demo.protocol = protocol;
+    // The first call returns only once the node has registered the connection cluster-wide, so
+    // "connected" means that messages sent to this page from now on reach it.
+    await refreshPresence(selectedGroup());
+    await showNode();
+    setState("connected");
+  }
+
+  async function disconnect() {
+    const closing = connection;
+    connection = null;
+    joined.clear();
+    demo.presence = {};
+    renderGroups();
+    renderPresence();
+    await closing?.stop();
+  }
+
+  async function joinGroup(group) {
+    clearError();
+    if (!(await call("Join", group)).ok) return;
+    joined.add(group);
+    renderGroups();
+    $("target").value = group;
+    renderPresence();
+    await refreshPresence(group);
+  }
+
+  async function leaveGroup(group) {
+    clearError();
+    if (!(await call("Leave", group)).ok) return;
+    joined.delete(group);
+    delete demo.presence[group];
+    renderGroups();
+    renderPresence();
+    await refreshPresence(selectedGroup());
+  }
+
+  async function send(text) {
+    clearError();
+    const group = selectedGroup();
+    const sent = group === "" ? await call("Send", text) : await call("SendToGroup", group, text);
+    return sent.ok;
+  }
+
+  $("connect-form").addEventListener("submit", event => {
+    event.preventDefault();
+    connect();
+  });
+  $("disconnect").addEventListener("click", () => disconnect());
+  $("join-form").addEventListener("submit", event => {
+    event.preventDefault();
+    const group = $("group").value.trim();
+    if (group) joinGroup(group).then(() => { $("group").value = ""; });
+  });
+  $("send-form").addEventListener("submit", async event => {
+    event.preventDefault();
+    const input = $("text");
+    if (await send(input.value)) input.value = "";
+    input.focus();
+  });
+  $("target").addEventListener("change", () => {
+    renderPresence();
+    refreshPresence(selectedGroup());
+  });
+
+  $("user").value = query.get("user") ?? "";
+  if (query.get("protocol") === "messagepack") $("protocol").value = "messagepack";
+  setState("disconnected");
+  renderPresence();
+  if (query.has("user")) connect();
+})();

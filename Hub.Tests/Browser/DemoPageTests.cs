@@ -1,0 +1,135 @@
+using Hub.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Hub.Tests.Browser;
+
+/// <summary>The demo page at / in Chromium, on the browser client the node serves itself.</summary>
+[TestFixture(Topology.InMemory)]
+[TestFixture(Topology.Redis)]
+public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
+{
+    [Test]
+    public async Task Page_FromANode_ConnectsWithTheBundledClient_AndShowsThatNode()
+    {
+        var page = await OpenAsync(NodeB);
+
+        await page.ConnectAsync("alice");
+
+        await Expect(page.Node).ToHaveTextAsync(NodeB.NodeId);
+        await Expect(page.State).ToHaveTextAsync("connected");
+        Assert.That(await page.Page.EvaluateAsync<string>("signalR.VERSION").Within(), Is.EqualTo("10.0.11"));
+        Assert.That(page.Errors, Is.Empty);
+    }
+
+    [Test]
+    public async Task TwoPeople_OnTwoNodes_ChatInAGroup_AndSeeEachOtherOnline()
+    {
+        var alice = await OpenAsync(NodeA);
+        await alice.ConnectAsync("alice");
+        var bob = await OpenAsync(NodeB);
+        await bob.ConnectAsync("bob", "messagepack");
+        await alice.JoinAsync("room");
+        await bob.JoinAsync("room");
+
+        await alice.ExpectPresenceAsync("alice", "bob");
+        await bob.ExpectPresenceAsync("alice", "bob");
+
+        await alice.SendAsync("Hi Bob, which node are you on?");
+        var atBob = await bob.WaitForMessageAsync("Hi Bob, which node are you on?");
+        await bob.SendAsync($"Hi Alice, {NodeB.NodeId}.");
+        var atAlice = await alice.WaitForMessageAsync($"Hi Alice, {NodeB.NodeId}.");
+        await alice.WaitForMessageAsync("Hi Bob, which node are you on?");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((atBob.Stream, atBob.User), Is.EqualTo(("group:room", "alice")));
+            Assert.That((atAlice.Stream, atAlice.User), Is.EqualTo(("group:room", "bob")));
+            Assert.That(atAlice.Offset, Is.EqualTo(atBob.Offset + 1), "one stream, one order, across both nodes");
+        });
+        await Expect(alice.Node).ToHaveTextAsync(NodeA.NodeId);
+        await Expect(bob.Node).ToHaveTextAsync(NodeB.NodeId);
+        if (Topology == Topology.Redis)
+        {
+            // The README shows this state of the page.
+            await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "demo-page.png") }).Within();
+        }
+
+        await bob.LeaveAsync("room");
+        await alice.ExpectPresenceAsync("alice");
+        Assert.That(alice.Errors.Concat(bob.Errors), Is.Empty);
+    }
+
+    [Test]
+    public async Task AfterItsNodeRestarts_ThePageShowsReconnecting_ThenReconnected_AndIsBackInItsGroup()
+    {
+        var page = await OpenAsync(NodeB, "?user=frank");
+        await page.ExpectStateAsync("connected");
+        await page.JoinAsync("room");
+        var port = NodeB.BaseUrl.Port;
+
+        await NodeB.StopAsync();
+        await page.ExpectStateAsync("reconnecting");
+        var restarted = Own(await StartNodeAsync("node-b", port));
+        await page.ExpectStateAsync("reconnected");
+
+        var sender = await ConnectAsync(Topology == Topology.Redis ? NodeA : restarted, "grace");
+        var sent = await sender.Client.SendToGroupAsync("room", "after the restart").Within();
+        var message = await page.WaitForMessageAsync("after the restart");
+        Assert.That(message.Id, Is.EqualTo(sent.Id));
+        await page.ExpectPresenceAsync("frank");
+        await Expect(page.Node).ToHaveTextAsync("node-b");
+    }
+
+    [TestCase("json", false)]
+    [TestCase("messagepack", true)]
+    public async Task ProtocolOption_IsTheProtocolOnTheWire(string protocol, bool sentAtIsDate)
+    {
+        var page = await OpenAsync(NodeA, $"?user=carol&protocol={protocol}");
+        await page.ExpectStateAsync("connected");
+
+        await page.SendAsync($"over {protocol}");
+
+        var message = await page.WaitForMessageAsync($"over {protocol}");
+        Assert.Multiple(() =>
+        {
+            Assert.That((message.Stream, message.User), Is.EqualTo(("all", "carol")));
+            // Only the MessagePack protocol turns sentAt into a Date (the timestamp extension); JSON leaves a string.
+            Assert.That(message.SentAtIsDate, Is.EqualTo(sentAtIsDate));
+        });
+    }
+
+    [TestCase("websockets")]
+    [TestCase("sse")]
+    [TestCase("longpolling")]
+    public async Task Broadcast_FromADotNetClient_ReachesThePage(string transport)
+    {
+        var page = await OpenAsync(NodeB, $"?user=dana&transport={transport}");
+        await page.ExpectStateAsync("connected");
+        var service = await ConnectAsync(NodeA, "service");
+
+        var sent = await service.Client.SendAsync("from .NET").Within();
+
+        var message = await page.WaitForMessageAsync("from .NET");
+        Assert.Multiple(() =>
+        {
+            Assert.That((message.Id, message.Stream, message.User, message.From), Is.EqualTo((sent.Id, "all", "service", service.ConnectionId)));
+            Assert.That(page.Transports, Is.EqualTo(new[] { transport }));
+        });
+    }
+
+    [Test]
+    public async Task Message_WithMarkup_IsShownAsText()
+    {
+        const string markup = "<img src=x onerror=\"window.injected = true\"><b>bold</b>";
+        var page = await OpenAsync(NodeA, "?user=eve");
+        await page.ExpectStateAsync("connected");
+
+        await page.SendAsync(markup);
+
+        await page.WaitForMessageAsync(markup);
+        await Expect(page.Page.Locator("#messages img, #messages b")).ToHaveCountAsync(0);
+        Assert.That(await page.Page.EvaluateAsync<bool>("window.injected === true").Within(), Is.False);
+    }
+
+    private async Task<DemoPage> OpenAsync(TestNode node, string query = "") => await DemoPage.OpenAsync(await NewPageAsync(), node, query);
+}
