@@ -24,9 +24,12 @@
     presence: {},
     messages: [],
     errors: [],
+    // Streams whose messages were lost across a reconnect (history could not cover the gap).
+    lost: [],
   };
 
   let connection = null;
+  let recovery = null; // hub-recovery.js: re-joins groups and resumes streams after a reconnect
   const joined = new Set();
 
   function setState(state) {
@@ -155,9 +158,13 @@
   }
 
   // One hub call; a failure (the HubException's message, a lost connection) is shown, not thrown.
-  async function call(method, ...args) {
+  function call(method, ...args) {
+    return attempt(() => connection.invoke(method, ...args));
+  }
+
+  async function attempt(action) {
     try {
-      return { ok: true, value: await connection.invoke(method, ...args) };
+      return { ok: true, value: await action() };
     } catch (error) {
       showError(error);
       return { ok: false };
@@ -221,7 +228,14 @@
       builder = builder.withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol());
     }
     connection = builder.build();
-    connection.on("Receive", receive);
+    // Messages come through the recovery helper: each once, in stream order, across reconnects.
+    recovery = HubRecovery.attach(connection, {
+      onMessage: receive,
+      onMessagesLost: streams => {
+        demo.lost.push(...streams);
+        note(`Messages were lost while disconnected on: ${streams.join(", ")}`);
+      },
+    });
     connection.on("MemberJoined", event => {
       note(`${event.user ?? "someone"} joined #${event.group}`);
       refreshPresence(event.group);
@@ -232,12 +246,11 @@
     });
     connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(async connectionId => {
-      // A reconnect is a new connection, possibly on another node: it is in no group yet. Like
-      // "connected", "reconnected" is shown once the page is back where it was.
+      // A reconnect is a new connection, possibly on another node. The recovery helper re-joins
+      // its groups and replays what was missed (its handler runs first, and the node answers one
+      // connection's calls in order); like "connected", "reconnected" is shown once the page is
+      // back where it was.
       demo.connectionId = connectionId;
-      for (const group of joined) {
-        await call("Join", group);
-      }
       await refreshPresence(selectedGroup());
       await showNode();
       setState("reconnected");
@@ -250,7 +263,7 @@
 
     setState("connecting");
     try {
-      await connection.start();
+      await recovery.start();
     } catch (error) {
       setState("disconnected");
       showError(error);
@@ -277,7 +290,7 @@
 
   async function joinGroup(group) {
     clearError();
-    if (!(await call("Join", group)).ok) return;
+    if (!(await attempt(() => recovery.join(group))).ok) return;
     joined.add(group);
     renderGroups();
     $("target").value = group;
@@ -287,7 +300,7 @@
 
   async function leaveGroup(group) {
     clearError();
-    if (!(await call("Leave", group)).ok) return;
+    if (!(await attempt(() => recovery.leave(group))).ok) return;
     joined.delete(group);
     delete demo.presence[group];
     renderGroups();
