@@ -1,5 +1,6 @@
 using Hub.Server.Auth;
 using Hub.Server.Cluster;
+using Hub.Server.Cors;
 using Hub.Server.Health;
 using Hub.Server.Hubs;
 using Hub.Server.Telemetry;
@@ -18,10 +19,12 @@ internal static class HubServerApp
         builder.AddHubCluster();
         builder.AddRealtimeHub();
         builder.AddHubAuth();
+        builder.AddHubCors();
         builder.AddHubHealth();
         builder.AddHubTelemetry();
 
         var app = builder.Build();
+        app.UseHubCors();
         app.UseWebSockets();
         app.UseHubAuth();
         app.MapRealtimeHub();

@@ -30,6 +30,9 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
         config.SyncTimeout = Math.Min(config.SyncTimeout, 5000);
         config.AsyncTimeout = Math.Min(config.AsyncTimeout, 5000);
+        // Try again every second while Redis is away, so cross-node delivery is back within
+        // seconds of its return rather than after an exponential backoff.
+        config.ReconnectRetryPolicy ??= new LinearRetry(1000);
 
         Log.Connecting(logger, config.ToString(includePassword: false), options.Value.NodeId);
         _multiplexer = await ConnectionMultiplexer.ConnectAsync(config);

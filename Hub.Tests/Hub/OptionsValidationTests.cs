@@ -10,6 +10,7 @@ public sealed class OptionsValidationTests
     [TestCase("Hub:History:Size", "-5")]
     [TestCase("Hub:Presence:NodeTimeoutSeconds", "2")]
     [TestCase("Hub:NodeId", "a/b")]
+    [TestCase("Hub:Cors:Origins:0", "https://app.example.com/path")]
     [TestCase("Hub:Auth:RestrictGroups", "true")]
     [TestCase("Hub:Auth:Mode", "5")]
     public void AnInvalidValue_StopsTheNodeAtStart_NamingTheKey(string key, string value)
