@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Hub.Bench;
 using Hub.Bench.Cluster;
 using Hub.Bench.Reporting;
@@ -15,13 +16,17 @@ catch (ArgumentException ex)
     return 2;
 }
 
-// Ctrl+C ends the round at its next wait, so the nodes and redis-server the bench started are stopped, not orphaned.
+// Ctrl+C or SIGTERM (a CI timeout) ends the round at its next wait, so the nodes and the
+// redis-server the bench started are stopped, not orphaned.
 using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Cancel(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     cancel.Cancel();
-};
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
 Console.Error.WriteLine($"{options.Scenario.Name}: {options.Scenario.Description}");
 try

@@ -17,7 +17,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
     public async Task<RoundResult> RunAsync(Variant variant, int round)
     {
         var label = $"{variant.Name} #{round}";
-        progress.Show($"{label}: starting");
+        progress.Show($"{label}: starting", static () => default);
         var urls = await target.StartRoundAsync(variant);
         var errors = new ErrorLog();
         var phase = new LoadPhase();
