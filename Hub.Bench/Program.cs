@@ -50,3 +50,9 @@ catch (OperationCanceledException) when (cancel.IsCancellationRequested)
     Console.Error.WriteLine("Cancelled.");
     return 130;
 }
+catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException or System.Net.WebSockets.WebSocketException)
+{
+    // The bench could not set up or run a round (no redis-server, a node that would not start, a refused connection).
+    Console.Error.WriteLine($"The bench failed: {ex.Message}");
+    return 1;
+}

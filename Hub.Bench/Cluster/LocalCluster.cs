@@ -15,8 +15,12 @@ internal sealed class LocalCluster(RedisProcess redis, string serverDll, int nod
 
     public IReadOnlyList<ChildProcess> ServerProcesses => [redis.Process, .. _nodes.Select(n => n.Process)];
 
-    public static async Task<LocalCluster> StartAsync(int nodeCount) =>
-        new(await RedisProcess.StartAsync(), ServerBuild.FindServerDll(), nodeCount);
+    public static async Task<LocalCluster> StartAsync(int nodeCount)
+    {
+        // The server build first: a missing build must not leave a redis-server running.
+        var serverDll = ServerBuild.FindServerDll();
+        return new LocalCluster(await RedisProcess.StartAsync(), serverDll, nodeCount);
+    }
 
     public async Task<IReadOnlyList<Uri>> StartRoundAsync(Variant variant)
     {
@@ -27,9 +31,19 @@ internal sealed class LocalCluster(RedisProcess redis, string serverDll, int nod
             // The per-connection rate limit protects a production node; here it would measure itself.
             ["Hub:Limits:MessagesPerSecond"] = "1000000",
         };
-        var started = await Task.WhenAll(Enumerable.Range(1, nodeCount)
-            .Select(i => HubNodeProcess.StartAsync(serverDll, $"bench-node-{i}", settings)));
-        _nodes.AddRange(started);
+        var starting = Enumerable.Range(1, nodeCount)
+            .Select(i => HubNodeProcess.StartAsync(serverDll, $"bench-node-{i}", settings))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(starting);
+        }
+        finally
+        {
+            // Keep whatever did start, so that ending the round stops it even when a sibling failed.
+            _nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+        }
+
         return [.. _nodes.Select(n => new Uri(n.BaseUrl, "/hub"))];
     }
 

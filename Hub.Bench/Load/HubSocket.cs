@@ -14,6 +14,7 @@ internal sealed class HubSocket : IAsyncDisposable
     public const byte RecordSeparator = 0x1E;
     private const int MaxRecordBytes = 1 << 20;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
     private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
     private static readonly byte[] PingRecord = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
@@ -54,11 +55,15 @@ internal sealed class HubSocket : IAsyncDisposable
 
     public async Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
     {
+        // A server that stops reading would block a send forever once the socket buffers fill.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SendTimeout);
+
         // ClientWebSocket allows one send at a time; pings and invocations share the socket.
-        await _sendLock.WaitAsync(cancellationToken);
+        await _sendLock.WaitAsync(timeout.Token);
         try
         {
-            await _socket.SendAsync(record, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            await _socket.SendAsync(record, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
         }
         finally
         {
