@@ -42,6 +42,9 @@ internal sealed record RoundResult
     /// <summary>The part of <see cref="ServerCpuCores"/> that redis-server used.</summary>
     public double? RedisCpuCores { get; init; }
 
+    /// <summary>The bench's own CPU (the load generator), which shares the machine with the servers.</summary>
+    public double? BenchCpuCores { get; init; }
+
     /// <summary>Redis commands per accepted message (INFO commandstats), including those run inside Lua scripts.</summary>
     public double? RedisCommandsPerMessage { get; init; }
 

@@ -116,6 +116,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         var commands = after.Commands?.Since(before.Commands!);
         var cpu = (after.ServerCpu - before.ServerCpu).TotalSeconds;
         var redisCpu = (after.RedisCpu - before.RedisCpu).TotalSeconds;
+        var benchCpu = (after.BenchCpu - before.BenchCpu).TotalSeconds;
         return new RoundResult
         {
             Variant = variant.Name,
@@ -134,6 +135,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
             SendRttP99Ms = rtt.Milliseconds(99),
             ServerCpuCores = cpu > 0 ? cpu / seconds : null,
             RedisCpuCores = redisCpu > 0 ? redisCpu / seconds : null,
+            BenchCpuCores = benchCpu / seconds,
             RedisCommandsPerMessage = PerMessage(commands?.Total, messages),
             RedisCommandsPerMessageByName = PerMessage(commands?.Calls, messages),
             RedisRoundTripsPerMessage = PerMessage(roundTrips?.Commands.Values.Sum(), roundTrips?.Messages ?? 0),

@@ -5,7 +5,7 @@ using Hub.Bench.Load;
 namespace Hub.Bench.Scenarios;
 
 /// <summary>The counters at one edge of the measured window; the round's figures are the differences.</summary>
-internal sealed record RoundSnapshot(long Timestamp, long Accepted, long Deliveries, TimeSpan ServerCpu, TimeSpan RedisCpu, CommandStats? Commands)
+internal sealed record RoundSnapshot(long Timestamp, long Accepted, long Deliveries, TimeSpan ServerCpu, TimeSpan RedisCpu, TimeSpan BenchCpu, CommandStats? Commands)
 {
     public static async Task<RoundSnapshot> TakeAsync(IBenchTarget target, IReadOnlyList<Publisher> publishers, IReadOnlyList<Receiver> receivers)
     {
@@ -18,6 +18,7 @@ internal sealed record RoundSnapshot(long Timestamp, long Accepted, long Deliver
             receivers.Sum(r => r.Deliveries),
             cpu.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.CpuTime),
             cpu.Where(p => p.Name == RedisProcess.Name).Aggregate(TimeSpan.Zero, (sum, p) => sum + p.CpuTime),
+            Environment.CpuUsage.TotalTime,
             commands);
     }
 }
