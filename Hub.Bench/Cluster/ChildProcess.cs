@@ -23,8 +23,6 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public int Id => _process.Id;
-
     public string Tail
     {
         get

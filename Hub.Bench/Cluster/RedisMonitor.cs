@@ -23,8 +23,8 @@ internal static class RedisMonitor
     {
         using var timeout = new CancellationTokenSource(window + TimeSpan.FromSeconds(5));
         var (client, stream) = await RedisAdmin.OpenAsync(admin.Host, admin.Port, timeout.Token);
-        using var _ = client;
-        await using var __ = stream;
+        using var connection = client;
+        await using var network = stream;
         using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
         await stream.WriteAsync(RedisAdmin.Encode(["MONITOR"]), timeout.Token);
         if (await reader.ReadLineAsync(timeout.Token) != "+OK")
