@@ -13,7 +13,7 @@ internal sealed class ScenarioDefinition
 
     public required string Description { get; init; }
 
-    /// <summary>The first is the baseline; ratios are the others over it.</summary>
+    /// <summary>The first is the baseline; the ratios are the second over it.</summary>
     public required IReadOnlyList<Variant> Variants { get; init; }
 
     public required LoadShape Load { get; init; }
