@@ -31,6 +31,23 @@ dotnet test Hub.sln -c Release --logger "console;verbosity=normal" 2>&1 | tee "$
 status=${PIPESTATUS[0]}
 set -e
 
+# The benchmark is no CI test, but a tiny run of each scenario (its own redis-server and two
+# nodes, a few messages) keeps it from rotting: it fails on any lost message or failed call.
+bench_failed=()
+for scenario in history publish; do
+  if ! timeout 120 dotnet run -c Release --no-build --project Hub.Bench -- "$scenario" --smoke \
+      --out "TestResults/bench-smoke-$scenario.json" >"TestResults/bench-smoke-$scenario.log" 2>&1; then
+    bench_failed+=("$scenario")
+    cat "TestResults/bench-smoke-$scenario.log" >&2
+  fi
+done
+if [ ${#bench_failed[@]} -gt 0 ]; then
+  echo "Bench smoke failed: ${bench_failed[*]} (logs in TestResults/bench-smoke-*.log)" >&2
+  status=1
+else
+  echo "Bench smoke: history and publish passed"
+fi
+
 # One plain closing line: "N passed, N failed, N skipped", from the runner's summary block.
 count() {
   local n

@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Net;
+using Hub.Bench.Scenarios;
+
+namespace Hub.Bench;
+
+/// <summary>The command line: a scenario and options that override its load.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project Hub.Bench -- SCENARIO [options]
+
+        Scenarios:
+          history    broadcast throughput, latency and Redis round trips per message, history off vs on
+          publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
+
+        Options:
+          --rounds N        rounds per variant, run alternately (default 3)
+          --duration S      measured seconds per round (default 10)
+          --warmup S        seconds of load before measuring (default 2)
+          --receivers N     listening connections (history: 20)
+          --publishers N    sending connections (history: 2)
+          --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
+          --text-length N   characters per message text (default 64)
+          --nodes N         Hub nodes to start (default 2)
+          --url URL         a running node's hub (http://127.0.0.1:5000/hub); repeat for more nodes.
+                            The bench then starts nothing and runs the servers as configured.
+          --redis HOST:PORT with --url: the Redis to count commands in
+          --out PATH        results file (default BenchResults/<scenario>-<timestamp>.json)
+          --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
+        """;
+
+    public required ScenarioDefinition Scenario { get; init; }
+
+    public int Rounds { get; init; } = 3;
+
+    public int Nodes { get; init; } = 2;
+
+    public bool Smoke { get; init; }
+
+    public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    public DnsEndPoint? Redis { get; init; }
+
+    public string? Out { get; init; }
+
+    public required LoadShape Load { get; init; }
+
+    /// <exception cref="ArgumentException">The command line is wrong; the message says how.</exception>
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0].StartsWith('-'))
+        {
+            throw new ArgumentException("Name a scenario.");
+        }
+
+        var scenario = ScenarioDefinition.All.FirstOrDefault(s => s.Name == args[0])
+            ?? throw new ArgumentException($"Unknown scenario '{args[0]}'.");
+        var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var smoke = false;
+        for (var i = 1; i < args.Count; i++)
+        {
+            if (args[i] == "--smoke")
+            {
+                smoke = true;
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Count)
+            {
+                values.TryAdd(args[i], []);
+                values[args[i]].Add(args[++i]);
+            }
+            else
+            {
+                throw new ArgumentException($"Unexpected '{args[i]}'.");
+            }
+        }
+
+        var load = smoke ? scenario.Load.Smoke() : scenario.Load;
+        var options = new BenchOptions
+        {
+            Scenario = scenario,
+            Smoke = smoke,
+            Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
+            Nodes = Int(values, "--nodes", 2, 1, 16),
+            Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
+            Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
+            Out = values.Remove("--out", out var output) ? output[^1] : null,
+            Load = load with
+            {
+                Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
+                Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
+                Window = Int(values, "--window", load.Window, 1, 10_000),
+                TextLength = Int(values, "--text-length", load.TextLength, 1, 30_000),
+                Duration = Seconds(values, "--duration", load.Duration),
+                Warmup = Seconds(values, "--warmup", load.Warmup),
+            },
+        };
+        values.Remove("--url");
+        return values.Count == 0 ? options : throw new ArgumentException($"Unknown option '{values.Keys.First()}'.");
+    }
+
+    private static int Int(Dictionary<string, List<string>> values, string name, int fallback, int min, int max)
+    {
+        if (!values.Remove(name, out var given))
+        {
+            return fallback;
+        }
+
+        return int.TryParse(given[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new ArgumentException($"{name} must be a whole number from {min} to {max}.");
+    }
+
+    private static TimeSpan Seconds(Dictionary<string, List<string>> values, string name, TimeSpan fallback)
+    {
+        if (!values.Remove(name, out var given))
+        {
+            return fallback;
+        }
+
+        return double.TryParse(given[^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value is >= 0 and <= 600
+            ? TimeSpan.FromSeconds(value)
+            : throw new ArgumentException($"{name} must be seconds from 0 to 600.");
+    }
+
+    // The bench loads machines hard: it only ever aims at this machine.
+    private static Uri LoopbackUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.IsLoopback && url.Scheme is "http" or "https"
+            ? url
+            : throw new ArgumentException($"--url must be an http(s) URL on this machine (127.0.0.1 or localhost), not '{text}'.");
+
+    private static DnsEndPoint RedisEndPoint(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), CultureInfo.InvariantCulture, out var port)
+            && Uri.TryCreate($"tcp://{text}", UriKind.Absolute, out var url) && url.IsLoopback
+            ? new DnsEndPoint(text[..colon], port)
+            : throw new ArgumentException($"--redis must be HOST:PORT on this machine, not '{text}'.");
+    }
+}

@@ -1,0 +1,19 @@
+namespace Hub.Bench.Cluster;
+
+/// <summary>What the load runs against for one round: nodes the bench starts itself, or given URLs.</summary>
+internal interface IBenchTarget : IAsyncDisposable
+{
+    /// <summary>Whether the target can run each variant's settings; given URLs run as they are.</summary>
+    bool AppliesVariants { get; }
+
+    /// <summary>The Redis to read command counts from, when the bench can reach it.</summary>
+    RedisAdmin? Redis { get; }
+
+    /// <summary>The processes whose CPU time counts as the server's, when the bench owns them.</summary>
+    IReadOnlyList<ChildProcess> ServerProcesses { get; }
+
+    /// <summary>Gets the target ready for a round with <paramref name="variant"/>; returns the hub URL of each node.</summary>
+    Task<IReadOnlyList<Uri>> StartRoundAsync(Variant variant);
+
+    Task EndRoundAsync();
+}

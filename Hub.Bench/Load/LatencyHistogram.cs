@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using HdrHistogram;
+
+namespace Hub.Bench.Load;
+
+/// <summary>Latencies in microseconds, 1 µs to 1 min, 3 significant digits. One writer at a time.</summary>
+internal sealed class LatencyHistogram
+{
+    private const long MaxMicroseconds = 60_000_000;
+    private readonly LongHistogram _histogram = new(MaxMicroseconds, 3);
+
+    public long Count => _histogram.TotalCount;
+
+    public void RecordSince(long startTimestamp)
+    {
+        var micros = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
+        _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicroseconds));
+    }
+
+    public void Add(LatencyHistogram other) => _histogram.Add(other._histogram);
+
+    /// <summary>The latency at <paramref name="percentile"/> in milliseconds; null when nothing was recorded.</summary>
+    public double? Milliseconds(double percentile) =>
+        Count == 0 ? null : _histogram.GetValueAtPercentile(percentile) / 1000.0;
+}

@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+using Hub.Bench;
+using Hub.Bench.Cluster;
+using Hub.Bench.Reporting;
+using Hub.Bench.Scenarios;
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+// Ctrl+C or SIGTERM (a CI timeout) ends the round at its next wait, so the nodes and the
+// redis-server the bench started are stopped, not orphaned.
+using var cancel = new CancellationTokenSource();
+void Cancel(PosixSignalContext context)
+{
+    context.Cancel = true;
+    cancel.Cancel();
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+
+Console.Error.WriteLine($"{options.Scenario.Name}: {options.Scenario.Description}");
+try
+{
+    await using IBenchTarget target = options.Urls.Count > 0
+        ? new ExternalTarget(options.Urls, options.Redis is { } r ? new RedisAdmin(r.Host, r.Port) : null)
+        : await LocalCluster.StartAsync(options.Nodes);
+    var report = await new ScenarioRunner(options.Scenario, target, options.Load, options.Rounds, options.Smoke).RunAsync(cancel.Token);
+    ResultsTable.Write(report, Console.Out);
+    Console.WriteLine($"\nResults: {ResultsFile.Write(report, options.Out)}");
+    if (!report.Clean)
+    {
+        Console.Error.WriteLine("Messages were lost, calls failed or nothing was sent: see the table above.");
+        return 1;
+    }
+
+    return 0;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("Cancelled.");
+    return 130;
+}
+catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException or System.Net.WebSockets.WebSocketException)
+{
+    // The bench could not set up or run a round (no redis-server, a node that would not start, a refused connection).
+    Console.Error.WriteLine($"The bench failed: {ex.Message}");
+    return 1;
+}

@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace Hub.Bench.Reporting;
+
+/// <summary>One column of the results: how to read it from a round, and how to print it.</summary>
+internal sealed record Metric(string Header, string Key, Func<RoundResult, double?> Value, string Format)
+{
+    public static readonly IReadOnlyList<Metric> All =
+    [
+        new("sends/s", "sendsPerSecond", r => r.SendsPerSecond, "N0"),
+        new("deliveries/s", "deliveriesPerSecond", r => r.DeliveriesPerSecond, "N0"),
+        new("latency p50 ms", "latencyP50Ms", r => r.LatencyP50Ms, "0.00"),
+        new("latency p99 ms", "latencyP99Ms", r => r.LatencyP99Ms, "0.00"),
+        new("Send rtt p50 ms", "sendRttP50Ms", r => r.SendRttP50Ms, "0.000"),
+        new("Send rtt p99 ms", "sendRttP99Ms", r => r.SendRttP99Ms, "0.000"),
+        new("Redis round trips/msg", "redisRoundTripsPerMessage", r => r.RedisRoundTripsPerMessage, "0.00"),
+        new("Redis commands/msg", "redisCommandsPerMessage", r => r.RedisCommandsPerMessage, "0.00"),
+        new("server CPU cores", "serverCpuCores", r => r.ServerCpuCores, "0.00"),
+        new("of which Redis", "redisCpuCores", r => r.RedisCpuCores, "0.00"),
+        new("bench CPU cores", "benchCpuCores", r => r.BenchCpuCores, "0.00"),
+        new("losses", "losses", r => r.Losses, "N0"),
+        new("errors", "errors", r => r.Errors, "N0"),
+    ];
+
+    public string Print(double? value) => value is null ? "–" : value.Value.ToString(Format, CultureInfo.InvariantCulture);
+
+    /// <summary>The median over rounds, the figure that survives a noisy machine.</summary>
+    public double? Median(IEnumerable<RoundResult> rounds) => Statistics.Median(rounds.Select(Value));
+}

@@ -1,0 +1,57 @@
+namespace Hub.Bench.Reporting;
+
+/// <summary>The figures of one measured round. Rates are over the measured window only.</summary>
+internal sealed record RoundResult
+{
+    public required string Variant { get; init; }
+
+    public required int Round { get; init; }
+
+    public required double Seconds { get; init; }
+
+    /// <summary>Send calls accepted over the whole round, warm-up and drain included.</summary>
+    public required long Accepted { get; init; }
+
+    /// <summary>Send calls accepted in the measured window.</summary>
+    public required long Messages { get; init; }
+
+    public required double SendsPerSecond { get; init; }
+
+    public required double DeliveriesPerSecond { get; init; }
+
+    /// <summary>Accepted messages some receiver never got, counted per receiver, over the whole round.</summary>
+    public required long Losses { get; init; }
+
+    public required long Errors { get; init; }
+
+    public required IReadOnlyList<string> ErrorSamples { get; init; }
+
+    /// <summary>Send to receipt, in milliseconds.</summary>
+    public double? LatencyP50Ms { get; init; }
+
+    public double? LatencyP99Ms { get; init; }
+
+    /// <summary>A Send call's round trip (invocation to completion), in milliseconds.</summary>
+    public double? SendRttP50Ms { get; init; }
+
+    public double? SendRttP99Ms { get; init; }
+
+    /// <summary>CPU of the bench-owned server processes (nodes and Redis), in cores busy.</summary>
+    public double? ServerCpuCores { get; init; }
+
+    /// <summary>The part of <see cref="ServerCpuCores"/> that redis-server used.</summary>
+    public double? RedisCpuCores { get; init; }
+
+    /// <summary>The bench's own CPU (the load generator), which shares the machine with the servers.</summary>
+    public double? BenchCpuCores { get; init; }
+
+    /// <summary>Redis commands per accepted message (INFO commandstats), including those run inside Lua scripts.</summary>
+    public double? RedisCommandsPerMessage { get; init; }
+
+    public IReadOnlyDictionary<string, double>? RedisCommandsPerMessageByName { get; init; }
+
+    /// <summary>Commands clients sent to Redis per accepted message (MONITOR sample): the round trips.</summary>
+    public double? RedisRoundTripsPerMessage { get; init; }
+
+    public IReadOnlyDictionary<string, double>? RedisRoundTripsPerMessageByName { get; init; }
+}

@@ -1,0 +1,35 @@
+using Hub.Bench.Cluster;
+using Hub.Bench.Reporting;
+
+namespace Hub.Bench.Scenarios;
+
+/// <summary>
+/// A scenario: the server variants it compares (run alternately, baseline first), its load
+/// (made tiny for a smoke run), and the goals it checks from the medians and ratios.
+/// </summary>
+internal sealed class ScenarioDefinition
+{
+    public required string Name { get; init; }
+
+    public required string Description { get; init; }
+
+    /// <summary>The first is the baseline; the ratios are the second over it.</summary>
+    public required IReadOnlyList<Variant> Variants { get; init; }
+
+    public required LoadShape Load { get; init; }
+
+    public required Func<ScenarioReport, IReadOnlyList<Goal>> Goals { get; init; }
+
+    // A property, not a field: the scenarios' own static fields read HistoryOffAndOn, which must exist first.
+    public static IReadOnlyList<ScenarioDefinition> All => [HistoryScenario.Definition, PublishScenario.Definition];
+
+    public const string HistoryOff = "history off";
+    public const string HistoryOn = "history on";
+
+    /// <summary>History off (the baseline) and on at its default size, everything else as the node defaults.</summary>
+    public static readonly IReadOnlyList<Variant> HistoryOffAndOn =
+    [
+        new(HistoryOff, new Dictionary<string, string> { ["Hub:History:Size"] = "0" }),
+        new(HistoryOn, new Dictionary<string, string> { ["Hub:History:Size"] = "1000" }),
+    ];
+}

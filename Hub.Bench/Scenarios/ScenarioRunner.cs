@@ -1,0 +1,76 @@
+using Hub.Bench.Cluster;
+using Hub.Bench.Reporting;
+
+namespace Hub.Bench.Scenarios;
+
+/// <summary>
+/// Runs a scenario's variants alternately (off, on, off, on, …) so that the noise of a shared
+/// machine falls on both alike, and reports medians and the ratios of rounds run side by side.
+/// </summary>
+internal sealed class ScenarioRunner(ScenarioDefinition scenario, IBenchTarget target, LoadShape shape, int rounds, bool smoke)
+{
+    private static readonly Variant AsConfigured = new("as configured", new Dictionary<string, string>());
+
+    public async Task<ScenarioReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var variants = target.AppliesVariants ? scenario.Variants : [AsConfigured];
+        var results = new List<RoundResult>();
+        await using (var progress = new ProgressLine())
+        {
+            var round = new LoadRound(target, shape, progress, cancellationToken);
+            for (var r = 1; r <= rounds; r++)
+            {
+                foreach (var variant in variants)
+                {
+                    results.Add(await round.RunAsync(variant, r));
+                }
+            }
+        }
+
+        var report = new ScenarioReport
+        {
+            Scenario = scenario.Name,
+            StartedAt = startedAt,
+            Smoke = smoke,
+            Machine = MachineInfo.Current(await RedisVersionAsync()),
+            Load = shape,
+            Variants = [.. variants.Select(v => v.Name)],
+            Rounds = results,
+            Medians = variants.ToDictionary(
+                v => v.Name,
+                v => (IReadOnlyDictionary<string, double?>)Metric.All.ToDictionary(m => m.Key, m => m.Median(results.Where(x => x.Variant == v.Name)))),
+            Ratios = Ratios(results, variants),
+            Goals = [],
+        };
+        return report with { Goals = scenario.Goals(report) };
+    }
+
+    /// <summary>Per metric, the median over rounds of (second variant ÷ first) within the same round.</summary>
+    private static Dictionary<string, double?> Ratios(List<RoundResult> results, IReadOnlyList<Variant> variants)
+    {
+        if (variants.Count < 2)
+        {
+            return [];
+        }
+
+        var pairs = results.Where(r => r.Variant == variants[0].Name)
+            .Join(results.Where(r => r.Variant == variants[1].Name), r => r.Round, r => r.Round, (baseline, other) => (baseline, other))
+            .ToList();
+        return Metric.All.ToDictionary(
+            m => m.Key,
+            m => Statistics.Median(pairs.Select(p => m.Value(p.baseline) is > 0 and var b && m.Value(p.other) is { } o ? o / b : (double?)null)));
+    }
+
+    private async Task<string?> RedisVersionAsync()
+    {
+        if (target.Redis is null)
+        {
+            return null;
+        }
+
+        const string field = "redis_version:";
+        var info = await target.Redis.CommandAsync("INFO", "server");
+        return info.Split('\n').FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))?[field.Length..].Trim();
+    }
+}
