@@ -1,3 +1,4 @@
+using Hub.Server.Connections;
 using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Messaging;
@@ -14,6 +15,7 @@ internal static partial class HubServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddHubLimits();
+        services.AddConnectionRegistry();
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<HubErrorFilter>();

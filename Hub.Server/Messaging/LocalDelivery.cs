@@ -1,5 +1,6 @@
 using Hub.Client;
 using Hub.Server.Backplane;
+using Hub.Server.Connections;
 using Hub.Server.Hubs;
 using Microsoft.AspNetCore.SignalR;
 
@@ -10,9 +11,14 @@ namespace Hub.Server.Messaging;
 /// lifetime manager: it keeps the local connections and groups, and serializes each message
 /// once per protocol however many connections receive it.
 /// </summary>
-internal sealed partial class LocalDelivery(HubLifetimeManager<RealtimeHub> clients, ILogger<LocalDelivery> logger)
+internal sealed partial class LocalDelivery(
+    HubLifetimeManager<RealtimeHub> clients,
+    ConnectionRegistry connections,
+    ILogger<LocalDelivery> logger)
 {
     private const string Receive = nameof(IHubClient.Receive);
+
+    private const string DisconnectReason = "The connection was closed by the server (HTTP API).";
 
     /// <summary>The node-local group that holds every connection of one user.</summary>
     /// <remarks>User ids cannot contain control characters, so this never meets a real group name.</remarks>
@@ -27,6 +33,11 @@ internal sealed partial class LocalDelivery(HubLifetimeManager<RealtimeHub> clie
                 EnvelopeKind.Message => SendAsync(envelope.Target, Receive, envelope.Message!, except: null),
                 EnvelopeKind.MemberJoined => SendAsync(envelope.Target, nameof(IHubClient.MemberJoined), envelope.Event!, envelope.ExceptConnectionId),
                 EnvelopeKind.MemberLeft => SendAsync(envelope.Target, nameof(IHubClient.MemberLeft), envelope.Event!, envelope.ExceptConnectionId),
+                // Commands: every node gets them, the lifetime manager and the registry ignore a
+                // connection they do not have, so only the node that holds it acts.
+                EnvelopeKind.AddToGroup => clients.AddToGroupAsync(envelope.Target.Id!, envelope.Group!),
+                EnvelopeKind.RemoveFromGroup => clients.RemoveFromGroupAsync(envelope.Target.Id!, envelope.Group!),
+                EnvelopeKind.Disconnect => connections.CloseAsync(envelope.Target.Id!, DisconnectReason, allowReconnect: false),
                 _ => Task.CompletedTask,
             });
         }
