@@ -1,3 +1,4 @@
+using Hub.Server.Api;
 using Hub.Server.Cluster;
 using Hub.Server.Hubs;
 
@@ -13,10 +14,12 @@ internal static class HubServerApp
 
         builder.AddHubCluster();
         builder.AddRealtimeHub();
+        builder.AddHubApi();
 
         var app = builder.Build();
         app.UseWebSockets();
         app.MapRealtimeHub();
+        app.MapHubApi();
         return app;
     }
 }
