@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Hub.Server.Groups;
 
 /// <summary>
-/// Joins and leaves of this node's connections: local delivery membership, cluster presence,
-/// and the <c>MemberJoined</c>/<c>MemberLeft</c> events to the other members on every node.
+/// Joins and leaves: local delivery membership, cluster presence, and the
+/// <c>MemberJoined</c>/<c>MemberLeft</c> events to the other members on every node. A connection
+/// joins or leaves itself through the hub, or is added or removed by the HTTP API from any node.
 /// </summary>
 internal sealed partial class GroupMembership(
     HubLifetimeManager<RealtimeHub> clients,
