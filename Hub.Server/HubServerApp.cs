@@ -1,3 +1,4 @@
+using Hub.Server.Api;
 using Hub.Server.Auth;
 using Hub.Server.Cluster;
 using Hub.Server.Cors;
@@ -18,6 +19,7 @@ internal static class HubServerApp
 
         builder.AddHubCluster();
         builder.AddRealtimeHub();
+        builder.AddHubApi();
         builder.AddHubAuth();
         builder.AddHubCors();
         builder.AddHubHealth();
@@ -28,6 +30,7 @@ internal static class HubServerApp
         app.UseWebSockets();
         app.UseHubAuth();
         app.MapRealtimeHub();
+        app.MapHubApi();
         app.MapHubHealth();
         app.MapHubTelemetry();
         app.MapDemoPage();

@@ -3,7 +3,7 @@ using MessagePack;
 
 namespace Hub.Server.Backplane;
 
-/// <summary>What travels between nodes: a message or a presence event, and who it is for.</summary>
+/// <summary>What travels between nodes: a message, a presence event or a command for one connection, and who it is for.</summary>
 [MessagePackObject]
 internal sealed record Envelope
 {
@@ -18,8 +18,18 @@ internal sealed record Envelope
 
     [Key(4)] public PresenceEvent? Event { get; init; }
 
+    /// <summary>The group of an <see cref="EnvelopeKind.AddToGroup"/> or <see cref="EnvelopeKind.RemoveFromGroup"/> command.</summary>
+    [Key(5)] public string? Group { get; init; }
+
     public static Envelope ForMessage(Message message, Target target) =>
         new() { Kind = EnvelopeKind.Message, Target = target, Message = message };
+
+    /// <summary>
+    /// A command that only the node holding the connection carries out. It travels on the bus so
+    /// that it keeps its place in the one order: whatever is published after it meets its effect.
+    /// </summary>
+    public static Envelope ForConnectionCommand(EnvelopeKind kind, string connectionId, string? group = null) =>
+        new() { Kind = kind, Target = Target.Connection(connectionId), Group = group };
 }
 
 internal enum EnvelopeKind : byte
@@ -27,4 +37,7 @@ internal enum EnvelopeKind : byte
     Message = 0,
     MemberJoined = 1,
     MemberLeft = 2,
+    AddToGroup = 3,
+    RemoveFromGroup = 4,
+    Disconnect = 5,
 }

@@ -11,8 +11,9 @@ using Microsoft.Extensions.Options;
 namespace Hub.Server.Groups;
 
 /// <summary>
-/// Joins and leaves of this node's connections: local delivery membership, cluster presence,
-/// and the <c>MemberJoined</c>/<c>MemberLeft</c> events to the other members on every node.
+/// Joins and leaves: local delivery membership, cluster presence, and the
+/// <c>MemberJoined</c>/<c>MemberLeft</c> events to the other members on every node. A connection
+/// joins or leaves itself through the hub, or is added or removed by the HTTP API from any node.
 /// </summary>
 internal sealed partial class GroupMembership(
     HubLifetimeManager<RealtimeHub> clients,
@@ -27,40 +28,40 @@ internal sealed partial class GroupMembership(
     public async Task<JoinResult> JoinAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
         InputRules.ValidateGroup(group);
+        await JoinCoreAsync(connectionId, user, group, () => clients.AddToGroupAsync(connectionId, group, cancellationToken), cancellationToken);
 
-        var outcome = await presence.JoinAsync(group, connectionId, _maxGroups, cancellationToken);
-        switch (outcome)
-        {
-            case JoinOutcome.TooManyGroups:
-                throw HubRequestException.Invalid(
-                    $"The connection is already in {_maxGroups} groups, the limit (Hub:Limits:MaxGroupsPerConnection); leave one first.");
-            case JoinOutcome.UnknownConnection:
-                throw HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");
-        }
-
-        // Local membership before the position is read: every message after that position is
-        // published after this point and therefore delivered to the joiner.
-        await clients.AddToGroupAsync(connectionId, group, cancellationToken);
+        // Local membership came before the position is read: every message after that position
+        // is published after that point and therefore delivered to the joiner.
         var position = await history.GetPositionAsync(Target.Group(group).Stream, cancellationToken);
-
-        if (outcome == JoinOutcome.Joined)
-        {
-            await PublishEventAsync(EnvelopeKind.MemberJoined, group, connectionId, user, cancellationToken);
-        }
-
         return new JoinResult { Group = group, Epoch = position.Epoch, Offset = position.Offset };
     }
 
     public async Task LeaveAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
         InputRules.ValidateGroup(group);
+        await LeaveCoreAsync(connectionId, user, group, () => clients.RemoveFromGroupAsync(connectionId, group, cancellationToken), cancellationToken);
+    }
 
-        var left = await presence.LeaveAsync(group, connectionId, cancellationToken);
-        await clients.RemoveFromGroupAsync(connectionId, group, cancellationToken);
-        if (left)
-        {
-            await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, cancellationToken);
-        }
+    /// <summary>
+    /// <see cref="JoinAsync"/> for a connection on any node (the HTTP API). Presence and the
+    /// events are cluster-wide and done here; the local membership is changed by the node that
+    /// holds the connection, through a bus command that every later message comes after.
+    /// </summary>
+    public async Task AddAsync(string connectionId, string group, CancellationToken cancellationToken)
+    {
+        InputRules.ValidateGroup(group);
+        var connection = await FindConnectionAsync(connectionId, cancellationToken);
+        await JoinCoreAsync(connectionId, connection.User, group,
+            () => PublishCommandAsync(EnvelopeKind.AddToGroup, connectionId, group, cancellationToken), cancellationToken);
+    }
+
+    /// <summary><see cref="LeaveAsync"/> for a connection on any node (the HTTP API); see <see cref="AddAsync"/>.</summary>
+    public async Task RemoveAsync(string connectionId, string group, CancellationToken cancellationToken)
+    {
+        InputRules.ValidateGroup(group);
+        var connection = await FindConnectionAsync(connectionId, cancellationToken);
+        await LeaveCoreAsync(connectionId, connection.User, group,
+            () => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connectionId, group, cancellationToken), cancellationToken);
     }
 
     /// <summary>Takes a closed connection out of presence and tells the members of its groups.</summary>
@@ -97,6 +98,48 @@ internal sealed partial class GroupMembership(
             }
         }
     }
+
+    private async Task JoinCoreAsync(string connectionId, string? user, string group, Func<Task> addLocally, CancellationToken cancellationToken)
+    {
+        var outcome = await presence.JoinAsync(group, connectionId, _maxGroups, cancellationToken);
+        switch (outcome)
+        {
+            case JoinOutcome.TooManyGroups:
+                throw HubRequestException.Invalid(
+                    $"The connection is already in {_maxGroups} groups, the limit (Hub:Limits:MaxGroupsPerConnection); leave one first.");
+            case JoinOutcome.UnknownConnection:
+                throw UnknownConnection(connectionId);
+        }
+
+        await addLocally();
+        if (outcome == JoinOutcome.Joined)
+        {
+            await PublishEventAsync(EnvelopeKind.MemberJoined, group, connectionId, user, cancellationToken);
+        }
+    }
+
+    private async Task LeaveCoreAsync(string connectionId, string? user, string group, Func<Task> removeLocally, CancellationToken cancellationToken)
+    {
+        var left = await presence.LeaveAsync(group, connectionId, cancellationToken);
+        await removeLocally();
+        if (left)
+        {
+            await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, cancellationToken);
+        }
+    }
+
+    private async Task<ConnectionEntry> FindConnectionAsync(string connectionId, CancellationToken cancellationToken)
+    {
+        InputRules.ValidateConnectionId(connectionId);
+        return await presence.FindConnectionAsync(connectionId, cancellationToken) ?? throw UnknownConnection(connectionId);
+    }
+
+    // Published only if the connection is still live, so a command is never lost silently.
+    private Task PublishCommandAsync(EnvelopeKind kind, string connectionId, string group, CancellationToken cancellationToken) =>
+        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connectionId, group), requiredConnectionId: connectionId, cancellationToken);
+
+    private static HubRequestException UnknownConnection(string connectionId) =>
+        HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");
 
     private Task PublishEventAsync(EnvelopeKind kind, string group, string connectionId, string? user, CancellationToken cancellationToken)
     {

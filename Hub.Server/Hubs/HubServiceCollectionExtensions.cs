@@ -1,4 +1,5 @@
 using Hub.Server.Auth;
+using Hub.Server.Connections;
 using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Messaging;
@@ -15,6 +16,7 @@ internal static class HubServiceCollectionExtensions
     {
         var services = builder.Services;
         services.AddHubLimits();
+        services.AddConnectionRegistry();
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<HubErrorFilter>();

@@ -1,5 +1,6 @@
 using Hub.Client;
 using Hub.Server.Backplane;
+using Hub.Server.Connections;
 using Hub.Server.Hubs;
 using Hub.Server.Recovery;
 using Hub.Server.Telemetry;
@@ -16,9 +17,12 @@ internal sealed partial class LocalDelivery(
     HubLifetimeManager<RealtimeHub> clients,
     ResumingConnections resuming,
     HubMetrics metrics,
+    ConnectionRegistry connections,
     ILogger<LocalDelivery> logger)
 {
     private const string Receive = nameof(IHubClient.Receive);
+
+    private const string DisconnectReason = "The connection was closed by the server (HTTP API).";
 
     /// <summary>The node-local group that holds every connection of one user.</summary>
     /// <remarks>User ids cannot contain control characters, so this never meets a real group name.</remarks>
@@ -38,6 +42,11 @@ internal sealed partial class LocalDelivery(
                 EnvelopeKind.Message => SendAsync(envelope.Target, Receive, envelope.Message!, HeldFor(envelope.Message!)),
                 EnvelopeKind.MemberJoined => SendAsync(envelope.Target, nameof(IHubClient.MemberJoined), envelope.Event!, Except(envelope.ExceptConnectionId)),
                 EnvelopeKind.MemberLeft => SendAsync(envelope.Target, nameof(IHubClient.MemberLeft), envelope.Event!, Except(envelope.ExceptConnectionId)),
+                // Commands: every node gets them, the lifetime manager and the registry ignore a
+                // connection they do not have, so only the node that holds it acts.
+                EnvelopeKind.AddToGroup => clients.AddToGroupAsync(envelope.Target.Id!, envelope.Group!),
+                EnvelopeKind.RemoveFromGroup => clients.RemoveFromGroupAsync(envelope.Target.Id!, envelope.Group!),
+                EnvelopeKind.Disconnect => connections.CloseAsync(envelope.Target.Id!, DisconnectReason, allowReconnect: false),
                 _ => Task.CompletedTask,
             });
         }

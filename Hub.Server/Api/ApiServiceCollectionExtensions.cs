@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Api;
+
+internal static partial class ApiServiceCollectionExtensions
+{
+    public const string Prefix = "/api/v1";
+
+    public static WebApplicationBuilder AddHubApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ApiOptions>()
+            .BindConfiguration(ApiOptions.Section)
+            .Validate(o => o.Keys.All(k => !string.IsNullOrWhiteSpace(k)),
+                "Hub:Api:Keys must not contain an empty key (remove it, or give it a value).")
+            .ValidateOnStart();
+        services.AddProblemDetails();
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        return builder;
+    }
+
+    public static WebApplication MapHubApi(this WebApplication app)
+    {
+        app.MapOpenApi();
+
+        // What the framework refuses with an empty body (an unknown route, a wrong method, a body
+        // that is not JSON) is answered as a problem too, like every other API error.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(Prefix), branch => branch.UseStatusCodePages());
+
+        // The error filter wraps the key filter, which wraps every route.
+        var api = app.MapGroup(Prefix)
+            .AddEndpointFilter<ApiErrorFilter>()
+            .AddEndpointFilter<ApiKeyFilter>()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .WithTags("Hub API");
+        api.MapMessages();
+        api.MapGroups();
+        api.MapConnections();
+        api.MapPresence();
+        api.MapStreams();
+
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Keys.Count == 0)
+        {
+            Log.NoKeys(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiServiceCollectionExtensions)));
+        }
+
+        return app;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "No API keys are configured (Hub:Api:Keys): the HTTP API at " + Prefix + " answers 401 to every request.")]
+        public static partial void NoKeys(ILogger logger);
+    }
+}

@@ -1,0 +1,26 @@
+using Hub.Server.Hubs;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Hub.Server.Connections;
+
+/// <summary>
+/// The framework's lifetime manager, keeping the <see cref="ConnectionRegistry"/> as well: it is
+/// the one place that sees every connection open (before the hub's <c>OnConnectedAsync</c>)
+/// and close (after the hub's <c>OnDisconnectedAsync</c>).
+/// </summary>
+internal sealed class RegisteringHubLifetimeManager(
+    ConnectionRegistry registry,
+    ILogger<DefaultHubLifetimeManager<RealtimeHub>> logger) : DefaultHubLifetimeManager<RealtimeHub>(logger)
+{
+    public override async Task OnConnectedAsync(HubConnectionContext connection)
+    {
+        await base.OnConnectedAsync(connection);
+        registry.Add(connection);
+    }
+
+    public override Task OnDisconnectedAsync(HubConnectionContext connection)
+    {
+        registry.Remove(connection);
+        return base.OnDisconnectedAsync(connection);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using Hub.Tests.Infrastructure;
+
+namespace Hub.Tests.Api;
+
+[TestFixture(Topology.InMemory)]
+[TestFixture(Topology.Redis)]
+public sealed class MessagesApiTests(Topology topology) : ApiTest(topology)
+{
+    [Test]
+    public async Task PostMessages_Broadcasts_ToClientsOnEveryNode_FromApi()
+    {
+        var onA = await ConnectAsync(NodeA, "alice");
+        var onB = await ConnectAsync(NodeB, "bob");
+
+        var result = await Api.SendTextAsync("/api/v1/messages", "hello from a backend");
+
+        Assert.That(result.Stream, Is.EqualTo("all"));
+        foreach (var client in new[] { onA, onB })
+        {
+            var message = await client.Messages.WaitForAsync(m => m.Id == result.Id, "the API broadcast");
+            Assert.Multiple(() =>
+            {
+                Assert.That(message.Text, Is.EqualTo("hello from a backend"));
+                Assert.That(message.From, Is.EqualTo("api"));
+                Assert.That(message.User, Is.Null);
+                Assert.That(message.Stream, Is.EqualTo("all"));
+                Assert.That(message.Offset, Is.EqualTo(result.Offset));
+            });
+        }
+    }
+
+    [Test]
+    public async Task PostToConnection_ReachesThatConnectionOnly_OnAnotherNode()
+    {
+        var target = await ConnectAsync(NodeB);
+        var bystander = await ConnectAsync(NodeB);
+
+        var result = await Api.SendTextAsync($"/api/v1/connections/{target.ConnectionId}/messages", "just you");
+
+        Assert.That(result.Stream, Is.EqualTo($"connection:{target.ConnectionId}"));
+        var message = await target.Messages.WaitForAsync(m => m.Id == result.Id, "the direct message");
+        Assert.That(message.From, Is.EqualTo("api"));
+        await DrainAsync(bystander, bystander);
+        Assert.That(bystander.Messages.Items.Any(m => m.Id == result.Id), Is.False);
+    }
+
+    [Test]
+    public async Task PostToUser_ReachesEveryConnectionOfTheUser_OnEveryNode()
+    {
+        var bobOnA = await ConnectAsync(NodeA, "bob");
+        var bobOnB = await ConnectAsync(NodeB, "bob");
+        var carol = await ConnectAsync(NodeB, "carol");
+
+        var result = await Api.SendTextAsync("/api/v1/users/bob/messages", "hi bob");
+
+        Assert.That(result.Stream, Is.EqualTo("user:bob"));
+        await bobOnA.Messages.WaitForAsync(m => m.Id == result.Id, "the user message on node A");
+        await bobOnB.Messages.WaitForAsync(m => m.Id == result.Id, "the user message on node B");
+        await DrainAsync(carol, carol);
+        Assert.That(carol.Messages.Items.Any(m => m.Id == result.Id), Is.False);
+    }
+
+    [Test]
+    public async Task PostToGroup_ReachesTheMembers_Only()
+    {
+        var member = await ConnectAsync(NodeB);
+        var outsider = await ConnectAsync(NodeB);
+        await member.Client.JoinAsync("room").Within();
+
+        var result = await Api.SendTextAsync("/api/v1/groups/room/messages", "hi room");
+
+        Assert.That(result.Stream, Is.EqualTo("group:room"));
+        var message = await member.Messages.WaitForAsync(m => m.Id == result.Id, "the group message");
+        Assert.That(message.Offset, Is.EqualTo(result.Offset));
+        await DrainAsync(outsider, outsider);
+        Assert.That(outsider.Messages.Items.Any(m => m.Id == result.Id), Is.False);
+    }
+
+    [Test]
+    public async Task PostOfATextOfExactlyTheLimit_IsAccepted()
+    {
+        var receiver = await ConnectAsync(NodeB);
+
+        var result = await Api.SendTextAsync("/api/v1/messages", new string('é', 32768 / 2));
+
+        await receiver.Messages.WaitForAsync(m => m.Id == result.Id, "the text at the limit");
+    }
+
+    [Test]
+    public async Task PostToAnUnknownConnection_Is404()
+    {
+        using var response = await Api.PostTextAsync("/api/v1/connections/no-such-connection/messages", "hello?");
+
+        await ApiClient.AssertProblemAsync(response, HttpStatusCode.NotFound, "No connection with id 'no-such-connection'");
+    }
+
+    private static IEnumerable<TestCaseData> BadBodies()
+    {
+        yield return Case("malformed JSON", "{\"text\":", "application/json", HttpStatusCode.BadRequest, "not valid JSON");
+        yield return Case("an empty body", "", "application/json", HttpStatusCode.BadRequest, "not valid JSON");
+        yield return Case("a JSON null", "null", "application/json", HttpStatusCode.BadRequest, "has no \"text\"");
+        yield return Case("no text", "{}", "application/json", HttpStatusCode.BadRequest, "has no \"text\"");
+        yield return Case("a null text", "{\"text\":null}", "application/json", HttpStatusCode.BadRequest, "has no \"text\"");
+        yield return Case("a number for text", "{\"text\":5}", "application/json", HttpStatusCode.BadRequest, "could not be converted to System.String");
+        yield return Case("an array for a body", "[\"hi\"]", "application/json", HttpStatusCode.BadRequest, "not valid JSON");
+        yield return Case("a text over the limit", $"{{\"text\":\"{new string('x', 32769)}\"}}", "application/json",
+            HttpStatusCode.BadRequest, "32769 bytes (UTF-8); the limit is 32768 (Hub:Limits:MaxMessageBytes)");
+        yield return Case("no content type", "{\"text\":\"hi\"}", null, HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
+        yield return Case("a form", "text=hi", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType, "");
+    }
+
+    private static TestCaseData Case(string name, string body, string? contentType, HttpStatusCode status, string detail) =>
+        new TestCaseData(body, contentType, status, detail).SetArgDisplayNames(name);
+
+    [TestCaseSource(nameof(BadBodies))]
+    public async Task ABadBody_IsAProblemThatSaysWhatWasWrong(string body, string? contentType, HttpStatusCode status, string detail)
+    {
+        using var response = await Api.SendAsync(HttpMethod.Post, "/api/v1/groups/room/messages", body, contentType);
+
+        await ApiClient.AssertProblemAsync(response, status, detail);
+    }
+
+    private static IEnumerable<TestCaseData> BadNames()
+    {
+        yield return new TestCaseData("/api/v1/groups/%07bell/messages", "control character or '/'").SetArgDisplayNames("a group with a control character");
+        yield return new TestCaseData("/api/v1/users/%07bell/messages", "control character or '/'").SetArgDisplayNames("a user with a control character");
+        yield return new TestCaseData($"/api/v1/groups/{new string('g', 129)}/messages", "129 characters; the limit is 128").SetArgDisplayNames("a group of 129 characters");
+        yield return new TestCaseData($"/api/v1/users/{new string('u', 129)}/messages", "129 characters; the limit is 128").SetArgDisplayNames("a user of 129 characters");
+    }
+
+    [TestCaseSource(nameof(BadNames))]
+    public async Task ABadName_Is400(string path, string detail)
+    {
+        using var response = await Api.PostTextAsync(path, "hi");
+
+        await ApiClient.AssertProblemAsync(response, HttpStatusCode.BadRequest, detail);
+    }
+}
