@@ -35,7 +35,7 @@ set -e
 # nodes, a few messages) keeps it from rotting: it fails on any lost message or failed call.
 bench_failed=()
 for scenario in history publish; do
-  if ! timeout 120 dotnet run -c Release --no-build --project Hub.Bench -- "$scenario" --smoke \
+  if ! timeout 180 dotnet run -c Release --project Hub.Bench -- "$scenario" --smoke \
       --out "TestResults/bench-smoke-$scenario.json" >"TestResults/bench-smoke-$scenario.log" 2>&1; then
     bench_failed+=("$scenario")
     cat "TestResults/bench-smoke-$scenario.log" >&2

@@ -9,6 +9,12 @@ namespace Hub.Server.Backplane;
 /// </summary>
 internal interface IBroker
 {
+    /// <summary>
+    /// Raised when this node's subscription came back after it was lost: messages published by
+    /// other nodes meanwhile never reached this node's connections.
+    /// </summary>
+    event Action? Resubscribed;
+
     /// <summary>Whether a publish can succeed now (for Redis: connected and subscribed).</summary>
     bool IsAvailable { get; }
 

@@ -21,6 +21,9 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
 
     public bool IsAvailable => true;
 
+    // One process: the bus is never interrupted.
+    public event Action? Resubscribed { add { } remove { } }
+
     public Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
         _loop = Task.Run(async () =>

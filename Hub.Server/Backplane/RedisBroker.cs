@@ -21,6 +21,9 @@ internal sealed partial class RedisBroker(
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisKeys.Bus);
     private readonly HistoryOptions _history = historyOptions.Value;
     private ChannelMessageQueue? _queue;
+    private int _subscriptionLost;
+
+    public event Action? Resubscribed;
 
     // A publish while this node's own subscription is down would reach every node but this one.
     public bool IsAvailable => redis.IsConnected && _queue is not null && redis.Multiplexer.GetSubscriber().IsConnected(Channel);
@@ -41,6 +44,23 @@ internal sealed partial class RedisBroker(
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
         }
+
+        var multiplexer = redis.Multiplexer;
+        multiplexer.ConnectionFailed += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription)
+            {
+                Volatile.Write(ref _subscriptionLost, 1);
+            }
+        };
+        multiplexer.ConnectionRestored += (_, e) =>
+        {
+            if (e.ConnectionType == ConnectionType.Subscription && Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
+            {
+                Log.Resubscribed(logger);
+                Resubscribed?.Invoke();
+            }
+        };
 
         _queue.OnMessage(async message =>
         {
@@ -98,6 +118,9 @@ internal sealed partial class RedisBroker(
     {
         [LoggerMessage(1, LogLevel.Warning, "Subscribing to the Redis bus failed; retrying.")]
         public static partial void SubscribeFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Warning, "The bus subscription is back after an interruption; messages published meanwhile did not reach this node.")]
+        public static partial void Resubscribed(ILogger logger);
 
         [LoggerMessage(2, LogLevel.Error, "A bus payload could not be read; it was skipped.")]
         public static partial void UnreadablePayload(ILogger logger, Exception exception);

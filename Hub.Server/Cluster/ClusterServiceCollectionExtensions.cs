@@ -59,6 +59,7 @@ internal static class ClusterServiceCollectionExtensions
         services.AddHostedService<BackplaneSubscription>();
         // After the subscription: clearing a previous run's leftovers announces departures on the bus.
         services.AddHostedService<DeadNodeSweeper>();
+        services.AddHostedService<BusGapRecovery>();
         return builder;
     }
 }

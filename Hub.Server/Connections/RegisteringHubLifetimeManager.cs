@@ -6,7 +6,7 @@ namespace Hub.Server.Connections;
 /// <summary>
 /// The framework's lifetime manager, keeping the <see cref="ConnectionRegistry"/> as well: it is
 /// the one place that sees every connection open (before the hub's <c>OnConnectedAsync</c>)
-/// and close (after the hub's <c>OnDisconnectedAsync</c>).
+/// and close (after the hub's <c>OnDisconnectedAsync</c>), and every local group change.
 /// </summary>
 internal sealed class RegisteringHubLifetimeManager(
     ConnectionRegistry registry,
@@ -22,5 +22,17 @@ internal sealed class RegisteringHubLifetimeManager(
     {
         registry.Remove(connection);
         return base.OnDisconnectedAsync(connection);
+    }
+
+    public override async Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    {
+        await base.AddToGroupAsync(connectionId, groupName, cancellationToken);
+        registry.Joined(connectionId, groupName);
+    }
+
+    public override async Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    {
+        await base.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
+        registry.Left(connectionId, groupName);
     }
 }

@@ -1,5 +1,6 @@
 using Hub.Server.Auth;
 using Hub.Server.Connections;
+using Hub.Server.Drain;
 using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Messaging;
@@ -17,6 +18,7 @@ internal static class HubServiceCollectionExtensions
         var services = builder.Services;
         services.AddHubLimits();
         services.AddConnectionRegistry();
+        services.AddHubDrain();
         services.AddSingleton<MessagePublisher>();
         services.AddSingleton<GroupMembership>();
         services.AddSingleton<HubErrorFilter>();

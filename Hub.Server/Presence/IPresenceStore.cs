@@ -23,8 +23,14 @@ internal interface IPresenceStore
 
     Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken);
 
-    /// <summary>Tells the cluster this node is alive.</summary>
-    Task HeartbeatAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Tells the cluster this node is alive. False when the cluster did not know the node any
+    /// more: its first beat, or presence lost it (Redis restarted empty, or the node was counted dead).
+    /// </summary>
+    Task<bool> HeartbeatAsync(CancellationToken cancellationToken);
+
+    /// <summary>A clean stop: the node counts as gone at once, and the next sweep clears whatever it left.</summary>
+    Task SignOffAsync(CancellationToken cancellationToken);
 
     /// <summary>Nodes whose last heartbeat is older than <paramref name="silentSince"/>.</summary>
     Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken);

@@ -130,7 +130,9 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         }
     }
 
-    public Task HeartbeatAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task<bool> HeartbeatAsync(CancellationToken cancellationToken) => Task.FromResult(true);
+
+    public Task SignOffAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     // One node in one process: no other node can die, and nothing outlives a restart.
     public Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken) =>

@@ -1,27 +1,45 @@
+using Hub.Server.Cluster;
+using Hub.Server.Connections;
+using Hub.Server.Limits;
 using Hub.Server.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Presence;
 
-/// <summary>Says every <c>Hub:Presence:HeartbeatSeconds</c> that this node is alive, and counts the cluster for the metrics.</summary>
+/// <summary>
+/// Says every <c>Hub:Presence:HeartbeatSeconds</c> that this node is alive, and counts the
+/// cluster for the metrics. When a beat finds that the cluster had forgotten the node — Redis
+/// came back empty, or the node was silent long enough to be counted dead — it registers the
+/// node's open connections and their groups again, so they stay reachable without reconnecting.
+/// On a clean stop it signs the node off.
+/// </summary>
 internal sealed partial class NodeHeartbeat(
     IPresenceStore presence,
+    ConnectionRegistry connections,
     HubMetrics metrics,
     IOptions<PresenceOptions> options,
+    IOptions<ClusterOptions> cluster,
     ILogger<NodeHeartbeat> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
+        var first = true;
         do
         {
             try
             {
-                await presence.HeartbeatAsync(stoppingToken);
+                var known = await presence.HeartbeatAsync(stoppingToken);
+                if (!known && !first)
+                {
+                    await RegisterAgainAsync(stoppingToken);
+                }
+
+                first = false;
                 // The cluster-wide gauges come from the same beat: one snapshot per heartbeat, not per scrape.
-                var cluster = await presence.GetSnapshotAsync(null, stoppingToken);
-                metrics.ClusterCounted(cluster.Connections, cluster.Nodes.Count);
+                var snapshot = await presence.GetSnapshotAsync(null, stoppingToken);
+                metrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -31,9 +49,46 @@ internal sealed partial class NodeHeartbeat(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await presence.SignOffAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Then the other nodes count this one dead after the usual silence.
+            Log.SignOffFailed(logger, ex);
+        }
+    }
+
+    private async Task RegisterAgainAsync(CancellationToken cancellationToken)
+    {
+        var local = connections.All;
+        Log.Forgotten(logger, local.Count);
+        foreach (var connection in local)
+        {
+            var context = connection.Context;
+            await presence.AddConnectionAsync(new ConnectionEntry(context.ConnectionId, context.UserIdentifier, cluster.Value.NodeId), cancellationToken);
+            // Only real groups: the node-local group of a user's connections is not presence.
+            foreach (var group in connection.Groups.Where(InputRules.IsValidName))
+            {
+                await presence.JoinAsync(group, context.ConnectionId, maxGroupsPerConnection: 0, cancellationToken);
+            }
+        }
+    }
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "The node heartbeat failed; other nodes will count this node dead if it keeps failing.")]
         public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Warning,
+            "The cluster had forgotten this node (Redis restarted empty, or the node was silent long enough to be counted dead); registering its {Count} connection(s) again.")]
+        public static partial void Forgotten(ILogger logger, int count);
+
+        [LoggerMessage(3, LogLevel.Warning, "Signing the node off the cluster failed; other nodes will count it dead after the usual silence.")]
+        public static partial void SignOffFailed(ILogger logger, Exception exception);
     }
 }

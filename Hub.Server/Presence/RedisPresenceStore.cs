@@ -115,11 +115,16 @@ internal sealed class RedisPresenceStore(
         };
     }
 
-    /// <summary>Marks this node alive (the hub snapshot lists nodes seen within the node timeout).</summary>
-    public Task HeartbeatAsync(CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(
+    /// <summary>Marks this node alive; the hub snapshot lists nodes that are not silent.</summary>
+    public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
+        !await RedisCalls.RunAsync(
             () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds()),
             cancellationToken);
+
+    // A heartbeat from the beginning of time: silent at once, so presence lists the node no more
+    // and the next sweep forgets it with anything it could not clear itself.
+    public Task SignOffAsync(CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(() => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0), cancellationToken);
 
     public async Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken)
     {

@@ -33,6 +33,8 @@ public sealed class TestNode : HubNode, IAsyncDisposable
                 ["Hub:NodeId"] = nodeId,
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:Microsoft.AspNetCore"] = "Error",
+                // Stopping a node drains it; tests stop nodes often and need not wait the default 10 s.
+                ["Hub:Shutdown:DrainSeconds"] = "2",
             });
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");

@@ -1,0 +1,14 @@
+namespace Hub.Server.Drain;
+
+internal static class DrainServiceCollectionExtensions
+{
+    public static IServiceCollection AddHubDrain(this IServiceCollection services)
+    {
+        services.AddOptions<DrainOptions>()
+            .BindConfiguration(DrainOptions.Section)
+            .Validate(o => o.DrainSeconds is >= 0 and <= 3600, "Hub:Shutdown:DrainSeconds must be between 0 and 3600.")
+            .ValidateOnStart();
+        services.AddHostedService<NodeDrain>();
+        return services;
+    }
+}
