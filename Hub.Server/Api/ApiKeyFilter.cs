@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Threading.RateLimiting;
+using Hub.Server.Telemetry;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -10,7 +12,7 @@ namespace Hub.Server.Api;
 /// bearer token. An endpoint filter, not an authentication scheme, so it stays out of the way of
 /// the hub's own (JWT) authentication.
 /// </summary>
-internal sealed partial class ApiKeyFilter(IOptions<ApiOptions> options, ILogger<ApiKeyFilter> logger) : IEndpointFilter
+internal sealed partial class ApiKeyFilter(IOptions<ApiOptions> options, HubMetrics metrics, ILogger<ApiKeyFilter> logger) : IEndpointFilter
 {
     public const string HeaderName = "X-Api-Key";
 
@@ -20,19 +22,30 @@ internal sealed partial class ApiKeyFilter(IOptions<ApiOptions> options, ILogger
     // nor an early exit tells a caller how long a key is or how much of it matched.
     private readonly byte[][] _keyHashes = [.. options.Value.Keys.Select(Hash)];
 
+    // One bucket per key, refilled from the elapsed time on each request (no timer).
+    private readonly TokenBucketRateLimiter[] _buckets = [.. options.Value.Keys.Select(_ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = 2 * options.Value.RequestsPerSecond,
+        TokensPerPeriod = options.Value.RequestsPerSecond,
+        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+        AutoReplenishment = false,
+        QueueLimit = 0,
+    }))];
+
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        var index = PresentedKey(http.Request) is { } key ? IndexOf(key) : -2;
         var refusal = _keyHashes.Length == 0
             ? "The HTTP API is disabled: no API keys are configured (Hub:Api:Keys)."
-            : PresentedKey(http.Request) is not { } key
+            : index == -2
                 ? $"An API key is required: send it in the {HeaderName} header or as 'Authorization: Bearer <key>'."
-                : !IsConfigured(key)
+                : index < 0
                     ? "The API key is not valid."
                     : null;
         if (refusal is null)
         {
-            return next(context);
+            return WithinRate(index) ? next(context) : TooMany(http);
         }
 
         Log.Refused(logger, http.Request.Path, refusal);
@@ -53,17 +66,37 @@ internal sealed partial class ApiKeyFilter(IOptions<ApiOptions> options, ILogger
             : null;
     }
 
-    private bool IsConfigured(string key)
+    /// <summary>The index of the configured key presented, or -1.</summary>
+    private int IndexOf(string key)
     {
         var presented = Hash(key);
-        var match = false;
-        foreach (var configured in _keyHashes)
+        var index = -1;
+        for (var i = 0; i < _keyHashes.Length; i++)
         {
             // No short cut: every configured key is compared, whichever matches.
-            match |= CryptographicOperations.FixedTimeEquals(presented, configured);
+            var equal = CryptographicOperations.FixedTimeEquals(presented, _keyHashes[i]);
+            index = equal ? i : index;
         }
 
-        return match;
+        return index;
+    }
+
+    private bool WithinRate(int index)
+    {
+        var bucket = _buckets[index];
+        bucket.TryReplenish();
+        using var lease = bucket.AttemptAcquire();
+        return lease.IsAcquired;
+    }
+
+    private ValueTask<object?> TooMany(HttpContext http)
+    {
+        metrics.Rejected("rate_limited");
+        http.Response.Headers.RetryAfter = "1";
+        var limit = options.Value.RequestsPerSecond;
+        return ValueTask.FromResult<object?>(TypedResults.Problem(
+            $"Rate limit exceeded: at most {limit} requests per second per API key (bursts of {2 * limit}, Hub:Api:RequestsPerSecond).",
+            statusCode: StatusCodes.Status429TooManyRequests));
     }
 
     private static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));

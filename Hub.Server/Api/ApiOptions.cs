@@ -7,4 +7,7 @@ internal sealed class ApiOptions
 
     /// <summary>The keys a backend may present; none configured = the API refuses every request.</summary>
     public List<string> Keys { get; set; } = [];
+
+    /// <summary>Requests per second each key may make (bursts of twice that); over it, 429.</summary>
+    public int RequestsPerSecond { get; set; } = 10_000;
 }

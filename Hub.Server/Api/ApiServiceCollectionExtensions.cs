@@ -13,7 +13,11 @@ internal static partial class ApiServiceCollectionExtensions
             .BindConfiguration(ApiOptions.Section)
             .Validate(o => o.Keys.All(k => !string.IsNullOrWhiteSpace(k)),
                 "Hub:Api:Keys must not contain an empty key (remove it, or give it a value).")
+            .Validate(o => o.RequestsPerSecond > 0, "Hub:Api:RequestsPerSecond must be greater than 0.")
             .ValidateOnStart();
+        // One instance for the node: it holds the keys' hashes and their rate buckets (a filter
+        // added by type would be created anew for every request).
+        services.AddSingleton<ApiKeyFilter>();
         services.AddProblemDetails();
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
         return builder;
@@ -30,7 +34,7 @@ internal static partial class ApiServiceCollectionExtensions
         // The error filter wraps the key filter, which wraps every route.
         var api = app.MapGroup(Prefix)
             .AddEndpointFilter<ApiErrorFilter>()
-            .AddEndpointFilter<ApiKeyFilter>()
+            .AddEndpointFilter(app.Services.GetRequiredService<ApiKeyFilter>())
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status500InternalServerError)
             .WithTags("Hub API");

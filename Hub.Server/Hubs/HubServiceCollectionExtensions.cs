@@ -48,20 +48,32 @@ internal static class HubServiceCollectionExtensions
         // Once the node is stopping, a client that reconnects at once must land elsewhere,
         // not on a connection that would hold the shutdown open.
         var stopping = app.Lifetime.ApplicationStopping;
+        var maxConnections = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxConnections;
+        var local = app.Services.GetRequiredService<ConnectionRegistry>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use((context, next) =>
         {
-            if (!stopping.IsCancellationRequested)
+            var refusal = stopping.IsCancellationRequested
+                ? "The node is shutting down; connect to another node."
+                : maxConnections > 0 && local.Count >= maxConnections && StartsConnection(context.Request)
+                    ? $"This node holds {local.Count} connections, its limit (Hub:Limits:MaxConnections); connect to another node."
+                    : null;
+            if (refusal is null)
             {
                 return next(context);
             }
 
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             context.Response.Headers.RetryAfter = "1";
-            return Task.CompletedTask;
+            return Results.Problem(refusal, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
         }));
 
         // A connection ends when its token expires (Hub:Auth:Mode=Jwt); the client reconnects with a fresh one.
         app.MapHub<RealtimeHub>(Path, o => o.CloseOnAuthenticationExpiration = true).RequireHubAuth();
         return app;
     }
+
+    // A negotiate, or a connect without a negotiated id (skipNegotiation): requests of connections
+    // already open (long polling, SSE posts) carry ?id= and are never refused.
+    private static bool StartsConnection(HttpRequest request) =>
+        request.Path.Equals(Path + "/negotiate", StringComparison.OrdinalIgnoreCase) ||
+        (request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase) && !request.Query.ContainsKey("id"));
 }

@@ -15,7 +15,7 @@ public sealed class ApiClient : IAsyncDisposable
 
     private readonly HttpClient _http;
 
-    public ApiClient(TestNode node, string? apiKey = Key, bool asBearer = false)
+    public ApiClient(HubNode node, string? apiKey = Key, bool asBearer = false)
     {
         _http = new HttpClient { BaseAddress = node.BaseUrl, Timeout = Bounded.Default };
         if (apiKey is not null && asBearer)
