@@ -76,7 +76,7 @@ public sealed partial class HubClient : IAsyncDisposable
         _connection.Closed += error =>
         {
             // A connection that closed mid-resume leaves nothing held back.
-            ReleaseHeld();
+            ReleaseHeld(liveConnectionId: null);
             Closed?.Invoke(error);
             return Task.CompletedTask;
         };
@@ -113,7 +113,19 @@ public sealed partial class HubClient : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.StartAsync(cancellationToken);
-        if (await ResumeStreamsAsync([], cancellationToken) is { } positions)
+        ResumeResult? positions = null;
+        try
+        {
+            positions = await ResumeStreamsAsync([], cancellationToken);
+        }
+        finally
+        {
+            // What came before the positions were known is delivered first, so that taking them
+            // (below) cannot make those messages look old.
+            ReleaseHeld(_connection.ConnectionId);
+        }
+
+        if (positions is not null)
         {
             ApplyResumeResult([], positions);
         }
@@ -197,7 +209,7 @@ public sealed partial class HubClient : IAsyncDisposable
 
     private void OnReceive(Message message)
     {
-        if (!_hold.TryHold(message))
+        if (!_hold.TryHold(message, _connection.ConnectionId))
         {
             Deliver(message);
         }
@@ -252,7 +264,7 @@ public sealed partial class HubClient : IAsyncDisposable
         }
         finally
         {
-            ReleaseHeld();
+            ReleaseHeld(connectionId);
         }
 
         if (result is not null)
@@ -264,8 +276,9 @@ public sealed partial class HubClient : IAsyncDisposable
     }
 
     /// <summary>Delivers what arrived while resuming (the tracker drops duplicates).</summary>
-    private void ReleaseHeld()
+    private void ReleaseHeld(string? liveConnectionId)
     {
+        _hold.GoLive(liveConnectionId);
         while (_hold.TakeOrStop() is { } held)
         {
             foreach (var message in held)

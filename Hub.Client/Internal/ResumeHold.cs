@@ -13,6 +13,7 @@ internal sealed class ResumeHold
     private List<Message>? _held;
     private Dictionary<string, StreamResumeResult>? _awaited;
     private TaskCompletionSource? _caughtUp;
+    private string? _liveConnectionId;
 
     /// <summary>From now on, received messages are held.</summary>
     public void Begin()
@@ -23,11 +24,23 @@ internal sealed class ResumeHold
         }
     }
 
-    /// <summary>Holds the message while a resume runs; false when none does.</summary>
-    public bool TryHold(Message message)
+    /// <summary>
+    /// Holds the message while a resume runs, or when it came on a connection whose resume has
+    /// not run yet; false when the message can be delivered at once.
+    /// </summary>
+    /// <remarks>
+    /// The connection check matters: the SignalR client may run the Reconnecting event after the
+    /// new connection already delivered its first messages.
+    /// </remarks>
+    public bool TryHold(Message message, string? connectionId)
     {
         lock (_gate)
         {
+            if (connectionId != _liveConnectionId)
+            {
+                _held ??= [];
+            }
+
             if (_held is null)
             {
                 return false;
@@ -69,6 +82,15 @@ internal sealed class ResumeHold
 
             _caughtUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _caughtUp.Task;
+        }
+    }
+
+    /// <summary>The resume of this connection is done: what it receives from now on may be delivered once the held messages are.</summary>
+    public void GoLive(string? connectionId)
+    {
+        lock (_gate)
+        {
+            _liveConnectionId = connectionId;
         }
     }
 

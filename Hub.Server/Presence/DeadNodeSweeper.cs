@@ -89,7 +89,7 @@ internal sealed partial class DeadNodeSweeper(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Node {Node} stopped sending heartbeats; presence forgot it and its {Count} connection(s).")]
+        [LoggerMessage(1, LogLevel.Warning, "Node {Node} is gone (signed off, or silent too long); presence forgot it and its {Count} connection(s).")]
         public static partial void DeadNodeForgotten(ILogger logger, string node, int count);
 
         [LoggerMessage(2, LogLevel.Information, "Cleared {Count} connection(s) that a previous run of node {Node} left in presence.")]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Hub.Tests.Infrastructure;
@@ -72,12 +73,33 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as an orchestrator stops a node: it drains, then exits.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"SIGTERM could not be sent to node {NodeId} (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
+
+    /// <summary>Waits, bounded, for the process to end; returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill();
         await Task.CompletedTask;
         _process.Dispose();
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private void Append(string? line)
     {
