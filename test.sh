@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what is missing (redis-server, Node with npm,
-# Chromium, nginx, curl, docker-compose), then runs the whole NUnit suite; the build itself installs the official
-# JS client from npm (Npm.targets). The tests start their own redis-server on a free port and their
+# Chromium, nginx, curl, docker-compose), then runs the whole NUnit suite; the build itself
+# installs the official JS client from npm (Npm.targets). The tests start their own redis-server on a free port and their
 # own Hub nodes on 127.0.0.1 (the load-balancer tests through deploy/local-cluster.sh, with nginx);
 # the browser tests drive the system's Chromium through Playwright (never Playwright's own
 # browser download).

@@ -23,7 +23,8 @@ lb_port=${HUB_CLUSTER_PORT:-8080}
 read -r -a node_ports <<<"${HUB_CLUSTER_NODE_PORTS:-5101 5102 5103}"
 redis_port=${HUB_CLUSTER_REDIS_PORT:-6390}
 publish=$state/publish
-# Bounds of every wait, in seconds.
+# Bounds of every wait, in seconds. A node stops within Hub:Shutdown:DrainSeconds (10) of SIGTERM,
+# having drained its clients; stop_timeout leaves it that and a margin before SIGKILL.
 start_timeout=60
 stop_timeout=15
 
@@ -106,9 +107,12 @@ start_nginx() {
     echo "server 127.0.0.1:$port max_fails=1 fail_timeout=10s;" >>"$conf/hub-nodes.conf"
   done
   echo "listen 127.0.0.1:$lb_port;" >"$conf/hub-listen.conf"
+  # Debian puts nginx in /usr/sbin, which a user's PATH may lack.
+  local nginx_bin
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
   local nginx_args=(-e stderr -p "$conf/" -c nginx.conf -g "daemon off; pid $state/nginx.pid;")
-  nginx -t -q "${nginx_args[@]}" 2>"$state/nginx.log" || die "nginx refused the configuration:"$'\n'"$(cat "$state/nginx.log")"
-  nginx "${nginx_args[@]}" </dev/null >>"$state/nginx.log" 2>&1 &
+  "$nginx_bin" -t -q "${nginx_args[@]}" 2>"$state/nginx.log" || die "nginx refused the configuration:"$'\n'"$(cat "$state/nginx.log")"
+  "$nginx_bin" "${nginx_args[@]}" </dev/null >>"$state/nginx.log" 2>&1 &
   echo $! >"$state/nginx.pid"
   wait_for "nginx on port $lb_port" "$state/nginx.log" $! curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$lb_port/nginx-health"
 }

@@ -47,7 +47,7 @@ public sealed partial class ContainerImageTests
         await using var node = await TestNode.StartAsync("probed", new Dictionary<string, string?>());
         var port = node.BaseUrl.Port;
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(await ProbeAsync("/healthz", port), Is.EqualTo(0), "alive");
             Assert.That(await ProbeAsync("/readyz", port), Is.EqualTo(0), "ready");

@@ -50,7 +50,7 @@ public sealed class DockerComposeTests
     {
         var nginx = (await ConfigAsync()).At("services", "nginx");
 
-        var volumes = nginx.Items("volumes").Select(v => v.ToString()).ToList();
+        var volumes = nginx.Items("volumes").Select(Mount).ToList();
         Assert.That(volumes, Does.Contain($"{DeployFiles.PathOf("deploy", "nginx.conf")}:/etc/nginx/nginx.conf:ro"));
         var nodes = DeployFiles.Read("deploy", "compose", "hub-nodes.conf");
         var listen = DeployFiles.Read("deploy", "compose", "hub-listen.conf");
@@ -79,6 +79,10 @@ public sealed class DockerComposeTests
         var output = await ChildProcess.RunToSuccessAsync(program, ["-f", DeployFiles.PathOf("docker-compose.yml"), "config"], TimeSpan.FromSeconds(60));
         return Yaml.Documents(output).Single();
     }
+
+    /// <summary>A bind mount as "source:target:ro", from docker-compose 1's short form or 2's long one.</summary>
+    private static string Mount(YamlNode volume) =>
+        volume is YamlScalarNode ? volume.ToString() : $"{volume.Text("source")}:{volume.Text("target")}{(volume.Has("read_only") && volume.Text("read_only") == "true" ? ":ro" : "")}";
 
     private static int Seconds(string duration) =>
         duration.EndsWith('s') ? int.Parse(duration[..^1]) : throw new AssertionException($"'{duration}' is not in seconds.");

@@ -27,7 +27,7 @@ public sealed class LocalClusterScriptTests
 
         await cluster.RunAsync("down");
 
-        Assert.Multiple(async () =>
+        await Assert.MultipleAsync(async () =>
         {
             Assert.That(pids.Where(p => IsRunning(p.Value)).Select(p => p.Key), Is.Empty, "down stopped everything up started");
             Assert.That(await cluster.RunAsync("status"), Is.EqualTo(string.Concat(Names.Select(n => $"{n} stopped\n"))));

@@ -7,7 +7,7 @@ namespace Hub.Tests.Infrastructure;
 /// another person's browser would have), closed on dispose. A failed test leaves a screenshot of
 /// each open page in TestResults/browser-failures.
 /// </summary>
-public sealed class BrowserPages : IAsyncDisposable
+internal sealed class BrowserPages : IAsyncDisposable
 {
     private readonly List<IBrowserContext> _contexts = [];
     private readonly List<IPage> _pages = [];

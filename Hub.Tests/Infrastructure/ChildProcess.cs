@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Hub.Tests.Infrastructure;
 
 /// <summary>Runs a program to its end, bounded; a test asserts on what it printed.</summary>
-public static class ChildProcess
+internal static class ChildProcess
 {
     public sealed record Result(int ExitCode, string Output, string Errors)
     {
