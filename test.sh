@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what is missing (redis-server, Node with npm,
-# Chromium), then runs the whole NUnit suite; the build itself installs the official JS client
-# from npm (Npm.targets). The tests start their own redis-server on a free port and their own Hub
-# nodes on 127.0.0.1; the browser tests drive the system's Chromium through Playwright (never
-# Playwright's own browser download).
+# Chromium, nginx, curl, docker-compose), then runs the whole NUnit suite; the build itself
+# installs the official JS client from npm (Npm.targets). The tests start their own redis-server on a free port and their
+# own Hub nodes on 127.0.0.1 (the load-balancer tests through deploy/local-cluster.sh, with nginx);
+# the browser tests drive the system's Chromium through Playwright (never Playwright's own
+# browser download).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +14,11 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 # Debian's nodejs comes without npm, and the build needs npm for the JS clients (Npm.targets).
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The load-balancer tests run deploy/local-cluster.sh: nginx in front of three nodes, curl for readiness.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+# docker-compose.yml is validated with `docker-compose config`, which needs no Docker engine.
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing ${missing[*]} ..."

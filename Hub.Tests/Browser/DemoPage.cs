@@ -67,11 +67,14 @@ internal sealed class DemoPage
     /// <summary>The SignalR transports the page used to reach /hub, as the browser's traffic shows them.</summary>
     public IReadOnlyList<string> Transports => [.. _transports.Keys.Order()];
 
-    public static async Task<DemoPage> OpenAsync(IPage page, TestNode node, string query = "")
+    public static Task<DemoPage> OpenAsync(IPage page, TestNode node, string query = "") => OpenAsync(page, node.BaseUrl, node.NodeId, query);
+
+    /// <summary>Opens the page at <paramref name="baseUrl"/> (a node, or a load balancer in front of nodes).</summary>
+    public static async Task<DemoPage> OpenAsync(IPage page, Uri baseUrl, string what, string query = "")
     {
         var demo = new DemoPage(page);
-        var response = await page.GotoAsync(new Uri(node.BaseUrl, "/" + query).ToString());
-        Assert.That(response?.Status, Is.EqualTo(200), $"GET /{query} on {node.NodeId}");
+        var response = await page.GotoAsync(new Uri(baseUrl, "/" + query).ToString());
+        Assert.That(response?.Status, Is.EqualTo(200), $"GET /{query} on {what}");
         return demo;
     }
 

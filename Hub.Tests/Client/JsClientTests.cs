@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Hub.Tests.Infrastructure;
 
@@ -11,7 +10,7 @@ public sealed class JsClientTests() : ClusterTest(Topology.Redis)
     [TestCase("messagepack", true)]
     public async Task EveryKindOfMessage_CrossesNodes_ToTheOfficialJsClient(string protocol, bool sentAtIsDate)
     {
-        var output = await RunNodeAsync("cross-node.mjs", NodeA.HubUrl.ToString(), NodeB.HubUrl.ToString(), protocol);
+        var output = await NodeScript.RunAsync("cross-node.mjs", NodeA.HubUrl.ToString(), NodeB.HubUrl.ToString(), protocol);
         using var result = JsonDocument.Parse(output);
         var root = result.RootElement;
         var bob = root.GetProperty("bobConnectionId").GetString();
@@ -40,35 +39,5 @@ public sealed class JsClientTests() : ClusterTest(Topology.Redis)
         Assert.That(root.GetProperty("aliceJoined").EnumerateArray().Select(e => e.GetProperty("user").GetString()), Is.EqualTo(new[] { "bob" }));
         Assert.That(root.GetProperty("presence").GetProperty("connections").GetInt64(), Is.EqualTo(2));
         Assert.That(root.GetProperty("joinResult").GetProperty("group").GetString(), Is.EqualTo("room"));
-    }
-
-    private static async Task<string> RunNodeAsync(string script, params string[] args)
-    {
-        var node = RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
-        var directory = NodeScript.Directory;
-        var info = new ProcessStartInfo(node) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(script);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().Within(TimeSpan.FromSeconds(40));
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        Assert.That(process.ExitCode, Is.EqualTo(0), $"node {script} failed:\n{await stderr}\n{await stdout}");
-        return (await stdout).Trim().Split('\n')[^1];
     }
 }

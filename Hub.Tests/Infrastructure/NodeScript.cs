@@ -49,6 +49,14 @@ public sealed class NodeScript : IAsyncDisposable
         return running;
     }
 
+    /// <summary>Runs a script to its end and returns the last line it printed (its JSON result).</summary>
+    public static async Task<string> RunAsync(string script, params string[] args)
+    {
+        var node = RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
+        var output = await ChildProcess.RunToSuccessAsync(node, [script, .. args], TimeSpan.FromSeconds(40), Directory);
+        return output.Trim().Split('\n')[^1];
+    }
+
     /// <summary>The Hub.Tests/js directory, found upwards from the test binaries.</summary>
     public static string Directory
     {

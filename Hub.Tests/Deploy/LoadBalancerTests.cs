@@ -1,0 +1,184 @@
+using System.Text.Json;
+using Hub.Client;
+using Hub.Tests.Browser;
+using Hub.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Hub.Tests.Deploy;
+
+/// <summary>
+/// The docker-compose topology from processes, as deploy/local-cluster.sh starts it: a real
+/// redis-server, three Hub nodes in their own processes and nginx with deploy/nginx.conf in front.
+/// Every request of these tests goes through nginx.
+/// </summary>
+public sealed class LoadBalancerTests
+{
+    private LocalCluster _cluster = null!;
+    private BrowserPages _pages = null!;
+    private readonly List<IAsyncDisposable> _clients = [];
+
+    private Uri HubUrl => new(_cluster.Url, "/hub");
+
+    [OneTimeSetUp]
+    public async Task StartCluster() => _cluster = await LocalCluster.UpAsync();
+
+    [OneTimeTearDown]
+    public async Task StopCluster()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+    }
+
+    [SetUp]
+    public void OpenBrowser() => _pages = new BrowserPages();
+
+    [TearDown]
+    public async Task CloseAll()
+    {
+        await _pages.ScreenshotIfFailedAsync();
+        await _pages.DisposeAsync();
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        _clients.Clear();
+    }
+
+    [Test]
+    public async Task TwoPeople_OnDifferentNodes_BehindTheBalancer_ChatInAGroup_AndSeeEachOtherOnline()
+    {
+        var alice = await OpenAsync("?user=alice");
+        await alice.ExpectStateAsync("connected");
+        var aliceNode = await NodeOfAsync(alice);
+        var bob = await OpenOnAnotherNodeAsync(aliceNode);
+        await bob.ConnectAsync("bob", "messagepack");
+        await alice.JoinAsync("room");
+        await bob.JoinAsync("room");
+
+        await alice.ExpectPresenceAsync("alice", "bob");
+        await bob.ExpectPresenceAsync("alice", "bob");
+        await alice.SendAsync("Hi Bob, I am on " + aliceNode);
+        await bob.WaitForMessageAsync("Hi Bob, I am on " + aliceNode);
+        var bobNode = await NodeOfAsync(bob);
+        await bob.SendAsync("Hi Alice, I am on " + bobNode);
+        await alice.WaitForMessageAsync("Hi Alice, I am on " + bobNode);
+
+        Assert.That(bobNode, Is.Not.EqualTo(aliceNode), "the pages hold their connections on different nodes");
+        Assert.That(alice.Errors.Concat(bob.Errors), Is.Empty);
+        // The README shows this page: the cluster through nginx.
+        await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "demo-page-cluster.png") }).Within();
+    }
+
+    // SignalR carries MessagePack over WebSockets and Long Polling only: Server-Sent Events are text.
+    [TestCase("websockets", "json", "WebSocketTransport")]
+    [TestCase("websockets", "messagepack", "WebSocketTransport")]
+    [TestCase("sse", "json", "ServerSentEventsTransport")]
+    [TestCase("longpolling", "json", "LongPollingTransport")]
+    [TestCase("longpolling", "messagepack", "LongPollingTransport")]
+    public async Task OfficialJsClients_ThroughTheBalancer_TalkInAGroup(string transport, string protocol, string transportClass)
+    {
+        // Six clients with their own cookies land on the three nodes by chance; without affinity
+        // the requests after negotiate would miss their node two times in three.
+        var result = await RunJsClientsAsync(transport, protocol, 6);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetProperty("receivedBy").GetInt32(), Is.EqualTo(6), "every client received the group message");
+            Assert.That(result.GetProperty("transports").EnumerateArray().Select(t => t.GetString()), Is.EqualTo(new[] { transportClass }));
+            Assert.That(result.GetProperty("presence").GetProperty("connections").GetInt64(), Is.EqualTo(6));
+        });
+    }
+
+    [Test]
+    public async Task WebSockets_WithSkipNegotiation_NeedNoAffinity()
+    {
+        // No negotiate, no cookie: each connection is one request and nginx spreads them at random.
+        var result = await RunJsClientsAsync("websockets", "json", 12, "skipNegotiation");
+
+        var nodes = result.GetProperty("presence").GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("id").GetString()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.GetProperty("receivedBy").GetInt32(), Is.EqualTo(12));
+            // Twelve connections on one node of three by chance: 3 in 3^12.
+            Assert.That(nodes, Has.Count.GreaterThan(1), "the connections were spread over the nodes");
+        });
+    }
+
+    [Test]
+    public async Task ThePage_WhoseNodeDies_ReconnectsThroughTheBalancer_ToALiveNode()
+    {
+        var page = await OpenAsync("?user=frank");
+        await page.ExpectStateAsync("connected");
+        await page.JoinAsync("lobby");
+        var before = await NodeOfAsync(page);
+
+        // The page may be back before a poll of its state would see "reconnecting": record every state.
+        await page.Page.EvaluateAsync(
+            "() => { const s = document.getElementById('state'); window.seenStates = [];" +
+            " new MutationObserver(() => window.seenStates.push(s.dataset.state)).observe(s, { attributes: true }); }").Within();
+        try
+        {
+            _cluster.Kill(before);
+            await page.ExpectStateAsync("reconnected");
+            var after = await NodeOfAsync(page);
+            var states = await page.Page.EvaluateAsync<string[]>("window.seenStates").Within();
+            Assert.That(states, Is.EqualTo(new[] { "reconnecting", "reconnected" }));
+            Assert.That(after, Is.Not.EqualTo(before));
+
+            var sender = await ConnectAsync("grace");
+            var sent = await sender.Client.SendToGroupAsync("lobby", "after the node died").Within();
+            var message = await page.WaitForMessageAsync("after the node died");
+            Assert.That(message.Id, Is.EqualTo(sent.Id));
+            await page.ExpectPresenceAsync("frank");
+        }
+        finally
+        {
+            // "up" starts again only what is not running: the node that was killed.
+            await _cluster.RunAsync("up");
+        }
+    }
+
+    private async Task<DemoPage> OpenAsync(string query = "") =>
+        await DemoPage.OpenAsync(await _pages.NewPageAsync(), _cluster.Url, "nginx", query);
+
+    /// <summary>The node the page's cookie leads to: each try is a new browser context, with a cookie of its own.</summary>
+    private async Task<DemoPage> OpenOnAnotherNodeAsync(string node)
+    {
+        // One in three lands on the same node: twelve tries all do so one time in half a million.
+        for (var attempt = 0; attempt < 12; attempt++)
+        {
+            var page = await OpenAsync();
+            if (await page.Page.EvaluateAsync<string>("fetch('node').then(r => r.json()).then(b => b.node)").Within() != node)
+            {
+                return page;
+            }
+        }
+
+        Assert.Fail($"Twelve browser contexts were all sent to {node}: nginx does not spread new clients.");
+        return null!;
+    }
+
+    private static async Task<string> NodeOfAsync(DemoPage page)
+    {
+        await Expect(page.Node).Not.ToBeEmptyAsync();
+        return await page.Node.TextContentAsync().Within() ?? "";
+    }
+
+    private async Task<TestClient> ConnectAsync(string user)
+    {
+        var client = new TestClient(new HubClientOptions { Url = new Uri($"{HubUrl}?user={user}") });
+        _clients.Add(client);
+        await client.Client.StartAsync().Within();
+        return client;
+    }
+
+    private async Task<JsonElement> RunJsClientsAsync(string transport, string protocol, int clients, string skipNegotiation = "")
+    {
+        var room = $"room-{Guid.NewGuid():N}";
+        var output = await NodeScript.RunAsync("balancer.mjs", HubUrl.ToString(), transport, protocol, clients.ToString(), room, skipNegotiation);
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+}

@@ -1,0 +1,85 @@
+using Hub.Tests.Infrastructure;
+
+namespace Hub.Tests.Deploy;
+
+/// <summary>
+/// deploy/local-cluster.sh, run by the tests as a developer runs it, but with a state directory of
+/// its own under TestResults and free ports, so that it never meets a developer's cluster.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    public static readonly string[] NodeIds = ["node-1", "node-2", "node-3"];
+
+    /// <summary>"up" publishes Hub.Server first (incremental after the test build) and waits, bounded, for every /readyz.</summary>
+    private static readonly TimeSpan UpTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly Dictionary<string, string> _environment;
+
+    private LocalCluster(string stateDirectory, int port, int[] nodePorts, int redisPort)
+    {
+        StateDirectory = stateDirectory;
+        Url = new Uri($"http://127.0.0.1:{port}");
+        NodePorts = nodePorts;
+        _environment = new Dictionary<string, string>
+        {
+            ["HUB_CLUSTER_DIR"] = stateDirectory,
+            ["HUB_CLUSTER_PORT"] = port.ToString(),
+            ["HUB_CLUSTER_NODE_PORTS"] = string.Join(' ', nodePorts),
+            ["HUB_CLUSTER_REDIS_PORT"] = redisPort.ToString(),
+        };
+    }
+
+    public static string Script => Path.Combine(RepoPaths.Root, "deploy", "local-cluster.sh");
+
+    public string StateDirectory { get; }
+
+    /// <summary>nginx, in front of the nodes.</summary>
+    public Uri Url { get; }
+
+    public IReadOnlyList<int> NodePorts { get; }
+
+    public static async Task<LocalCluster> UpAsync()
+    {
+        var state = Path.Combine(RepoPaths.TestResults, $"local-cluster-{Guid.NewGuid():N}"[..22]);
+        var cluster = new LocalCluster(state, RedisServer.FreePort(), [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()], RedisServer.FreePort());
+        try
+        {
+            await cluster.RunAsync("up", UpTimeout);
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+
+        return cluster;
+    }
+
+    public Task<string> RunAsync(string command, TimeSpan? timeout = null) =>
+        ChildProcess.RunToSuccessAsync("bash", [Script, command], timeout ?? UpTimeout, RepoPaths.Root, _environment);
+
+    /// <summary>The pid that the script recorded for redis, node-N or nginx, or null without one.</summary>
+    public int? Pid(string name)
+    {
+        var file = Path.Combine(StateDirectory, name + ".pid");
+        return File.Exists(file) ? int.Parse(File.ReadAllText(file).Trim()) : null;
+    }
+
+    /// <summary>SIGKILL to a node: it dies as in a crash, without closing its connections itself.</summary>
+    public void Kill(string nodeId)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(Pid(nodeId) ?? throw new InvalidOperationException($"{nodeId} has no pid file."));
+        process.Kill();
+        process.WaitForExit(10_000);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await RunAsync("down", TimeSpan.FromMinutes(1));
+        // The logs stay beside a failure; a passing run leaves nothing behind.
+        if (TestContext.CurrentContext.Result.FailCount == 0)
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+    }
+}

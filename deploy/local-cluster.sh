@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# The docker-compose topology from processes on this machine, without Docker: a redis-server,
+# three Hub nodes (published once with dotnet publish) on loopback ports, and nginx with
+# deploy/nginx.conf in front of them, run as the current user. Everything it starts is recorded
+# in a pid file under the state directory, and "down" stops exactly those processes.
+#
+#   deploy/local-cluster.sh up        start what is not running; prints the URL
+#   deploy/local-cluster.sh status    what runs
+#   deploy/local-cluster.sh down      stop what "up" started
+#
+# Environment (defaults in brackets): HUB_CLUSTER_DIR, the state directory [.local-cluster];
+# HUB_CLUSTER_PORT, nginx's port [8080]; HUB_CLUSTER_NODE_PORTS [5101 5102 5103];
+# HUB_CLUSTER_REDIS_PORT [6390]. Needs the .NET SDK, Node with npm (the build), redis-server,
+# nginx and curl.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+state=${HUB_CLUSTER_DIR:-$root/.local-cluster}
+# The ports "up" used, so that "status" and "down" find them without the same environment.
+# shellcheck source=/dev/null
+[ -f "$state/cluster.env" ] && . "$state/cluster.env"
+lb_port=${HUB_CLUSTER_PORT:-8080}
+read -r -a node_ports <<<"${HUB_CLUSTER_NODE_PORTS:-5101 5102 5103}"
+redis_port=${HUB_CLUSTER_REDIS_PORT:-6390}
+publish=$state/publish
+# Bounds of every wait, in seconds. A node stops within Hub:Shutdown:DrainSeconds (10) of SIGTERM,
+# having drained its clients; stop_timeout leaves it that and a margin before SIGKILL.
+start_timeout=60
+stop_timeout=15
+
+die() {
+  echo "local-cluster: $*" >&2
+  exit 1
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || die "$1 is not installed (Debian: apt-get install -y $2)."
+}
+
+# What each name's process runs, so that a pid reused by another program is never taken for it.
+program_of() {
+  case $1 in
+    redis) echo redis-server ;;
+    nginx) echo nginx ;;
+    *) echo Hub.Server.dll ;;
+  esac
+}
+
+# The pid recorded for a name, if that process still runs (a zombie, killed but not yet reaped,
+# does not count).
+running_pid() {
+  local file=$state/$1.pid pid
+  [ -f "$file" ] || return 1
+  pid=$(cat "$file")
+  [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+  [ "$(sed -E 's/.*\) (.).*/\1/' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "$(program_of "$1")" || return 1
+  echo "$pid"
+}
+
+# Waits until a command succeeds, or fails naming what did not come up and where its log is.
+wait_for() {
+  local what=$1 log=$2 pid=$3
+  shift 3
+  local deadline=$((SECONDS + start_timeout))
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || die "$what exited; see $log:"$'\n'"$(tail -n 20 "$log")"
+    [ $SECONDS -lt $deadline ] || die "$what did not become ready within ${start_timeout} s; see $log."
+    sleep 0.2
+  done
+}
+
+ready() {
+  curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$1/readyz"
+}
+
+start_redis() {
+  running_pid redis >/dev/null && return
+  need redis-server redis-server
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    </dev/null >"$state/redis.log" 2>&1 &
+  echo $! >"$state/redis.pid"
+  wait_for "redis-server on port $redis_port" "$state/redis.log" $! redis-cli -p "$redis_port" ping
+}
+
+start_node() {
+  local n=$1 port=$2
+  running_pid "node-$n" >/dev/null && return
+  # The working directory is the content root: the node serves the demo page from its wwwroot.
+  (cd "$publish" && exec env \
+    ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    Hub__Redis="127.0.0.1:$redis_port" \
+    Hub__NodeId="node-$n" \
+    dotnet Hub.Server.dll) </dev/null >"$state/node-$n.log" 2>&1 &
+  echo $! >"$state/node-$n.pid"
+}
+
+start_nginx() {
+  running_pid nginx >/dev/null && return
+  need nginx nginx
+  local conf=$state/nginx
+  mkdir -p "$conf"
+  # deploy/nginx.conf as it is; only the node addresses and the port are this setup's.
+  cp "$root/deploy/nginx.conf" "$conf/nginx.conf"
+  : >"$conf/hub-nodes.conf"
+  for port in "${node_ports[@]}"; do
+    echo "server 127.0.0.1:$port max_fails=1 fail_timeout=10s;" >>"$conf/hub-nodes.conf"
+  done
+  echo "listen 127.0.0.1:$lb_port;" >"$conf/hub-listen.conf"
+  # Debian puts nginx in /usr/sbin, which a user's PATH may lack.
+  local nginx_bin
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+  local nginx_args=(-e stderr -p "$conf/" -c nginx.conf -g "daemon off; pid $state/nginx.pid;")
+  "$nginx_bin" -t -q "${nginx_args[@]}" 2>"$state/nginx.log" || die "nginx refused the configuration:"$'\n'"$(cat "$state/nginx.log")"
+  "$nginx_bin" "${nginx_args[@]}" </dev/null >>"$state/nginx.log" 2>&1 &
+  echo $! >"$state/nginx.pid"
+  wait_for "nginx on port $lb_port" "$state/nginx.log" $! curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$lb_port/nginx-health"
+}
+
+up() {
+  need dotnet dotnet-sdk-10.0
+  need curl curl
+  mkdir -p "$state"
+  cat >"$state/cluster.env" <<ENV
+: "\${HUB_CLUSTER_PORT:=$lb_port}"
+: "\${HUB_CLUSTER_NODE_PORTS:=${node_ports[*]}}"
+: "\${HUB_CLUSTER_REDIS_PORT:=$redis_port}"
+ENV
+  start_redis
+  # Publish only when no node runs from the published files: "up" after a node died reuses them.
+  local n any_node=
+  for n in "${!node_ports[@]}"; do
+    running_pid "node-$((n + 1))" >/dev/null && any_node=1
+  done
+  if [ -z "$any_node" ]; then
+    echo "Publishing Hub.Server to $publish ..."
+    dotnet publish "$root/Hub.Server/Hub.Server.csproj" -c Release -o "$publish" -p:UseAppHost=false \
+      --disable-build-servers --nologo </dev/null >"$state/publish.log" 2>&1 \
+      || die "dotnet publish failed; see $state/publish.log:"$'\n'"$(tail -n 20 "$state/publish.log")"
+  fi
+  for n in "${!node_ports[@]}"; do
+    start_node $((n + 1)) "${node_ports[$n]}"
+  done
+  for n in "${!node_ports[@]}"; do
+    wait_for "node-$((n + 1)) on port ${node_ports[$n]}" "$state/node-$((n + 1)).log" \
+      "$(cat "$state/node-$((n + 1)).pid")" ready "${node_ports[$n]}"
+  done
+  start_nginx
+  echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, Redis on port $redis_port)"
+}
+
+down() {
+  local name pid
+  # nginx first, so no client is sent to a node that is going away.
+  for name in nginx $(for n in "${!node_ports[@]}"; do echo "node-$((n + 1))"; done) redis; do
+    if pid=$(running_pid "$name"); then
+      kill -TERM "$pid"
+      local deadline=$((SECONDS + stop_timeout))
+      while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+      if kill -0 "$pid" 2>/dev/null; then
+        echo "$name (pid $pid) did not stop within ${stop_timeout} s: killed."
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+      echo "stopped $name (pid $pid)"
+    fi
+    rm -f "$state/$name.pid"
+  done
+}
+
+status() {
+  local name pid port
+  for name in redis $(for n in "${!node_ports[@]}"; do echo "node-$((n + 1))"; done) nginx; do
+    case $name in
+      redis) port=$redis_port ;;
+      nginx) port=$lb_port ;;
+      *) port=${node_ports[$((${name#node-} - 1))]} ;;
+    esac
+    if pid=$(running_pid "$name"); then
+      echo "$name running (pid $pid, port $port)"
+    else
+      echo "$name stopped"
+    fi
+  done
+}
+
+case ${1:-} in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) die "usage: $0 up|down|status" ;;
+esac
