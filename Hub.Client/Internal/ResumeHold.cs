@@ -47,7 +47,8 @@ internal sealed class ResumeHold
             }
 
             _held.Add(message);
-            if (_awaited is not null && Reaches(message, _awaited) && _awaited.Remove(message.Stream) && _awaited.Count == 0)
+            if (_awaited is not null && _awaited.TryGetValue(message.Stream, out var end) && Complete(end) &&
+                _awaited.Remove(message.Stream) && _awaited.Count == 0)
             {
                 _caughtUp?.TrySetResult();
             }
@@ -56,7 +57,7 @@ internal sealed class ResumeHold
         }
     }
 
-    /// <summary>Completes once the last replayed message of every stream that replayed something has arrived.</summary>
+    /// <summary>Completes once every stream that replayed something holds its whole replay.</summary>
     public Task WaitForReplayAsync(IReadOnlyList<StreamResumeResult> streams)
     {
         lock (_gate)
@@ -66,14 +67,7 @@ internal sealed class ResumeHold
                 return Task.CompletedTask;
             }
 
-            _awaited = streams.Where(s => s.Missed > 0).ToDictionary(s => s.Stream, StringComparer.Ordinal);
-            foreach (var message in _held)
-            {
-                if (Reaches(message, _awaited))
-                {
-                    _awaited.Remove(message.Stream);
-                }
-            }
+            _awaited = streams.Where(s => s.Missed > 0 && !Complete(s)).ToDictionary(s => s.Stream, StringComparer.Ordinal);
 
             if (_awaited.Count == 0)
             {
@@ -116,8 +110,26 @@ internal sealed class ResumeHold
         }
     }
 
-    private static bool Reaches(Message message, Dictionary<string, StreamResumeResult> awaited) =>
-        awaited.TryGetValue(message.Stream, out var end) && message.Epoch == end.Epoch && message.Offset >= end.Offset;
+    /// <summary>
+    /// Whether the held messages of the stream hold its whole replay: a run of consecutive offsets
+    /// ending at the position the resume reported, at least as long as the replay. Reaching that
+    /// position alone is not enough: a live copy of the newest message can arrive before the
+    /// replayed older ones have gone through the handler loop.
+    /// </summary>
+    private bool Complete(StreamResumeResult end)
+    {
+        var offsets = _held!.Where(m => m.Stream == end.Stream && m.Epoch == end.Epoch).Select(m => m.Offset).ToHashSet();
+        var run = 0;
+        for (var offset = end.Offset; offsets.Contains(offset); offset--)
+        {
+            if (++run >= end.Missed)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Sorts each stream by offset while keeping the streams' interleaving as it arrived.</summary>
     private static List<Message> InStreamOrder(List<Message> messages)
