@@ -47,15 +47,16 @@ public sealed partial class HubClient : IAsyncDisposable
             builder.AddMessagePackProtocol();
         }
 
-        if (urls.Count > 1)
+        if (urls.Count > 1 || urls.Any(TcpConnectionFactory.IsTcp))
         {
-            // The factory refuses an endpoint other than HttpConnectionOptions.Url, so the
-            // options carry none and the endpoint is chosen per connect.
+            // The HTTP factory refuses an endpoint other than HttpConnectionOptions.Url, so the
+            // options carry none and the endpoint (and with it HTTP or TCP) is chosen per connect.
             builder.Services.PostConfigure<HttpConnectionOptions>(o => o.Url = null);
             builder.Services.AddSingleton<EndPoint>(new UriEndPoint(urls[0]));
             builder.Services.AddSingleton<HttpConnectionFactory>();
+            var tcp = new TcpConnectionFactory(options.AccessTokenProvider);
             builder.Services.AddSingleton<IConnectionFactory>(sp =>
-                new FailoverConnectionFactory(sp.GetRequiredService<HttpConnectionFactory>(), urls));
+                new FailoverConnectionFactory(sp.GetRequiredService<HttpConnectionFactory>(), tcp, urls));
         }
 
         options.ConfigureConnection?.Invoke(builder);

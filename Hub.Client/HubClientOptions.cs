@@ -5,12 +5,16 @@ namespace Hub.Client;
 /// <summary>How a <see cref="HubClient"/> connects and reconnects.</summary>
 public sealed class HubClientOptions
 {
-    /// <summary>The hub URL, usually the load balancer's, e.g. <c>http://localhost:5000/hub</c>.</summary>
+    /// <summary>
+    /// The hub URL, usually the load balancer's, e.g. <c>http://localhost:5000/hub</c>; or a
+    /// node's raw TCP endpoint, <c>tcp://host:port</c> (<c>Hub:Tcp:Port</c>), for clients without HTTP.
+    /// </summary>
     public Uri? Url { get; set; }
 
     /// <summary>
     /// Nodes to try in turn, for setups without a load balancer. The client connects to the
     /// first that answers and, after losing it, tries the next ones. Used instead of <see cref="Url"/> when set.
+    /// <c>http(s)://…/hub</c> and <c>tcp://host:port</c> addresses may be mixed.
     /// </summary>
     public IReadOnlyList<Uri>? Urls { get; set; }
 

@@ -4,6 +4,7 @@ using Hub.Server.Cluster;
 using Hub.Server.Cors;
 using Hub.Server.Health;
 using Hub.Server.Hubs;
+using Hub.Server.Tcp;
 using Hub.Server.Telemetry;
 using Hub.Server.Web;
 
@@ -24,6 +25,7 @@ internal static class HubServerApp
         builder.AddHubCors();
         builder.AddHubHealth();
         builder.AddHubTelemetry();
+        builder.AddHubTcp();
 
         var app = builder.Build();
         app.UseHubCors();

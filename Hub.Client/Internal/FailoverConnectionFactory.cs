@@ -6,9 +6,10 @@ namespace Hub.Client.Internal;
 
 /// <summary>
 /// Connects to the first of several node URLs that answers, starting from the one that worked
-/// last. SignalR's own reconnect calls this again, so a reconnect can land on any node.
+/// last, over HTTP (WebSockets and the rest) or raw TCP (<c>tcp://</c>) as each URL says.
+/// SignalR's own reconnect calls this again, so a reconnect can land on any node.
 /// </summary>
-internal sealed class FailoverConnectionFactory(HttpConnectionFactory inner, IReadOnlyList<Uri> urls) : IConnectionFactory
+internal sealed class FailoverConnectionFactory(HttpConnectionFactory http, TcpConnectionFactory tcp, IReadOnlyList<Uri> urls) : IConnectionFactory
 {
     private int _current;
 
@@ -20,7 +21,10 @@ internal sealed class FailoverConnectionFactory(HttpConnectionFactory inner, IRe
             var index = (_current + attempt) % urls.Count;
             try
             {
-                var connection = await inner.ConnectAsync(new UriEndPoint(urls[index]), cancellationToken);
+                var url = urls[index];
+                var connection = TcpConnectionFactory.IsTcp(url)
+                    ? await tcp.ConnectAsync(new UriEndPoint(url), cancellationToken)
+                    : await http.ConnectAsync(new UriEndPoint(url), cancellationToken);
                 _current = index;
                 return connection;
             }

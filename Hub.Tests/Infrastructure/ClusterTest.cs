@@ -49,9 +49,14 @@ public abstract class ClusterTest(Topology topology)
         _owned.Clear();
     }
 
-    protected Task<TestNode> StartNodeAsync(string nodeId, int port = 0)
+    protected Task<TestNode> StartNodeAsync(string nodeId, int port = 0, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>(Settings);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         if (Redis is not null)
         {
             settings["Hub:Redis"] = Redis.Configuration;

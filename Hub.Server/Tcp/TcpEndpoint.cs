@@ -1,0 +1,126 @@
+using System.Net;
+using System.Security.Cryptography;
+using Hub.Server.Auth;
+using Hub.Server.Connections;
+using Hub.Server.Hubs;
+using Hub.Server.Limits;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+
+namespace Hub.Server.Tcp;
+
+/// <summary>
+/// The hub over raw TCP (<c>Hub:Tcp:Port</c>): Kestrel's socket transport accepts, and each
+/// connection goes to the same SignalR connection handler as a WebSocket does, speaking the
+/// same protocol (JSON frames ending in 0x1E, or length-prefixed MessagePack) after the same
+/// handshake. A TCP client is a first-class connection: presence, groups, history, limits.
+/// A separate listener rather than a Kestrel endpoint, since endpoints configured in code make
+/// Kestrel ignore the HTTP addresses (ASPNETCORE_URLS).
+/// </summary>
+internal sealed partial class TcpEndpoint(
+    IEnumerable<IConnectionListenerFactory> transports,
+    HubConnectionHandler<RealtimeHub> hub,
+    ConnectionRegistry connections,
+    TcpAuthFrame authFrame,
+    IOptions<TcpOptions> tcp,
+    IOptions<AuthOptions> auth,
+    IOptions<LimitsOptions> limits,
+    ILogger<TcpEndpoint> logger) : BackgroundService
+{
+    private IConnectionListener? _listener;
+
+    public EndPoint? BoundEndPoint => _listener?.EndPoint;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Bound before the node counts as started, so a port in use stops the node at once.
+        _listener = await transports.First().BindAsync(new IPEndPoint(IPAddress.Any, tcp.Value.Port), cancellationToken);
+        Log.Listening(logger, _listener.EndPoint.ToString() ?? "");
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_listener is not null)
+        {
+            await _listener.UnbindAsync(cancellationToken);
+        }
+
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var connection = await _listener!.AcceptAsync(stoppingToken);
+            if (connection is null)
+            {
+                break;
+            }
+
+            _ = Task.Run(() => RunAsync(connection), CancellationToken.None);
+        }
+    }
+
+    private async Task RunAsync(ConnectionContext connection)
+    {
+        await using var _ = connection;
+        try
+        {
+            // Kestrel's ids are unique in one process only; a hub connection id must be unique cluster-wide.
+            connection.ConnectionId = NewConnectionId();
+            var max = limits.Value.MaxConnections;
+            if (max > 0 && connections.Count >= max)
+            {
+                throw new TcpRefusedException($"This node holds {connections.Count} connections, its limit (Hub:Limits:MaxConnections); connect to another node.");
+            }
+
+            if (auth.Value.Mode == AuthMode.Jwt)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                var user = await authFrame.AuthenticateAsync(connection.Transport.Input, timeout.Token);
+                connection.Features.Set<IConnectionUserFeature>(new ConnectionUserFeature { User = user });
+            }
+
+            // The greeting tells the client its connection id, which over HTTP negotiate would have.
+            await TcpAuthFrame.WriteFrameAsync(connection.Transport.Output, new { connectionId = connection.ConnectionId });
+            await hub.OnConnectedAsync(connection);
+        }
+        catch (TcpRefusedException ex)
+        {
+            Log.Refused(logger, ex.Message);
+            await TcpAuthFrame.RefuseAsync(connection.Transport.Output, ex.Message);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            Log.Dropped(logger, ex.Message);
+        }
+    }
+
+    private static string NewConnectionId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    private sealed class ConnectionUserFeature : IConnectionUserFeature
+    {
+        public System.Security.Claims.ClaimsPrincipal? User { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Hub TCP endpoint listening on {EndPoint}.")]
+        public static partial void Listening(ILogger logger, string endPoint);
+
+        [LoggerMessage(2, LogLevel.Information, "A TCP connection was refused: {Reason}")]
+        public static partial void Refused(ILogger logger, string reason);
+
+        [LoggerMessage(3, LogLevel.Debug, "A TCP connection ended before its handshake: {Reason}")]
+        public static partial void Dropped(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,21 @@
+namespace Hub.Server.Tcp;
+
+internal static class TcpServiceCollectionExtensions
+{
+    public static WebApplicationBuilder AddHubTcp(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TcpOptions>()
+            .BindConfiguration(TcpOptions.Section)
+            .Validate(o => o.Port is >= 0 and <= 65535, "Hub:Tcp:Port must be 0 (off) or a port from 1 to 65535.")
+            .ValidateOnStart();
+        if (builder.Configuration.GetValue<int>($"{TcpOptions.Section}:Port") > 0)
+        {
+            services.AddSingleton<TcpAuthFrame>();
+            services.AddSingleton<TcpEndpoint>();
+            services.AddHostedService(sp => sp.GetRequiredService<TcpEndpoint>());
+        }
+
+        return builder;
+    }
+}
