@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Hub.Bench.Cluster;
 using Hub.Bench.Scenarios;
 
 namespace Hub.Bench;
@@ -27,10 +28,18 @@ internal sealed record BenchOptions
                             The bench then starts nothing and runs the servers as configured.
           --redis HOST:PORT with --url: the Redis to count commands in
           --out PATH        results file (default BenchResults/<scenario>-<timestamp>.json)
+          --baseline DLL    A/B a code change: "baseline" runs this other Hub.Server.dll (a build of the
+                            old commit), "candidate" this tree's, both with the scenario's last variant
+                            (history on), alternating
+          --set KEY=VALUE   a server setting (configuration key or DOTNET_ variable) for "candidate" only;
+                            repeat for more. Alone, baseline and candidate run the same build.
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;
 
     public required ScenarioDefinition Scenario { get; init; }
+
+    /// <summary>What the rounds alternate: the scenario's own variants, or a baseline and a candidate.</summary>
+    public required IReadOnlyList<Variant> Variants { get; init; }
 
     public int Rounds { get; init; } = 3;
 
@@ -79,6 +88,7 @@ internal sealed record BenchOptions
         var options = new BenchOptions
         {
             Scenario = scenario,
+            Variants = Comparison(scenario, values),
             Smoke = smoke,
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
             Nodes = Int(values, "--nodes", 2, 1, 16),
@@ -97,6 +107,36 @@ internal sealed record BenchOptions
         };
         values.Remove("--url");
         return values.Count == 0 ? options : throw new ArgumentException($"Unknown option '{values.Keys.First()}'.");
+    }
+
+    private static IReadOnlyList<Variant> Comparison(ScenarioDefinition scenario, Dictionary<string, List<string>> values)
+    {
+        var baselineDll = values.Remove("--baseline", out var given) ? Path.GetFullPath(given[^1]) : null;
+        var sets = values.Remove("--set", out var pairs) ? pairs : [];
+        if (baselineDll is null && sets.Count == 0)
+        {
+            return scenario.Variants;
+        }
+
+        if (baselineDll is not null && !File.Exists(baselineDll))
+        {
+            throw new ArgumentException($"--baseline {baselineDll} does not exist.");
+        }
+
+        var common = scenario.Variants[^1].Settings;
+        var candidate = new Dictionary<string, string>(common);
+        foreach (var pair in sets)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--set must be KEY=VALUE, not '{pair}'.");
+            }
+
+            candidate[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return [new("baseline", common, baselineDll), new("candidate", candidate)];
     }
 
     private static int Int(Dictionary<string, List<string>> values, string name, int fallback, int min, int max)
