@@ -21,6 +21,7 @@ internal sealed record BenchOptions
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
           --publishers N    sending connections (history: 2)
+          --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)
           --nodes N         Hub nodes to start (default 2)
@@ -99,6 +100,7 @@ internal sealed record BenchOptions
             {
                 Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
+                Stalled = Int(values, "--stalled", load.Stalled, 0, 1_000),
                 Window = Int(values, "--window", load.Window, 1, 10_000),
                 TextLength = Int(values, "--text-length", load.TextLength, 1, 30_000),
                 Duration = Seconds(values, "--duration", load.Duration),
