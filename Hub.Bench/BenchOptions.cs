@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Hub.Bench.Cluster;
 using Hub.Bench.Scenarios;
 
 namespace Hub.Bench;
@@ -20,6 +21,7 @@ internal sealed record BenchOptions
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
           --publishers N    sending connections (history: 2)
+          --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)
           --nodes N         Hub nodes to start (default 2)
@@ -27,10 +29,18 @@ internal sealed record BenchOptions
                             The bench then starts nothing and runs the servers as configured.
           --redis HOST:PORT with --url: the Redis to count commands in
           --out PATH        results file (default BenchResults/<scenario>-<timestamp>.json)
+          --baseline DLL    A/B a code change: "baseline" runs this other Hub.Server.dll (a build of the
+                            old commit), "candidate" this tree's, both with the scenario's last variant
+                            (history on), alternating
+          --set KEY=VALUE   a server setting (configuration key or DOTNET_ variable) for "candidate" only;
+                            repeat for more. Alone, baseline and candidate run the same build.
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;
 
     public required ScenarioDefinition Scenario { get; init; }
+
+    /// <summary>What the rounds alternate: the scenario's own variants, or a baseline and a candidate.</summary>
+    public required IReadOnlyList<Variant> Variants { get; init; }
 
     public int Rounds { get; init; } = 3;
 
@@ -79,6 +89,7 @@ internal sealed record BenchOptions
         var options = new BenchOptions
         {
             Scenario = scenario,
+            Variants = Comparison(scenario, values),
             Smoke = smoke,
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
             Nodes = Int(values, "--nodes", 2, 1, 16),
@@ -89,6 +100,7 @@ internal sealed record BenchOptions
             {
                 Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
+                Stalled = Int(values, "--stalled", load.Stalled, 0, 1_000),
                 Window = Int(values, "--window", load.Window, 1, 10_000),
                 TextLength = Int(values, "--text-length", load.TextLength, 1, 30_000),
                 Duration = Seconds(values, "--duration", load.Duration),
@@ -97,6 +109,36 @@ internal sealed record BenchOptions
         };
         values.Remove("--url");
         return values.Count == 0 ? options : throw new ArgumentException($"Unknown option '{values.Keys.First()}'.");
+    }
+
+    private static IReadOnlyList<Variant> Comparison(ScenarioDefinition scenario, Dictionary<string, List<string>> values)
+    {
+        var baselineDll = values.Remove("--baseline", out var given) ? Path.GetFullPath(given[^1]) : null;
+        var sets = values.Remove("--set", out var pairs) ? pairs : [];
+        if (baselineDll is null && sets.Count == 0)
+        {
+            return scenario.Variants;
+        }
+
+        if (baselineDll is not null && !File.Exists(baselineDll))
+        {
+            throw new ArgumentException($"--baseline {baselineDll} does not exist.");
+        }
+
+        var common = scenario.Variants[^1].Settings;
+        var candidate = new Dictionary<string, string>(common);
+        foreach (var pair in sets)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw new ArgumentException($"--set must be KEY=VALUE, not '{pair}'.");
+            }
+
+            candidate[pair[..equals]] = pair[(equals + 1)..];
+        }
+
+        return [new("baseline", common, baselineDll), new("candidate", candidate)];
     }
 
     private static int Int(Dictionary<string, List<string>> values, string name, int fallback, int min, int max)

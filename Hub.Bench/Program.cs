@@ -34,7 +34,7 @@ try
     await using IBenchTarget target = options.Urls.Count > 0
         ? new ExternalTarget(options.Urls, options.Redis is { } r ? new RedisAdmin(r.Host, r.Port) : null)
         : await LocalCluster.StartAsync(options.Nodes);
-    var report = await new ScenarioRunner(options.Scenario, target, options.Load, options.Rounds, options.Smoke).RunAsync(cancel.Token);
+    var report = await new ScenarioRunner(options.Scenario, options.Variants, target, options.Load, options.Rounds, options.Smoke).RunAsync(cancel.Token);
     ResultsTable.Write(report, Console.Out);
     Console.WriteLine($"\nResults: {ResultsFile.Write(report, options.Out)}");
     if (!report.Clean)

@@ -32,7 +32,7 @@ internal sealed class LocalCluster(RedisProcess redis, string serverDll, int nod
             ["Hub:Limits:MessagesPerSecond"] = "1000000",
         };
         var starting = Enumerable.Range(1, nodeCount)
-            .Select(i => HubNodeProcess.StartAsync(serverDll, $"bench-node-{i}", settings))
+            .Select(i => HubNodeProcess.StartAsync(variant.ServerDll ?? serverDll, $"bench-node-{i}", settings))
             .ToList();
         try
         {

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 
@@ -27,14 +28,36 @@ internal sealed class HubSocket : IAsyncDisposable
     private int _end;
     private Task _keepAlive = Task.CompletedTask;
 
-    public static async Task<HubSocket> ConnectAsync(Uri hubUrl)
+    /// <param name="hubUrl">The node's hub.</param>
+    /// <param name="receiveBufferBytes">
+    /// The TCP receive buffer, 0 for the system's: a small one makes a client that stops reading
+    /// fill the server's buffers within a second instead of after megabytes of loopback buffering.
+    /// </param>
+    public static async Task<HubSocket> ConnectAsync(Uri hubUrl, int receiveBufferBytes = 0)
     {
         var socket = new HubSocket();
         try
         {
             using var timeout = new CancellationTokenSource(ConnectTimeout);
             var ws = new UriBuilder(hubUrl) { Scheme = hubUrl.Scheme == "https" ? "wss" : "ws" }.Uri;
-            await socket._socket.ConnectAsync(ws, timeout.Token);
+            if (receiveBufferBytes > 0)
+            {
+                using var invoker = new HttpMessageInvoker(new SocketsHttpHandler
+                {
+                    ConnectCallback = async (context, token) =>
+                    {
+                        var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = receiveBufferBytes, NoDelay = true };
+                        await tcp.ConnectAsync(context.DnsEndPoint, token);
+                        return new NetworkStream(tcp, ownsSocket: true);
+                    },
+                });
+                await socket._socket.ConnectAsync(ws, invoker, timeout.Token);
+            }
+            else
+            {
+                await socket._socket.ConnectAsync(ws, timeout.Token);
+            }
+
             await socket.SendAsync(Handshake, timeout.Token);
             var reply = await socket.ReadRecordAsync(timeout.Token)
                 ?? throw new IOException($"{hubUrl} closed the connection during the handshake.");

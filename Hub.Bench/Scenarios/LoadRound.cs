@@ -13,6 +13,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
+    private const int StalledReceiveBufferBytes = 4096;
 
     public async Task<RoundResult> RunAsync(Variant variant, int round)
     {
@@ -23,12 +24,18 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         var phase = new LoadPhase();
         var receivers = new List<Receiver>();
         var publishers = new List<Publisher>();
+        var stalled = new List<HubSocket>();
         try
         {
             // One at a time, so a failure leaves nothing half-open behind it; 20-odd connects take milliseconds.
             for (var i = 0; i < shape.Receivers; i++)
             {
                 receivers.Add(await Receiver.ConnectAsync(urls[i % urls.Count], i, shape.Publishers, phase, errors));
+            }
+
+            for (var i = 0; i < shape.Stalled; i++)
+            {
+                stalled.Add(await HubSocket.ConnectAsync(urls[i % urls.Count], StalledReceiveBufferBytes));
             }
 
             for (var i = 0; i < shape.Publishers; i++)
@@ -60,7 +67,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         }
         finally
         {
-            foreach (var connection in publishers.Cast<IAsyncDisposable>().Concat(receivers))
+            foreach (var connection in publishers.Cast<IAsyncDisposable>().Concat(receivers).Concat(stalled))
             {
                 await connection.DisposeAsync();
             }

@@ -9,6 +9,12 @@ internal sealed record LoadShape
     /// <summary>Sending connections, spread over the nodes in turn.</summary>
     public required int Publishers { get; init; }
 
+    /// <summary>
+    /// Connections that complete the handshake and then never read, spread over the nodes in
+    /// turn: stuck clients, to show whether one of them holds up everyone else on its node.
+    /// </summary>
+    public int Stalled { get; init; }
+
     /// <summary><c>Send</c> calls each publisher keeps in flight.</summary>
     public required int Window { get; init; }
 

@@ -7,14 +7,14 @@ namespace Hub.Bench.Scenarios;
 /// Runs a scenario's variants alternately (off, on, off, on, …) so that the noise of a shared
 /// machine falls on both alike, and reports medians and the ratios of rounds run side by side.
 /// </summary>
-internal sealed class ScenarioRunner(ScenarioDefinition scenario, IBenchTarget target, LoadShape shape, int rounds, bool smoke)
+internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<Variant> compared, IBenchTarget target, LoadShape shape, int rounds, bool smoke)
 {
     private static readonly Variant AsConfigured = new("as configured", new Dictionary<string, string>());
 
     public async Task<ScenarioReport> RunAsync(CancellationToken cancellationToken)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var variants = target.AppliesVariants ? scenario.Variants : [AsConfigured];
+        var variants = target.AppliesVariants ? compared : [AsConfigured];
         var results = new List<RoundResult>();
         await using (var progress = new ProgressLine())
         {

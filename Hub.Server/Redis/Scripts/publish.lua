@@ -13,12 +13,17 @@ local size = tonumber(ARGV[3])
 local epoch = ''
 local offset = 0
 if size > 0 then
-  if redis.call('hsetnx', KEYS[1], 'epoch', ARGV[6]) == 1 then
-    -- A new generation: whatever log is left belongs to the old one.
-    redis.call('del', KEYS[2])
-  end
+  -- Epoch and offset live in one hash and are only ever written here, together, so the first
+  -- offset of a hash is exactly when it has no epoch yet: one command less than HSETNX first.
   offset = redis.call('hincrby', KEYS[1], 'offset', 1)
-  epoch = redis.call('hget', KEYS[1], 'epoch')
+  if offset == 1 then
+    -- A new generation: whatever log is left belongs to the old one.
+    epoch = ARGV[6]
+    redis.call('hset', KEYS[1], 'epoch', epoch)
+    redis.call('del', KEYS[2])
+  else
+    epoch = redis.call('hget', KEYS[1], 'epoch')
+  end
   redis.call('expire', KEYS[1], ARGV[5])
   redis.call('xadd', KEYS[2], 'MAXLEN', size, string.format('%d-0', offset), 'm', ARGV[2])
   redis.call('expire', KEYS[2], ARGV[4])
