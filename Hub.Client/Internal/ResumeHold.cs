@@ -11,7 +11,7 @@ internal sealed class ResumeHold
 {
     private readonly Lock _gate = new();
     private List<Message>? _held;
-    private Dictionary<string, StreamResumeResult>? _awaited;
+    private Dictionary<string, ReplayWindow>? _awaited;
     private TaskCompletionSource? _caughtUp;
     private string? _liveConnectionId;
 
@@ -47,7 +47,7 @@ internal sealed class ResumeHold
             }
 
             _held.Add(message);
-            if (_awaited is not null && _awaited.TryGetValue(message.Stream, out var end) && Complete(end) &&
+            if (_awaited is not null && _awaited.TryGetValue(message.Stream, out var window) && window.Add(message) &&
                 _awaited.Remove(message.Stream) && _awaited.Count == 0)
             {
                 _caughtUp?.TrySetResult();
@@ -67,7 +67,15 @@ internal sealed class ResumeHold
                 return Task.CompletedTask;
             }
 
-            _awaited = streams.Where(s => s.Missed > 0 && !Complete(s)).ToDictionary(s => s.Stream, StringComparer.Ordinal);
+            _awaited = new Dictionary<string, ReplayWindow>(StringComparer.Ordinal);
+            foreach (var stream in streams.Where(s => s.Missed > 0))
+            {
+                var window = new ReplayWindow(stream);
+                if (!_held.Any(window.Add))
+                {
+                    _awaited[stream.Stream] = window;
+                }
+            }
 
             if (_awaited.Count == 0)
             {
@@ -110,27 +118,6 @@ internal sealed class ResumeHold
         }
     }
 
-    /// <summary>
-    /// Whether the held messages of the stream hold its whole replay: a run of consecutive offsets
-    /// ending at the position the resume reported, at least as long as the replay. Reaching that
-    /// position alone is not enough: a live copy of the newest message can arrive before the
-    /// replayed older ones have gone through the handler loop.
-    /// </summary>
-    private bool Complete(StreamResumeResult end)
-    {
-        var offsets = _held!.Where(m => m.Stream == end.Stream && m.Epoch == end.Epoch).Select(m => m.Offset).ToHashSet();
-        var run = 0;
-        for (var offset = end.Offset; offsets.Contains(offset); offset--)
-        {
-            if (++run >= end.Missed)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     /// <summary>Sorts each stream by offset while keeping the streams' interleaving as it arrived.</summary>
     private static List<Message> InStreamOrder(List<Message> messages)
     {
@@ -138,5 +125,28 @@ internal sealed class ResumeHold
             .GroupBy(m => m.Stream, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new Queue<Message>(g.OrderBy(m => m.Offset)), StringComparer.Ordinal);
         return [.. messages.Select(m => sorted[m.Stream].Dequeue())];
+    }
+
+    /// <summary>
+    /// The last <c>Missed</c> offsets of a stream up to the position the resume reported: the
+    /// replay is through once each of them is held. Reaching that position alone is not enough:
+    /// a live copy of the newest message can arrive before the replayed older ones have gone
+    /// through the handler loop.
+    /// </summary>
+    private sealed class ReplayWindow(StreamResumeResult end)
+    {
+        private readonly HashSet<long> _seen = [];
+
+        /// <summary>Counts the message if it falls in the window; true once the window is full.</summary>
+        public bool Add(Message message)
+        {
+            if (message.Stream == end.Stream && message.Epoch == end.Epoch &&
+                message.Offset <= end.Offset && message.Offset > end.Offset - end.Missed)
+            {
+                _seen.Add(message.Offset);
+            }
+
+            return _seen.Count >= end.Missed;
+        }
     }
 }

@@ -22,11 +22,12 @@ internal sealed partial class RedisBroker(
     private readonly HistoryOptions _history = historyOptions.Value;
     private ChannelMessageQueue? _queue;
     private int _subscriptionLost;
+    private ISubscriber? _subscriber;
 
     public event Action? Resubscribed;
 
     // A publish while this node's own subscription is down would reach every node but this one.
-    public bool IsAvailable => redis.IsConnected && _queue is not null && redis.Multiplexer.GetSubscriber().IsConnected(Channel);
+    public bool IsAvailable => redis.IsConnected && _queue is not null && _subscriber!.IsConnected(Channel);
 
     public async Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
@@ -35,7 +36,9 @@ internal sealed partial class RedisBroker(
         {
             try
             {
-                _queue = await redis.Multiplexer.GetSubscriber().SubscribeAsync(Channel);
+                // Kept: every publish asks it whether this node is still subscribed.
+                _subscriber ??= redis.Multiplexer.GetSubscriber();
+                _queue = await _subscriber.SubscribeAsync(Channel);
                 break;
             }
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)

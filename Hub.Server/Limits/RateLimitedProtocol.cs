@@ -44,7 +44,9 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
             return false;
         }
 
-        if (message is not (HubInvocationMessage and not CompletionMessage and not StreamItemMessage) && message is not InvocationBindingFailureMessage and not StreamBindingFailureMessage)
+        // Calls a client asks for, bound or not; its answers (completions, stream items) and pings are free.
+        if (message is not (InvocationMessage or StreamInvocationMessage or CancelInvocationMessage
+            or InvocationBindingFailureMessage or StreamBindingFailureMessage))
         {
             return true;
         }

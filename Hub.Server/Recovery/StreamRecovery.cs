@@ -42,9 +42,9 @@ internal sealed partial class StreamRecovery(
 
         var readable = new List<StreamPosition>(requested.Count);
         var results = new Dictionary<string, StreamResumeResult>(StringComparer.Ordinal);
-        foreach (var position in requested)
+        foreach (var (position, target) in requested)
         {
-            if (_historyEnabled && await CanReadAsync(position.Stream, connectionId, user, cancellationToken))
+            if (_historyEnabled && await CanReadAsync(target, connectionId, user, cancellationToken))
             {
                 readable.Add(position);
             }
@@ -62,7 +62,7 @@ internal sealed partial class StreamRecovery(
             await ReplayAsync(connectionId, readable, results, cancellationToken);
         }
 
-        return new ResumeResult { Streams = [.. requested.Select(p => results[p.Stream])] };
+        return new ResumeResult { Streams = [.. requested.Select(r => results[r.Position.Stream])] };
     }
 
     private async Task ReplayAsync(string connectionId, List<StreamPosition> positions, Dictionary<string, StreamResumeResult> results, CancellationToken cancellationToken)
@@ -200,10 +200,8 @@ internal sealed partial class StreamRecovery(
         return new ResumeResult { Streams = results };
     }
 
-    private async Task<bool> CanReadAsync(string stream, string connectionId, string? user, CancellationToken cancellationToken)
-    {
-        Target.TryParseStream(stream, out var target);
-        return target.Kind switch
+    private async Task<bool> CanReadAsync(Target target, string connectionId, string? user, CancellationToken cancellationToken) =>
+        target.Kind switch
         {
             TargetKind.All => true,
             TargetKind.User => target.Id == user,
@@ -211,9 +209,9 @@ internal sealed partial class StreamRecovery(
             TargetKind.Group => await presence.IsMemberAsync(target.Id!, connectionId, cancellationToken),
             _ => false,
         };
-    }
 
-    private static IReadOnlyList<StreamPosition> Validate(ResumeRequest? request)
+    /// <summary>The requested positions, each with the target its stream names.</summary>
+    private static List<(StreamPosition Position, Target Target)> Validate(ResumeRequest? request)
     {
         if (request?.Streams is not { } streams)
         {
@@ -226,9 +224,10 @@ internal sealed partial class StreamRecovery(
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var requested = new List<(StreamPosition, Target)>(streams.Count);
         foreach (var position in streams)
         {
-            if (position?.Stream is null || !Target.TryParseStream(position.Stream, out _))
+            if (position?.Stream is null || !Target.TryParseStream(position.Stream, out var target))
             {
                 throw HubRequestException.Invalid(
                     $"'{position?.Stream}' is not a stream name: expected 'all', 'group:{{name}}', 'user:{{id}}' or 'connection:{{id}}'.");
@@ -243,9 +242,11 @@ internal sealed partial class StreamRecovery(
             {
                 throw HubRequestException.Invalid($"The stream '{position.Stream}' is named twice in the resume request.");
             }
+
+            requested.Add((position, target));
         }
 
-        return streams;
+        return requested;
     }
 
     /// <summary>How far one stream was replayed.</summary>

@@ -20,8 +20,7 @@ public sealed class NodeScript : IAsyncDisposable
 
     public static NodeScript Start(string script, params string[] args)
     {
-        var node = RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
-        var info = new ProcessStartInfo(node) { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(NodeBinary) { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(script);
         foreach (var arg in args)
         {
@@ -52,28 +51,15 @@ public sealed class NodeScript : IAsyncDisposable
     /// <summary>Runs a script to its end and returns the last line it printed (its JSON result).</summary>
     public static async Task<string> RunAsync(string script, params string[] args)
     {
-        var node = RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
-        var output = await ChildProcess.RunToSuccessAsync(node, [script, .. args], TimeSpan.FromSeconds(40), Directory);
+        var output = await ChildProcess.RunToSuccessAsync(NodeBinary, [script, .. args], TimeSpan.FromSeconds(40), Directory);
         return output.Trim().Split('\n')[^1];
     }
 
-    /// <summary>The Hub.Tests/js directory, found upwards from the test binaries.</summary>
-    public static string Directory
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "Hub.Tests", "js");
-                if (File.Exists(Path.Combine(candidate, "package.json")))
-                {
-                    return candidate;
-                }
-            }
+    private static string NodeBinary =>
+        RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
 
-            throw new InvalidOperationException("Hub.Tests/js was not found above the test directory.");
-        }
-    }
+    /// <summary>The Hub.Tests/js directory.</summary>
+    public static string Directory => Path.Combine(RepoPaths.Root, "Hub.Tests", "js");
 
     /// <summary>Waits for the first printed object that has <paramref name="property"/> and returns that object.</summary>
     public async Task<JsonObject> WaitForAsync(string property, TimeSpan? timeout = null)
