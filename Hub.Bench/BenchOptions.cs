@@ -25,7 +25,8 @@ internal sealed record BenchOptions
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)
           --nodes N         Hub nodes to start (default 2)
-          --url URL         a running node's hub (http://127.0.0.1:5000/hub); repeat for more nodes.
+          --url URL         a running node's hub (http://127.0.0.1:5000/hub, or its TCP endpoint
+                            tcp://127.0.0.1:5001); repeat for more nodes.
                             The bench then starts nothing and runs the servers as configured.
           --redis HOST:PORT with --url: the Redis to count commands in
           --out PATH        results file (default BenchResults/<scenario>-<timestamp>.json)
@@ -34,6 +35,8 @@ internal sealed record BenchOptions
                             (history on), alternating
           --set KEY=VALUE   a server setting (configuration key or DOTNET_ variable) for "candidate" only;
                             repeat for more. Alone, baseline and candidate run the same build.
+          --peer NAME       run the scenario's last variant (history on) against a peer server too, alternating:
+                            tcp (Hub's own TCP endpoint instead of WebSockets); ratios are Hub / peer
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;
 
@@ -115,6 +118,20 @@ internal sealed record BenchOptions
     {
         var baselineDll = values.Remove("--baseline", out var given) ? Path.GetFullPath(given[^1]) : null;
         var sets = values.Remove("--set", out var pairs) ? pairs : [];
+        var peer = values.Remove("--peer", out var peers) ? peers[^1] : null;
+        if (peer is not null)
+        {
+            if (baselineDll is not null || sets.Count > 0)
+            {
+                throw new ArgumentException("--peer compares Hub with another server; it does not go with --baseline or --set.");
+            }
+
+            var kind = ServerKind.Peers.GetValueOrDefault(peer)
+                ?? throw new ArgumentException($"Unknown peer '{peer}'; known: {string.Join(", ", ServerKind.Peers.Keys)}.");
+            var hub = scenario.Variants[^1];
+            return [new(kind.Name, hub.Settings, Server: kind), hub with { Name = ServerKind.Hub.Name }];
+        }
+
         if (baselineDll is null && sets.Count == 0)
         {
             return scenario.Variants;
@@ -167,9 +184,9 @@ internal sealed record BenchOptions
 
     // The bench loads machines hard: it only ever aims at this machine.
     private static Uri LoopbackUrl(string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.IsLoopback && url.Scheme is "http" or "https"
+        Uri.TryCreate(text, UriKind.Absolute, out var url) && url.IsLoopback && url.Scheme is "http" or "https" or "tcp"
             ? url
-            : throw new ArgumentException($"--url must be an http(s) URL on this machine (127.0.0.1 or localhost), not '{text}'.");
+            : throw new ArgumentException($"--url must be an http(s) or tcp URL on this machine (127.0.0.1 or localhost), not '{text}'.");
 
     private static DnsEndPoint RedisEndPoint(string text)
     {

@@ -1,7 +1,9 @@
+using Hub.Bench.Load;
+
 namespace Hub.Bench.Cluster;
 
 /// <summary>
-/// Nodes someone else started (<c>--url</c>): the bench only connects, so every round runs
+/// Hub nodes someone else started (<c>--url</c>, http:// for WebSockets or tcp:// for the TCP endpoint): the bench only connects, so every round runs
 /// the servers as they are configured, and command counts need <c>--redis</c>.
 /// </summary>
 internal sealed class ExternalTarget(IReadOnlyList<Uri> hubUrls, RedisAdmin? redis) : IBenchTarget
@@ -12,7 +14,8 @@ internal sealed class ExternalTarget(IReadOnlyList<Uri> hubUrls, RedisAdmin? red
 
     public IReadOnlyList<ChildProcess> ServerProcesses => [];
 
-    public Task<IReadOnlyList<Uri>> StartRoundAsync(Variant variant) => Task.FromResult(hubUrls);
+    public Task<IReadOnlyList<Endpoint>> StartRoundAsync(Variant variant) =>
+        Task.FromResult<IReadOnlyList<Endpoint>>([.. hubUrls.Select(u => new Endpoint(u, u.Scheme == "tcp" ? HubSocket.Tcp : HubSocket.WebSocket))]);
 
     public Task EndRoundAsync() => Task.CompletedTask;
 

@@ -1,3 +1,5 @@
+using Hub.Bench.Load;
+
 namespace Hub.Bench.Cluster;
 
 /// <summary>What the load runs against for one round: nodes the bench starts itself, or given URLs.</summary>
@@ -12,8 +14,8 @@ internal interface IBenchTarget : IAsyncDisposable
     /// <summary>The processes whose CPU time counts as the server's, when the bench owns them.</summary>
     IReadOnlyList<ChildProcess> ServerProcesses { get; }
 
-    /// <summary>Gets the target ready for a round with <paramref name="variant"/>; returns the hub URL of each node.</summary>
-    Task<IReadOnlyList<Uri>> StartRoundAsync(Variant variant);
+    /// <summary>Gets the target ready for a round with <paramref name="variant"/>; returns each node's endpoint.</summary>
+    Task<IReadOnlyList<Endpoint>> StartRoundAsync(Variant variant);
 
     Task EndRoundAsync();
 }

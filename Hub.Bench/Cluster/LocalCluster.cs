@@ -1,13 +1,15 @@
+using Hub.Bench.Load;
+
 namespace Hub.Bench.Cluster;
 
 /// <summary>
-/// A redis-server and N Hub nodes of the bench's own. Redis lives for the whole run; the nodes
-/// start afresh for every round with that round's settings, on an emptied Redis, so no round
-/// inherits the state or the warmed-up caches of another.
+/// A redis-server and N nodes of the bench's own. Redis lives for the whole run; the nodes
+/// (Hub, or a peer's) start afresh for every round with that round's settings, on an emptied
+/// Redis, so no round inherits the state or the warmed-up caches of another.
 /// </summary>
-internal sealed class LocalCluster(RedisProcess redis, string serverDll, int nodeCount) : IBenchTarget
+internal sealed class LocalCluster(RedisProcess redis, int nodeCount) : IBenchTarget
 {
-    private readonly List<HubNodeProcess> _nodes = [];
+    private readonly List<ServerNode> _nodes = [];
 
     public bool AppliesVariants => true;
 
@@ -18,21 +20,15 @@ internal sealed class LocalCluster(RedisProcess redis, string serverDll, int nod
     public static async Task<LocalCluster> StartAsync(int nodeCount)
     {
         // The server build first: a missing build must not leave a redis-server running.
-        var serverDll = ServerBuild.FindServerDll();
-        return new LocalCluster(await RedisProcess.StartAsync(), serverDll, nodeCount);
+        ServerBuild.FindServerDll();
+        return new LocalCluster(await RedisProcess.StartAsync(), nodeCount);
     }
 
-    public async Task<IReadOnlyList<Uri>> StartRoundAsync(Variant variant)
+    public async Task<IReadOnlyList<Endpoint>> StartRoundAsync(Variant variant)
     {
         await redis.Admin.CommandAsync("FLUSHALL");
-        var settings = new Dictionary<string, string>(variant.Settings)
-        {
-            ["Hub:Redis"] = redis.Configuration,
-            // The per-connection rate limit protects a production node; here it would measure itself.
-            ["Hub:Limits:MessagesPerSecond"] = "1000000",
-        };
         var starting = Enumerable.Range(1, nodeCount)
-            .Select(i => HubNodeProcess.StartAsync(variant.ServerDll ?? serverDll, $"bench-node-{i}", settings))
+            .Select(i => variant.Kind.StartNodeAsync(i, redis.Configuration, variant.Settings, variant.ServerDll))
             .ToList();
         try
         {
@@ -44,7 +40,7 @@ internal sealed class LocalCluster(RedisProcess redis, string serverDll, int nod
             _nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
         }
 
-        return [.. _nodes.Select(n => new Uri(n.BaseUrl, "/hub"))];
+        return [.. _nodes.Select(n => n.Endpoint)];
     }
 
     public async Task EndRoundAsync()

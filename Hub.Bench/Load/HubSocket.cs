@@ -1,16 +1,15 @@
-using System.Net.Sockets;
-using System.Net.WebSockets;
 using System.Text;
 
 namespace Hub.Bench.Load;
 
 /// <summary>
-/// A raw WebSocket to <c>/hub</c> speaking the SignalR JSON protocol by hand: no negotiation
-/// (the server accepts WebSockets without it), the handshake, records split on 0x1E, and a
-/// ping every 15 s so that a quiet receiver is not timed out. Far lighter than a HubConnection
-/// per connection, so the load generator does not eat the CPU it is measuring.
+/// A connection to <c>/hub</c> (over a WebSocket) or to the TCP endpoint speaking the SignalR
+/// JSON protocol by hand: no negotiation (the server accepts WebSockets without it), the TCP
+/// greeting, the handshake, records split on 0x1E, and a ping every 15 s so that a quiet
+/// receiver is not timed out. Far lighter than a HubConnection per connection, so the load
+/// generator does not eat the CPU it is measuring.
 /// </summary>
-internal sealed class HubSocket : IAsyncDisposable
+internal sealed class HubSocket : ILoadSocket
 {
     public const byte RecordSeparator = 0x1E;
     private const int MaxRecordBytes = 1 << 20;
@@ -20,7 +19,7 @@ internal sealed class HubSocket : IAsyncDisposable
     private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
     private static readonly byte[] PingRecord = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
-    private readonly ClientWebSocket _socket = new();
+    private readonly RecordTransport _transport;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private byte[] _buffer = new byte[16 * 1024];
@@ -28,78 +27,36 @@ internal sealed class HubSocket : IAsyncDisposable
     private int _end;
     private Task _keepAlive = Task.CompletedTask;
 
-    /// <param name="hubUrl">The node's hub.</param>
-    /// <param name="receiveBufferBytes">
-    /// The TCP receive buffer, 0 for the system's: a small one makes a client that stops reading
-    /// fill the server's buffers within a second instead of after megabytes of loopback buffering.
-    /// </param>
-    public static async Task<HubSocket> ConnectAsync(Uri hubUrl, int receiveBufferBytes = 0)
-    {
-        var socket = new HubSocket();
-        try
-        {
-            using var timeout = new CancellationTokenSource(ConnectTimeout);
-            var ws = new UriBuilder(hubUrl) { Scheme = hubUrl.Scheme == "https" ? "wss" : "ws" }.Uri;
-            if (receiveBufferBytes > 0)
-            {
-                using var invoker = new HttpMessageInvoker(new SocketsHttpHandler
-                {
-                    ConnectCallback = async (context, token) =>
-                    {
-                        var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = receiveBufferBytes, NoDelay = true };
-                        await tcp.ConnectAsync(context.DnsEndPoint, token);
-                        return new NetworkStream(tcp, ownsSocket: true);
-                    },
-                });
-                await socket._socket.ConnectAsync(ws, invoker, timeout.Token);
-            }
-            else
-            {
-                await socket._socket.ConnectAsync(ws, timeout.Token);
-            }
+    private HubSocket(RecordTransport transport) => _transport = transport;
 
-            await socket.SendAsync(Handshake, timeout.Token);
-            var reply = await socket.ReadRecordAsync(timeout.Token)
-                ?? throw new IOException($"{hubUrl} closed the connection during the handshake.");
-            if (reply.Span.IndexOf("\"error\""u8) >= 0)
-            {
-                throw new IOException($"{hubUrl} refused the handshake: {Encoding.UTF8.GetString(reply.Span)}");
-            }
+    /// <summary>Over a WebSocket to a node's <c>/hub</c> (http:// or ws:// URL).</summary>
+    public static readonly ILoadProtocol WebSocket = new Protocol("signalr json over websocket", async (url, buffer, token) =>
+        await WebSocketTransport.ConnectAsync(url, buffer, token));
 
-            socket._keepAlive = socket.KeepAliveAsync();
-            return socket;
-        }
-        catch
-        {
-            await socket.DisposeAsync();
-            throw;
-        }
-    }
+    /// <summary>Over Hub's raw TCP endpoint (tcp://host:port): the node greets with the connection id first.</summary>
+    public static readonly ILoadProtocol Tcp = new Protocol("signalr json over tcp", async (url, buffer, token) =>
+        new TcpTransport(await RecordTransport.ConnectTcpAsync(url.Host, url.Port, buffer, token)));
 
-    public async Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
-    {
-        // A server that stops reading would block a send forever once the socket buffers fill.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(SendTimeout);
+    public async Task PublishAsync(long id, string text, CancellationToken cancellationToken) =>
+        await SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",\"target\":\"Send\",\"arguments\":[\"{text}\"]}}\u001e"), cancellationToken);
 
-        // ClientWebSocket allows one send at a time; pings and invocations share the socket.
-        await _sendLock.WaitAsync(timeout.Token);
-        try
-        {
-            await _socket.SendAsync(record, WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
-
-    /// <summary>Reads records until the server closes or <paramref name="cancellationToken"/> fires.</summary>
-    public async Task ReceiveAllAsync(RecordHandler handle, CancellationToken cancellationToken)
+    public async Task ReceiveAllAsync(LoadEventHandler handle, CancellationToken cancellationToken)
     {
         while (await ReadRecordAsync(cancellationToken) is { } record)
         {
-            handle(record.Span);
+            var frame = HubFrame.Parse(record.Span);
+            switch (frame.Type)
+            {
+                case HubFrame.Invocation when frame.IsReceive:
+                    handle(new LoadEvent(LoadEventKind.Message, frame.Text));
+                    break;
+                case HubFrame.Completion:
+                    handle(new LoadEvent(LoadEventKind.Ack, id: frame.InvocationId, error: frame.Error));
+                    break;
+                case HubFrame.Close:
+                    handle(new LoadEvent(LoadEventKind.Closed, error: frame.Error ?? "no error given"));
+                    break;
+            }
         }
     }
 
@@ -107,22 +64,50 @@ internal sealed class HubSocket : IAsyncDisposable
     {
         await _closing.CancelAsync();
         await _keepAlive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (_socket.State == WebSocketState.Open)
+        await _transport.DisposeAsync();
+        _sendLock.Dispose();
+        _closing.Dispose();
+    }
+
+    private async Task StartAsync(Uri endpoint, CancellationToken cancellationToken)
+    {
+        if (endpoint.Scheme == "tcp")
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
+            var greeting = await ReadRecordAsync(cancellationToken)
+                ?? throw new IOException($"{endpoint} closed the connection before its greeting.");
+            if (greeting.Span.IndexOf("\"error\""u8) >= 0)
             {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-                // The server went first; nothing to tell it.
+                throw new IOException($"{endpoint} refused the connection: {Encoding.UTF8.GetString(greeting.Span)}");
             }
         }
 
-        _socket.Dispose();
-        _sendLock.Dispose();
-        _closing.Dispose();
+        await SendAsync(Handshake, cancellationToken);
+        var reply = await ReadRecordAsync(cancellationToken)
+            ?? throw new IOException($"{endpoint} closed the connection during the handshake.");
+        if (reply.Span.IndexOf("\"error\""u8) >= 0)
+        {
+            throw new IOException($"{endpoint} refused the handshake: {Encoding.UTF8.GetString(reply.Span)}");
+        }
+
+        _keepAlive = KeepAliveAsync();
+    }
+
+    private async Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
+    {
+        // A server that stops reading would block a send forever once the socket buffers fill.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SendTimeout);
+
+        // One send at a time; pings and invocations share the connection.
+        await _sendLock.WaitAsync(timeout.Token);
+        try
+        {
+            await _transport.WriteAsync(record, timeout.Token);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     /// <summary>The next record without its separator, valid until the next read; null once the server closed.</summary>
@@ -139,13 +124,13 @@ internal sealed class HubSocket : IAsyncDisposable
             }
 
             MakeRoom();
-            var result = await _socket.ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
+            var read = await _transport.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+            if (read == 0)
             {
                 return null;
             }
 
-            _end += result.Count;
+            _end += read;
         }
     }
 
@@ -175,6 +160,28 @@ internal sealed class HubSocket : IAsyncDisposable
         while (await timer.WaitForNextTickAsync(_closing.Token))
         {
             await SendAsync(PingRecord, _closing.Token);
+        }
+    }
+
+    private sealed class Protocol(string name, Func<Uri, int, CancellationToken, Task<RecordTransport>> connect) : ILoadProtocol
+    {
+        public string Name => name;
+
+        public async Task<ILoadSocket> ConnectAsync(Uri endpoint, int receiveBufferBytes, CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(ConnectTimeout);
+            var socket = new HubSocket(await connect(endpoint, receiveBufferBytes, timeout.Token));
+            try
+            {
+                await socket.StartAsync(endpoint, timeout.Token);
+                return socket;
+            }
+            catch
+            {
+                await socket.DisposeAsync();
+                throw;
+            }
         }
     }
 }

@@ -1,19 +1,19 @@
 namespace Hub.Bench.Load;
 
 /// <summary>
-/// A hub socket with its receive loop running: every record parsed and handed on, a server
-/// close or a broken socket before the bench let go reported as an error of the round.
+/// A load socket with its receive loop running: every message and answer handed on, a server
+/// close or a broken connection before the bench let go reported as an error of the round.
 /// </summary>
 internal sealed class LoadConnection : IAsyncDisposable
 {
-    private readonly HubSocket _socket;
+    private readonly ILoadSocket _socket;
     private readonly string _name;
-    private readonly FrameHandler _handle;
+    private readonly LoadEventHandler _handle;
     private readonly ErrorLog _errors;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    private LoadConnection(HubSocket socket, string name, FrameHandler handle, ErrorLog errors)
+    private LoadConnection(ILoadSocket socket, string name, LoadEventHandler handle, ErrorLog errors)
     {
         _socket = socket;
         _name = name;
@@ -21,11 +21,12 @@ internal sealed class LoadConnection : IAsyncDisposable
         _errors = errors;
     }
 
-    public HubSocket Socket => _socket;
+    public ILoadSocket Socket => _socket;
 
-    public static async Task<LoadConnection> OpenAsync(Uri hubUrl, string name, FrameHandler handle, ErrorLog errors)
+    public static async Task<LoadConnection> OpenAsync(Endpoint endpoint, string name, LoadEventHandler handle, ErrorLog errors)
     {
-        var connection = new LoadConnection(await HubSocket.ConnectAsync(hubUrl), name, handle, errors);
+        var socket = await endpoint.ConnectAsync();
+        var connection = new LoadConnection(socket, name, handle, errors);
         connection._loop = Task.Run(connection.ReceiveAsync);
         return connection;
     }
@@ -42,7 +43,7 @@ internal sealed class LoadConnection : IAsyncDisposable
     {
         try
         {
-            await _socket.ReceiveAllAsync(OnRecord, _stop.Token);
+            await _socket.ReceiveAllAsync(OnEvent, _stop.Token);
             if (!_stop.IsCancellationRequested)
             {
                 _errors.Add($"{_name}: the server closed the connection.");
@@ -58,15 +59,14 @@ internal sealed class LoadConnection : IAsyncDisposable
         }
     }
 
-    private void OnRecord(ReadOnlySpan<byte> record)
+    private void OnEvent(LoadEvent loadEvent)
     {
-        var frame = HubFrame.Parse(record);
-        if (frame.Type == HubFrame.Close)
+        if (loadEvent.Kind == LoadEventKind.Closed)
         {
-            _errors.Add($"{_name}: the server closed the hub connection: {frame.Error ?? "no error given"}");
+            _errors.Add($"{_name}: the server closed the session: {loadEvent.Error}");
             return;
         }
 
-        _handle(frame);
+        _handle(loadEvent);
     }
 }

@@ -1,17 +1,20 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text;
 
 namespace Hub.Bench.Load;
 
 /// <summary>
-/// A connection that calls <c>Send</c> in a closed loop with a fixed window of calls in flight
-/// (window 1: each call awaited before the next). Its invocation ids are its sequence numbers,
-/// so an accepted call tells the receivers' loss check exactly which messages to expect.
+/// A connection that publishes either in a closed loop with a fixed window of calls in flight
+/// (window 1: each call awaited before the next) or in an open loop at a fixed rate, whatever the
+/// answers do. Its call ids are its sequence numbers, so an accepted call tells the receivers'
+/// loss check exactly which messages to expect.
 /// </summary>
 internal sealed class Publisher : IAsyncDisposable
 {
     private static readonly TimeSpan CompletionTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Open loop: unanswered calls at which the server counts as fallen behind for good.</summary>
+    private const int MaxInFlight = 100_000;
     private readonly int _index;
     private readonly int _textLength;
     private readonly LoadPhase _phase;
@@ -21,6 +24,7 @@ internal sealed class Publisher : IAsyncDisposable
     private LoadConnection? _connection;
     private long _sent;
     private long _accepted;
+    private volatile bool _openLoop;
 
     private Publisher(int index, int window, int textLength, LoadPhase phase, ErrorLog errors)
     {
@@ -37,18 +41,28 @@ internal sealed class Publisher : IAsyncDisposable
     /// <summary>Calls the server accepted: the messages every receiver must get.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
-    public static async Task<Publisher> ConnectAsync(Uri hubUrl, int index, int window, int textLength, LoadPhase phase, ErrorLog errors)
+    public static async Task<Publisher> ConnectAsync(Endpoint endpoint, int index, int window, int textLength, LoadPhase phase, ErrorLog errors)
     {
         var publisher = new Publisher(index, window, textLength, phase, errors);
-        publisher._connection = await LoadConnection.OpenAsync(hubUrl, $"publisher {index}", publisher.OnFrame, errors);
+        publisher._connection = await LoadConnection.OpenAsync(endpoint, $"publisher {index}", publisher.OnEvent, errors);
         return publisher;
     }
 
-    /// <summary>Sends until <paramref name="stop"/> fires or <paramref name="maxMessages"/> (0 = no cap) went out.</summary>
-    public async Task RunAsync(long maxMessages, CancellationToken stop)
+    /// <summary>
+    /// Sends until <paramref name="stop"/> fires or <paramref name="maxMessages"/> (0 = no cap) went
+    /// out: at <paramref name="ratePerSecond"/> if it is above 0 (open loop), else as the window allows.
+    /// </summary>
+    public async Task RunAsync(long maxMessages, double ratePerSecond, CancellationToken stop)
     {
         try
         {
+            if (ratePerSecond > 0)
+            {
+                _openLoop = true;
+                await RunOpenLoopAsync(maxMessages, ratePerSecond, stop);
+                return;
+            }
+
             while (!stop.IsCancellationRequested && (maxMessages == 0 || _sent < maxMessages))
             {
                 if (!await _window.WaitAsync(CompletionTimeout, stop))
@@ -57,11 +71,7 @@ internal sealed class Publisher : IAsyncDisposable
                     return;
                 }
 
-                var sequence = ++_sent;
-                var record = Encoding.UTF8.GetBytes(
-                    $"{{\"type\":1,\"invocationId\":\"{sequence}\",\"target\":\"Send\",\"arguments\":[\"{MessageText.Format(_index, sequence, _textLength)}\"]}}\u001e");
-                _pending[sequence] = Stopwatch.GetTimestamp();
-                await _connection!.Socket.SendAsync(record, CancellationToken.None);
+                await PublishNextAsync();
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -72,6 +82,41 @@ internal sealed class Publisher : IAsyncDisposable
         {
             _errors.Add($"publisher {_index}: {ex.GetType().Name}: {ex.Message}");
         }
+    }
+
+    /// <summary>Every millisecond or so, sends what the rate says is due by now.</summary>
+    private async Task RunOpenLoopAsync(long maxMessages, double ratePerSecond, CancellationToken stop)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (!stop.IsCancellationRequested && (maxMessages == 0 || _sent < maxMessages))
+        {
+            var due = (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * ratePerSecond);
+            if (maxMessages > 0)
+            {
+                due = Math.Min(due, maxMessages);
+            }
+
+            while (_sent < due)
+            {
+                if (_pending.Count >= MaxInFlight)
+                {
+                    _errors.Add($"publisher {_index}: {MaxInFlight:N0} calls unanswered at {ratePerSecond:N0}/s; the server fell behind for good.");
+                    return;
+                }
+
+                await PublishNextAsync();
+            }
+
+            await Task.Delay(1, stop);
+        }
+    }
+
+    private async Task PublishNextAsync()
+    {
+        var sequence = ++_sent;
+        var text = MessageText.Format(_index, sequence, _textLength);
+        _pending[sequence] = Stopwatch.GetTimestamp();
+        await _connection!.Socket.PublishAsync(sequence, text, CancellationToken.None);
     }
 
     /// <summary>Waits, bounded, for the answers to the calls still in flight.</summary>
@@ -99,23 +144,23 @@ internal sealed class Publisher : IAsyncDisposable
         _window.Dispose();
     }
 
-    private void OnFrame(HubFrame frame)
+    private void OnEvent(LoadEvent answer)
     {
-        // Publishers get every broadcast too (the sender is a recipient); only their completions matter here.
-        if (frame.Type != HubFrame.Completion)
+        // Publishers get every broadcast too (the sender is a recipient); only the answers matter here.
+        if (answer.Kind != LoadEventKind.Ack)
         {
             return;
         }
 
-        if (!_pending.TryRemove(frame.InvocationId, out var sentAt))
+        if (!_pending.TryRemove(answer.Id, out var sentAt))
         {
-            _errors.Add($"publisher {_index}: an answer to unknown call {frame.InvocationId}.");
+            _errors.Add($"publisher {_index}: an answer to unknown call {answer.Id}.");
             return;
         }
 
-        if (frame.Error is not null)
+        if (answer.Error is not null)
         {
-            _errors.Add($"publisher {_index}: Send failed: {frame.Error}");
+            _errors.Add($"publisher {_index}: Send failed: {answer.Error}");
         }
         else
         {
@@ -126,6 +171,9 @@ internal sealed class Publisher : IAsyncDisposable
             }
         }
 
-        _window.Release();
+        if (!_openLoop)
+        {
+            _window.Release();
+        }
     }
 }

@@ -25,10 +25,10 @@ internal sealed class Receiver : IAsyncDisposable
 
     public long Deliveries => Volatile.Read(ref _deliveries);
 
-    public static async Task<Receiver> ConnectAsync(Uri hubUrl, int index, int publishers, LoadPhase phase, ErrorLog errors)
+    public static async Task<Receiver> ConnectAsync(Endpoint endpoint, int index, int publishers, LoadPhase phase, ErrorLog errors)
     {
         var receiver = new Receiver(publishers, phase, errors);
-        receiver._connection = await LoadConnection.OpenAsync(hubUrl, $"receiver {index}", receiver.OnFrame, errors);
+        receiver._connection = await LoadConnection.OpenAsync(endpoint, $"receiver {index}", receiver.OnEvent, errors);
         return receiver;
     }
 
@@ -36,15 +36,15 @@ internal sealed class Receiver : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _connection?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    private void OnFrame(HubFrame frame)
+    private void OnEvent(LoadEvent message)
     {
-        if (frame.Type != HubFrame.Invocation || !frame.IsReceive)
+        if (message.Kind != LoadEventKind.Message)
         {
             return;
         }
 
         Volatile.Write(ref _deliveries, _deliveries + 1);
-        if (!MessageText.TryParse(frame.Text, out var publisher, out var sequence, out var sentAt) || (uint)publisher >= _received.Length)
+        if (!MessageText.TryParse(message.Text, out var publisher, out var sequence, out var sentAt) || (uint)publisher >= _received.Length)
         {
             _errors.Add("A message arrived that the bench did not send.");
             return;

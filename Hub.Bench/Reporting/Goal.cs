@@ -12,4 +12,6 @@ internal sealed record Goal(string Name, string Target, double? Actual, bool? Me
 
     public static Goal AtMost(string name, double target, double? actual, string format = "0.00") =>
         new(name, $"≤ {target.ToString(format, CultureInfo.InvariantCulture)}", actual, actual is null ? null : actual <= target, format);
+
+    public static Goal NoLosses(ScenarioReport report) => AtMost("losses", 0, report.Rounds.Sum(r => r.Losses), "0");
 }

@@ -17,6 +17,7 @@ internal sealed record Metric(string Header, string Key, Func<RoundResult, doubl
         new("Redis commands/msg", "redisCommandsPerMessage", r => r.RedisCommandsPerMessage, "0.00"),
         new("server CPU cores", "serverCpuCores", r => r.ServerCpuCores, "0.00"),
         new("of which Redis", "redisCpuCores", r => r.RedisCpuCores, "0.00"),
+        new("server CPU µs/delivery", "serverCpuMicrosPerDelivery", r => r.ServerCpuMicrosPerDelivery, "0.00"),
         new("bench CPU cores", "benchCpuCores", r => r.BenchCpuCores, "0.00"),
         new("losses", "losses", r => r.Losses, "N0"),
         new("errors", "errors", r => r.Errors, "N0"),

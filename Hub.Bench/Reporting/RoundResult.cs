@@ -42,6 +42,12 @@ internal sealed record RoundResult
     /// <summary>The part of <see cref="ServerCpuCores"/> that redis-server used.</summary>
     public double? RedisCpuCores { get; init; }
 
+    /// <summary>
+    /// Server CPU (nodes and Redis) per message delivered to a receiver, in microseconds: what
+    /// fan-out costs, comparable between servers that deliver at different rates.
+    /// </summary>
+    public double? ServerCpuMicrosPerDelivery { get; init; }
+
     /// <summary>The bench's own CPU (the load generator), which shares the machine with the servers.</summary>
     public double? BenchCpuCores { get; init; }
 

@@ -19,33 +19,33 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
     {
         var label = $"{variant.Name} #{round}";
         progress.Show($"{label}: starting", static () => default);
-        var urls = await target.StartRoundAsync(variant);
+        var endpoints = await target.StartRoundAsync(variant);
         var errors = new ErrorLog();
         var phase = new LoadPhase();
         var receivers = new List<Receiver>();
         var publishers = new List<Publisher>();
-        var stalled = new List<HubSocket>();
+        var stalled = new List<ILoadSocket>();
         try
         {
             // One at a time, so a failure leaves nothing half-open behind it; 20-odd connects take milliseconds.
             for (var i = 0; i < shape.Receivers; i++)
             {
-                receivers.Add(await Receiver.ConnectAsync(urls[i % urls.Count], i, shape.Publishers, phase, errors));
+                receivers.Add(await Receiver.ConnectAsync(endpoints[i % endpoints.Count], i, shape.Publishers, phase, errors));
             }
 
             for (var i = 0; i < shape.Stalled; i++)
             {
-                stalled.Add(await HubSocket.ConnectAsync(urls[i % urls.Count], StalledReceiveBufferBytes));
+                stalled.Add(await endpoints[i % endpoints.Count].ConnectAsync(StalledReceiveBufferBytes, cancellationToken));
             }
 
             for (var i = 0; i < shape.Publishers; i++)
             {
-                publishers.Add(await Publisher.ConnectAsync(urls[i % urls.Count], i, shape.Window, shape.TextLength, phase, errors));
+                publishers.Add(await Publisher.ConnectAsync(endpoints[i % endpoints.Count], i, shape.Window, shape.TextLength, phase, errors));
             }
 
             progress.Show($"{label}: warm-up", () => (publishers.Sum(p => p.Accepted), receivers.Sum(r => r.Deliveries)));
             using var stop = new CancellationTokenSource();
-            var sending = publishers.Select(p => p.RunAsync(shape.MessagesPerPublisher, stop.Token)).ToArray();
+            var sending = publishers.Select(p => p.RunAsync(shape.MessagesPerPublisher, shape.Rate / shape.Publishers, stop.Token)).ToArray();
             await Task.Delay(shape.Warmup, cancellationToken);
 
             progress.Show($"{label}: measuring");
@@ -143,6 +143,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
             ServerCpuCores = cpu > 0 ? cpu / seconds : null,
             RedisCpuCores = redisCpu > 0 ? redisCpu / seconds : null,
             BenchCpuCores = benchCpu / seconds,
+            ServerCpuMicrosPerDelivery = cpu > 0 && after.Deliveries > before.Deliveries ? cpu * 1e6 / (after.Deliveries - before.Deliveries) : null,
             RedisCommandsPerMessage = PerMessage(commands?.Total, messages),
             RedisCommandsPerMessageByName = PerMessage(commands?.Calls, messages),
             RedisRoundTripsPerMessage = PerMessage(roundTrips?.Commands.Values.Sum(), roundTrips?.Messages ?? 0),

@@ -15,8 +15,14 @@ internal sealed record LoadShape
     /// </summary>
     public int Stalled { get; init; }
 
-    /// <summary><c>Send</c> calls each publisher keeps in flight.</summary>
+    /// <summary><c>Send</c> calls each publisher keeps in flight (closed loop, when <see cref="Rate"/> is 0).</summary>
     public required int Window { get; init; }
+
+    /// <summary>
+    /// Messages per second offered by all publishers together, open loop (sent on schedule
+    /// whatever the answers do); 0 = closed loop with <see cref="Window"/> calls in flight.
+    /// </summary>
+    public double Rate { get; init; }
 
     /// <summary>Length of each message text (ASCII, so bytes too).</summary>
     public int TextLength { get; init; } = 64;

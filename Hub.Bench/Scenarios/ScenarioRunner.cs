@@ -43,7 +43,8 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
             Ratios = Ratios(results, variants),
             Goals = [],
         };
-        return report with { Goals = scenario.Goals(report) };
+        // The scenario's goals read its own variants' figures; a peer or A/B comparison only checks losses.
+        return report with { Goals = ReferenceEquals(compared, scenario.Variants) ? scenario.Goals(report) : [Goal.NoLosses(report)] };
     }
 
     /// <summary>Per metric, the median over rounds of (second variant ÷ first) within the same round.</summary>

@@ -1,0 +1,62 @@
+using Hub.Bench.Load;
+
+namespace Hub.Bench.Cluster;
+
+/// <summary>
+/// A kind of server the bench starts as the nodes of a round: Hub (its clients over WebSockets
+/// or over its TCP endpoint), or a peer it is compared with. All of them share the bench's Redis.
+/// </summary>
+internal abstract class ServerKind
+{
+    /// <summary>Hub nodes, clients over WebSockets to <c>/hub</c>: what every scenario runs unless a variant says otherwise.</summary>
+    public static readonly ServerKind Hub = new HubServerKind(tcp: false);
+
+    /// <summary>Hub nodes, clients over the raw TCP endpoint (<c>Hub:Tcp:Port</c>).</summary>
+    public static readonly ServerKind HubTcp = new HubServerKind(tcp: true);
+
+    /// <summary>What <c>--peer NAME</c> runs side by side with Hub.</summary>
+    public static IReadOnlyDictionary<string, ServerKind> Peers { get; } = new Dictionary<string, ServerKind>(StringComparer.Ordinal)
+    {
+        ["tcp"] = HubTcp,
+    };
+
+    public abstract string Name { get; }
+
+    /// <summary>Starts node <paramref name="index"/> (1-based) and returns once it serves.</summary>
+    /// <param name="serverDll">Another build to run, for kinds that have one (an A/B of Hub); null = this tree's.</param>
+    public abstract Task<ServerNode> StartNodeAsync(int index, string redisConfiguration, IReadOnlyDictionary<string, string> settings, string? serverDll);
+}
+
+/// <summary>One node the bench started: its process (whose CPU time is the server's) and where to connect.</summary>
+internal sealed record ServerNode(ChildProcess Process, Endpoint Endpoint) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
+
+/// <summary>Hub.Server nodes, configured through their environment.</summary>
+internal sealed class HubServerKind(bool tcp) : ServerKind
+{
+    private readonly Lazy<string> _serverDll = new(ServerBuild.FindServerDll);
+
+    public override string Name => tcp ? "hub over tcp" : "hub";
+
+    public override async Task<ServerNode> StartNodeAsync(int index, string redisConfiguration, IReadOnlyDictionary<string, string> settings, string? serverDll)
+    {
+        var all = new Dictionary<string, string>(settings)
+        {
+            ["Hub:Redis"] = redisConfiguration,
+            // The per-connection rate limit protects a production node; here it would measure itself.
+            ["Hub:Limits:MessagesPerSecond"] = "1000000",
+        };
+        var tcpPort = tcp ? Ports.Free() : 0;
+        if (tcp)
+        {
+            all["Hub:Tcp:Port"] = tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var node = await HubNodeProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all);
+        return new ServerNode(
+            node.Process,
+            tcp ? new Endpoint(new Uri($"tcp://127.0.0.1:{tcpPort}"), HubSocket.Tcp) : new Endpoint(new Uri(node.BaseUrl, "/hub"), HubSocket.WebSocket));
+    }
+}

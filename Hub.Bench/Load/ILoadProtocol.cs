@@ -1,0 +1,15 @@
+namespace Hub.Bench.Load;
+
+/// <summary>How the load generator connects to one kind of server.</summary>
+internal interface ILoadProtocol
+{
+    /// <summary>A short name for tables and errors ("signalr-json over websocket").</summary>
+    string Name { get; }
+
+    /// <param name="endpoint">A node's endpoint, as its server kind gives it.</param>
+    /// <param name="receiveBufferBytes">
+    /// The TCP receive buffer, 0 for the system's: a small one makes a client that stops reading
+    /// fill the server's buffers within a second instead of after megabytes of loopback buffering.
+    /// </param>
+    Task<ILoadSocket> ConnectAsync(Uri endpoint, int receiveBufferBytes, CancellationToken cancellationToken);
+}

@@ -1,0 +1,127 @@
+using System.Net.Sockets;
+using System.Net.WebSockets;
+
+namespace Hub.Bench.Load;
+
+/// <summary>The bytes under a SignalR record stream: a WebSocket's text messages, or a raw TCP stream.</summary>
+internal abstract class RecordTransport : IAsyncDisposable
+{
+    /// <summary>Reads what has arrived into <paramref name="buffer"/>; 0 once the server closed.</summary>
+    public abstract ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    /// <summary>Writes one or more whole records; one write at a time (the caller serializes).</summary>
+    public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken);
+
+    public abstract ValueTask DisposeAsync();
+
+    /// <summary>A TCP socket to <paramref name="host"/>:<paramref name="port"/>, Nagle off.</summary>
+    public static async Task<Socket> ConnectTcpAsync(string host, int port, int receiveBufferBytes, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferBytes > 0)
+        {
+            socket.ReceiveBufferSize = receiveBufferBytes;
+        }
+
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>A WebSocket: every write one text message, reads of whatever arrived.</summary>
+internal sealed class WebSocketTransport(ClientWebSocket socket) : RecordTransport
+{
+    public static async Task<WebSocketTransport> ConnectAsync(Uri url, int receiveBufferBytes, CancellationToken cancellationToken)
+    {
+        var ws = new UriBuilder(url) { Scheme = url.Scheme == "https" ? "wss" : "ws" }.Uri;
+        var socket = new ClientWebSocket();
+        try
+        {
+            if (receiveBufferBytes > 0)
+            {
+                using var invoker = new HttpMessageInvoker(new SocketsHttpHandler
+                {
+                    ConnectCallback = async (context, token) => new NetworkStream(
+                        await ConnectTcpAsync(context.DnsEndPoint.Host, context.DnsEndPoint.Port, receiveBufferBytes, token), ownsSocket: true),
+                });
+                await socket.ConnectAsync(ws, invoker, cancellationToken);
+            }
+            else
+            {
+                await socket.ConnectAsync(ws, cancellationToken);
+            }
+
+            return new WebSocketTransport(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var result = await socket.ReceiveAsync(buffer, cancellationToken);
+        return result.MessageType == WebSocketMessageType.Close ? 0 : result.Count;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken) =>
+        socket.SendAsync(records, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // The server went first; nothing to tell it.
+            }
+        }
+
+        socket.Dispose();
+    }
+}
+
+/// <summary>A raw TCP stream (Hub's TCP endpoint): records go out and come in as plain bytes.</summary>
+internal sealed class TcpTransport(Socket socket) : RecordTransport
+{
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            return 0;
+        }
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken)
+    {
+        while (!records.IsEmpty)
+        {
+            records = records[await socket.SendAsync(records, SocketFlags.None, cancellationToken)..];
+        }
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
