@@ -12,6 +12,9 @@ internal sealed record BenchOptions
         Usage: dotnet run -c Release --project Hub.Bench -- SCENARIO [options]
 
         Scenarios:
+          fanout     broadcast to every receiver at rising rates: deliveries/s, latency, saturation, CPU per delivery
+          latency    same-node vs cross-node latency at 10, 50 and 80 % of the saturation rate
+          groups     many small groups (5 members across the nodes), messages to one group each, at rising rates
           history    broadcast throughput, latency and Redis round trips per message, history off vs on
           publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
 

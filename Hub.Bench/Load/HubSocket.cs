@@ -37,8 +37,14 @@ internal sealed class HubSocket : ILoadSocket
     public static readonly ILoadProtocol Tcp = new Protocol("signalr json over tcp", async (url, buffer, token) =>
         new TcpTransport(await RecordTransport.ConnectTcpAsync(url.Host, url.Port, buffer, token)));
 
-    public async Task PublishAsync(long id, string text, CancellationToken cancellationToken) =>
-        await SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",\"target\":\"Send\",\"arguments\":[\"{text}\"]}}\u001e"), cancellationToken);
+    public Task PublishAsync(long id, string text, CancellationToken cancellationToken) =>
+        InvokeAsync(id, $"\"target\":\"Send\",\"arguments\":[\"{text}\"]", cancellationToken);
+
+    public Task PublishToGroupAsync(long id, string group, string text, CancellationToken cancellationToken) =>
+        InvokeAsync(id, $"\"target\":\"SendToGroup\",\"arguments\":[\"{group}\",\"{text}\"]", cancellationToken);
+
+    public Task JoinAsync(long id, string group, CancellationToken cancellationToken) =>
+        InvokeAsync(id, $"\"target\":\"Join\",\"arguments\":[\"{group}\"]", cancellationToken);
 
     public async Task ReceiveAllAsync(LoadEventHandler handle, CancellationToken cancellationToken)
     {
@@ -91,6 +97,10 @@ internal sealed class HubSocket : ILoadSocket
 
         _keepAlive = KeepAliveAsync();
     }
+
+    /// <summary>A hub invocation; the bench's names and texts need no JSON escaping.</summary>
+    private async Task InvokeAsync(long id, string targetAndArguments, CancellationToken cancellationToken) =>
+        await SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",{targetAndArguments}}}\u001e"), cancellationToken);
 
     private async Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
     {

@@ -13,6 +13,14 @@ internal interface ILoadSocket : IAsyncDisposable
     /// </summary>
     Task PublishAsync(long id, string text, CancellationToken cancellationToken);
 
+    /// <summary>Asks the server to send <paramref name="text"/> to the members of <paramref name="group"/>; answered like a publish.</summary>
+    Task PublishToGroupAsync(long id, string group, string text, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This server has no groups in the bench.");
+
+    /// <summary>Joins <paramref name="group"/>; the server's answer arrives as an Ack with <paramref name="id"/>.</summary>
+    Task JoinAsync(long id, string group, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This server has no groups in the bench.");
+
     /// <summary>
     /// Reads until the server closes (returns) or <paramref name="cancellationToken"/> fires;
     /// hands every message, answer and close notice to <paramref name="handle"/> as it arrives.

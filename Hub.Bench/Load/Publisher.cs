@@ -17,6 +17,7 @@ internal sealed class Publisher : IAsyncDisposable
     private const int MaxInFlight = 100_000;
     private readonly int _index;
     private readonly int _textLength;
+    private readonly long[] _acceptedPerGroup;
     private readonly LoadPhase _phase;
     private readonly ErrorLog _errors;
     private readonly SemaphoreSlim _window;
@@ -26,24 +27,31 @@ internal sealed class Publisher : IAsyncDisposable
     private long _accepted;
     private volatile bool _openLoop;
 
-    private Publisher(int index, int window, int textLength, LoadPhase phase, ErrorLog errors)
+    private Publisher(int index, int window, int textLength, int groups, LoadPhase phase, ErrorLog errors)
     {
         _index = index;
+        _acceptedPerGroup = new long[groups];
         _textLength = textLength;
         _phase = phase;
         _errors = errors;
         _window = new SemaphoreSlim(window, window);
     }
 
-    /// <summary>Round-trip time of each <c>Send</c> call, in the measured window.</summary>
-    public LatencyHistogram RoundTrip { get; } = new();
+    private LatencyHistogram _roundTrip = new();
 
     /// <summary>Calls the server accepted: the messages every receiver must get.</summary>
     public long Accepted => Interlocked.Read(ref _accepted);
 
-    public static async Task<Publisher> ConnectAsync(Endpoint endpoint, int index, int window, int textLength, LoadPhase phase, ErrorLog errors)
+    /// <summary>The round-trip times of the calls answered in the measured window since the last call, and a fresh start.</summary>
+    public LatencyHistogram TakeRoundTrip() => Interlocked.Exchange(ref _roundTrip, new LatencyHistogram());
+
+    /// <summary>Calls accepted for <paramref name="group"/> (as <see cref="LoadGroups"/> numbers them), or all of them for -1 (broadcast).</summary>
+    public long AcceptedFor(int group) => group < 0 ? Accepted : Interlocked.Read(ref _acceptedPerGroup[group]);
+
+    /// <param name="groups">0: broadcast every message; else send each to one of this many groups (<see cref="LoadGroups"/>).</param>
+    public static async Task<Publisher> ConnectAsync(Endpoint endpoint, int index, int window, int textLength, int groups, LoadPhase phase, ErrorLog errors)
     {
-        var publisher = new Publisher(index, window, textLength, phase, errors);
+        var publisher = new Publisher(index, window, textLength, groups, phase, errors);
         publisher._connection = await LoadConnection.OpenAsync(endpoint, $"publisher {index}", publisher.OnEvent, errors);
         return publisher;
     }
@@ -88,9 +96,10 @@ internal sealed class Publisher : IAsyncDisposable
     private async Task RunOpenLoopAsync(long maxMessages, double ratePerSecond, CancellationToken stop)
     {
         var started = Stopwatch.GetTimestamp();
+        var before = _sent;
         while (!stop.IsCancellationRequested && (maxMessages == 0 || _sent < maxMessages))
         {
-            var due = (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * ratePerSecond);
+            var due = before + (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * ratePerSecond);
             if (maxMessages > 0)
             {
                 due = Math.Min(due, maxMessages);
@@ -116,7 +125,10 @@ internal sealed class Publisher : IAsyncDisposable
         var sequence = ++_sent;
         var text = MessageText.Format(_index, sequence, _textLength);
         _pending[sequence] = Stopwatch.GetTimestamp();
-        await _connection!.Socket.PublishAsync(sequence, text, CancellationToken.None);
+        var socket = _connection!.Socket;
+        await (_acceptedPerGroup.Length == 0
+            ? socket.PublishAsync(sequence, text, CancellationToken.None)
+            : socket.PublishToGroupAsync(sequence, LoadGroups.Name(LoadGroups.Of(_index, sequence, _acceptedPerGroup.Length)), text, CancellationToken.None));
     }
 
     /// <summary>Waits, bounded, for the answers to the calls still in flight.</summary>
@@ -164,10 +176,15 @@ internal sealed class Publisher : IAsyncDisposable
         }
         else
         {
+            if (_acceptedPerGroup.Length > 0)
+            {
+                Interlocked.Increment(ref _acceptedPerGroup[LoadGroups.Of(_index, answer.Id, _acceptedPerGroup.Length)]);
+            }
+
             Interlocked.Increment(ref _accepted);
             if (_phase.Measuring)
             {
-                RoundTrip.RecordSince(sentAt);
+                _roundTrip.RecordSince(sentAt);
             }
         }
 

@@ -1,7 +1,7 @@
 namespace Hub.Bench.Load;
 
 /// <summary>
-/// A connection that only listens: counts the messages it gets per publisher, checks each
+/// A connection that only listens (to everything, or to its one group): counts the messages it gets per publisher, checks each
 /// publisher's sequence arrives in order without repeats, and times them.
 /// </summary>
 internal sealed class Receiver : IAsyncDisposable
@@ -10,34 +10,72 @@ internal sealed class Receiver : IAsyncDisposable
     private readonly ErrorLog _errors;
     private readonly long[] _received;
     private readonly long[] _lastSequence;
+    private readonly bool[] _sameNode;
     private LoadConnection? _connection;
     private long _deliveries;
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(10);
+    private const long JoinCallId = 1;
+    private readonly TaskCompletionSource<string?> _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ReceiverLatency _latency = new();
 
-    private Receiver(int publishers, LoadPhase phase, ErrorLog errors)
+    private Receiver(bool[] sameNode, LoadPhase phase, ErrorLog errors)
     {
         _phase = phase;
         _errors = errors;
-        _received = new long[publishers];
-        _lastSequence = new long[publishers];
+        _received = new long[sameNode.Length];
+        _lastSequence = new long[sameNode.Length];
+        _sameNode = sameNode;
     }
-
-    public LatencyHistogram Latency { get; } = new();
 
     public long Deliveries => Volatile.Read(ref _deliveries);
 
-    public static async Task<Receiver> ConnectAsync(Endpoint endpoint, int index, int publishers, LoadPhase phase, ErrorLog errors)
+    /// <summary>The group it listens to (as <see cref="LoadGroups"/> numbers them), -1 for broadcasts.</summary>
+    public int Group { get; private init; } = -1;
+
+    /// <param name="sameNode">Per publisher, whether it is connected to the same node as this receiver.</param>
+    /// <param name="group">The group to join before the load starts, -1 for none (broadcasts).</param>
+    public static async Task<Receiver> ConnectAsync(Endpoint endpoint, int index, bool[] sameNode, int group, LoadPhase phase, ErrorLog errors)
     {
-        var receiver = new Receiver(publishers, phase, errors);
+        var receiver = new Receiver(sameNode, phase, errors) { Group = group };
         receiver._connection = await LoadConnection.OpenAsync(endpoint, $"receiver {index}", receiver.OnEvent, errors);
+        if (group >= 0)
+        {
+            try
+            {
+                await receiver._connection.Socket.JoinAsync(JoinCallId, LoadGroups.Name(group), CancellationToken.None);
+                if (await receiver._joined.Task.WaitAsync(JoinTimeout) is { } error)
+                {
+                    throw new IOException($"receiver {index} could not join {LoadGroups.Name(group)}: {error}");
+                }
+            }
+            catch
+            {
+                await receiver.DisposeAsync();
+                throw;
+            }
+        }
+
         return receiver;
     }
 
     public long Received(int publisher) => Volatile.Read(ref _received[publisher]);
 
+    /// <summary>
+    /// The latencies recorded since the last call, and a fresh start for the next measured window.
+    /// Call it once the window is over (<see cref="LoadPhase.Measuring"/> false).
+    /// </summary>
+    public ReceiverLatency TakeLatency() => Interlocked.Exchange(ref _latency, new ReceiverLatency());
+
     public ValueTask DisposeAsync() => _connection?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private void OnEvent(LoadEvent message)
     {
+        if (message.Kind == LoadEventKind.Ack && message.Id == JoinCallId)
+        {
+            _joined.TrySetResult(message.Error);
+            return;
+        }
+
         if (message.Kind != LoadEventKind.Message)
         {
             return;
@@ -50,7 +88,7 @@ internal sealed class Receiver : IAsyncDisposable
             return;
         }
 
-        // One bus channel and one stream: every receiver sees a publisher's messages in the order they were accepted.
+        // One bus channel: every receiver sees a publisher's messages in the order they were accepted (with gaps, in a group).
         if (sequence <= _lastSequence[publisher])
         {
             _errors.Add($"Publisher {publisher}'s message {sequence} arrived after {_lastSequence[publisher]} (repeat or out of order).");
@@ -60,7 +98,26 @@ internal sealed class Receiver : IAsyncDisposable
         Volatile.Write(ref _received[publisher], _received[publisher] + 1);
         if (_phase.Measuring)
         {
-            Latency.RecordSince(sentAt);
+            var latency = _latency;
+            latency.All.RecordSince(sentAt);
+            (_sameNode[publisher] ? latency.SameNode : latency.CrossNode).RecordSince(sentAt);
         }
+    }
+}
+
+/// <summary>Send-to-receipt latencies of one measured window: all, and split by whether publisher and receiver share a node.</summary>
+internal sealed class ReceiverLatency
+{
+    public LatencyHistogram All { get; } = new();
+
+    public LatencyHistogram SameNode { get; } = new();
+
+    public LatencyHistogram CrossNode { get; } = new();
+
+    public void Add(ReceiverLatency other)
+    {
+        All.Add(other.All);
+        SameNode.Add(other.SameNode);
+        CrossNode.Add(other.CrossNode);
     }
 }

@@ -7,10 +7,16 @@ internal sealed record Metric(string Header, string Key, Func<RoundResult, doubl
 {
     public static readonly IReadOnlyList<Metric> All =
     [
+        new("offered msg/s", "offeredRate", r => r.OfferedRate, "N0"),
         new("sends/s", "sendsPerSecond", r => r.SendsPerSecond, "N0"),
         new("deliveries/s", "deliveriesPerSecond", r => r.DeliveriesPerSecond, "N0"),
         new("latency p50 ms", "latencyP50Ms", r => r.LatencyP50Ms, "0.00"),
         new("latency p99 ms", "latencyP99Ms", r => r.LatencyP99Ms, "0.00"),
+        new("latency p999 ms", "latencyP999Ms", r => r.LatencyP999Ms, "0.00"),
+        new("same-node p50 ms", "sameNodeP50Ms", r => r.SameNodeP50Ms, "0.00"),
+        new("same-node p99 ms", "sameNodeP99Ms", r => r.SameNodeP99Ms, "0.00"),
+        new("cross-node p50 ms", "crossNodeP50Ms", r => r.CrossNodeP50Ms, "0.00"),
+        new("cross-node p99 ms", "crossNodeP99Ms", r => r.CrossNodeP99Ms, "0.00"),
         new("Send rtt p50 ms", "sendRttP50Ms", r => r.SendRttP50Ms, "0.000"),
         new("Send rtt p99 ms", "sendRttP99Ms", r => r.SendRttP99Ms, "0.000"),
         new("Redis round trips/msg", "redisRoundTripsPerMessage", r => r.RedisRoundTripsPerMessage, "0.00"),

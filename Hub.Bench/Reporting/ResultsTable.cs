@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using Hub.Bench.Scenarios;
+
 namespace Hub.Bench.Reporting;
 
 /// <summary>The results as Markdown tables: readable in a terminal, and pasted as they are into BENCHMARKS.md.</summary>
@@ -11,22 +13,35 @@ internal static class ResultsTable
         writer.WriteLine();
         writer.WriteLine($"### {report.Scenario}{(report.Smoke ? " (smoke)" : "")}, {report.StartedAt:yyyy-MM-dd HH:mm} UTC");
         writer.WriteLine();
+        var load = report.Load;
+        var sending = load.Ramp is { } ramp
+            ? $"open loop, rates from {ramp.StartRate:0}/s ×{ramp.Factor:0.##} per step until p99 > {ramp.P99LimitMs:0} ms or under {RampPlan.KeptUp:P0} delivered"
+                + (ramp.Fractions.Count > 0 ? $", then {string.Join(", ", ramp.Fractions.Select(f => $"{f:P0}"))} of that rate" : "")
+            : load.Rate > 0 ? $"open loop at {load.Rate:N0} msg/s in all" : $"{load.Window} Send calls in flight each";
         writer.WriteLine($"{m.Cpu}, {m.Cores} cores, {m.MemoryGiB} GiB; {m.Os}; {m.Runtime}; Redis {m.Redis ?? "unknown"}. " +
-            $"Load: {report.Load.Receivers} receivers, {report.Load.Publishers} publishers with {report.Load.Window} Send calls in flight each, " +
-            $"{report.Load.TextLength}-byte texts, {report.Load.Warmup.TotalSeconds:0.#} s warm-up + {report.Load.Duration.TotalSeconds:0.#} s measured per round.");
+            $"Load: {load.Receivers} receivers{(load.Groups > 0 ? $" in {load.Groups} groups" : "")}, {load.Publishers} publishers, {sending}, " +
+            $"{load.TextLength}-byte texts, {load.Warmup.TotalSeconds:0.#} s warm-up + {load.Duration.TotalSeconds:0.#} s measured per {(load.Ramp is null ? "round" : "step")}.");
         writer.WriteLine();
 
         var columns = Metric.All.Where(c => report.Rounds.Any(r => c.Value(r) is { } v && (v != 0 || c.Key is "losses" or "errors"))).ToList();
-        Row(writer, ["variant", "round", .. columns.Select(c => c.Header)]);
-        Row(writer, ["---", "---", .. columns.Select(_ => "---:")]);
+        var steps = report.Rounds.Any(r => r.Step is not null);
+        Row(writer, ["variant", "round", .. steps ? ["step", "kept up"] : Array.Empty<string>(), .. columns.Select(c => c.Header)]);
+        Row(writer, ["---", "---", .. steps ? ["---", "---"] : Array.Empty<string>(), .. columns.Select(_ => "---:")]);
         foreach (var round in report.Rounds)
         {
-            Row(writer, [round.Variant, round.Round.ToString(CultureInfo.InvariantCulture), .. columns.Select(c => c.Print(c.Value(round)))]);
+            string[] step = steps ? [round.Step ?? "", round.WithinLimit switch { true => "yes", false => "**no**", null => "" }] : [];
+            Row(writer, [round.Variant, round.Round.ToString(CultureInfo.InvariantCulture), .. step, .. columns.Select(c => c.Print(c.Value(round)))]);
         }
 
-        foreach (var (variant, medians) in report.Medians)
+        foreach (var (series, medians) in report.Medians)
         {
-            Row(writer, [$"**{variant}**", "median", .. columns.Select(c => c.Print(medians.GetValueOrDefault(c.Key)))]);
+            string[] step = steps ? ["", ""] : [];
+            Row(writer, [$"**{series}**", "median", .. step, .. columns.Select(c => c.Print(medians.GetValueOrDefault(c.Key)))]);
+        }
+
+        foreach (var (variant, rate) in report.Saturation.Where(s => s.Value is not null))
+        {
+            writer.WriteLine($"\nSaturation, {variant}: {rate:N0} msg/s ({rate * load.DeliveriesPerMessage:N0} deliveries/s), the median over rounds of the highest rate kept up with.");
         }
 
         if (report.Variants.Count >= 2)
@@ -34,11 +49,12 @@ internal static class ResultsTable
             writer.WriteLine();
             writer.WriteLine($"Ratio {report.Variants[1]} / {report.Variants[0]} (median of the per-round ratios):");
             writer.WriteLine();
-            Row(writer, ["metric", "ratio"]);
-            Row(writer, ["---", "---:"]);
-            foreach (var column in columns.Where(c => report.Ratios.GetValueOrDefault(c.Key) is not null && c.Key is not ("losses" or "errors")))
+            var ratioSteps = report.Ratios.Keys.ToList();
+            Row(writer, ["metric", .. ratioSteps.Select(s => s == "" ? "ratio" : s)]);
+            Row(writer, ["---", .. ratioSteps.Select(_ => "---:")]);
+            foreach (var column in columns.Where(c => c.Key is not ("losses" or "errors" or "offeredRate") && ratioSteps.Any(s => report.Ratio(c.Key, s) is not null)))
             {
-                Row(writer, [column.Header, report.Ratios[column.Key]!.Value.ToString("0.00", CultureInfo.InvariantCulture)]);
+                Row(writer, [column.Header, .. ratioSteps.Select(s => report.Ratio(column.Key, s)?.ToString("0.00", CultureInfo.InvariantCulture) ?? "–")]);
             }
         }
 
@@ -52,7 +68,7 @@ internal static class ResultsTable
 
         foreach (var round in report.Rounds.Where(r => r.ErrorSamples.Count > 0))
         {
-            writer.WriteLine($"\n{round.Variant} #{round.Round}: {round.Errors} errors, e.g.:\n  " + string.Join("\n  ", round.ErrorSamples));
+            writer.WriteLine($"\n{ScenarioReport.Series(round)} #{round.Round}: {round.Errors} errors, e.g.:\n  " + string.Join("\n  ", round.ErrorSamples));
         }
     }
 

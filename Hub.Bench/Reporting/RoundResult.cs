@@ -7,6 +7,15 @@ internal sealed record RoundResult
 
     public required int Round { get; init; }
 
+    /// <summary>The step of a round that has several (a ramp, fractions of saturation); null for a round of one window.</summary>
+    public string? Step { get; init; }
+
+    /// <summary>Messages per second the publishers offered (open loop); null in a closed loop.</summary>
+    public double? OfferedRate { get; init; }
+
+    /// <summary>For a ramp step: whether it kept up within the latency limit.</summary>
+    public bool? WithinLimit { get; init; }
+
     public required double Seconds { get; init; }
 
     /// <summary>Send calls accepted over the whole round, warm-up and drain included.</summary>
@@ -30,6 +39,17 @@ internal sealed record RoundResult
     public double? LatencyP50Ms { get; init; }
 
     public double? LatencyP99Ms { get; init; }
+
+    public double? LatencyP999Ms { get; init; }
+
+    /// <summary>Latency of messages whose publisher and receiver share a node, and of those that crossed to the other node.</summary>
+    public double? SameNodeP50Ms { get; init; }
+
+    public double? SameNodeP99Ms { get; init; }
+
+    public double? CrossNodeP50Ms { get; init; }
+
+    public double? CrossNodeP99Ms { get; init; }
 
     /// <summary>A Send call's round trip (invocation to completion), in milliseconds.</summary>
     public double? SendRttP50Ms { get; init; }

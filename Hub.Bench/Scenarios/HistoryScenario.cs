@@ -21,7 +21,7 @@ internal static class HistoryScenario
         },
         Goals = report =>
         [
-            Goal.AtLeast("history-on / history-off sends/s", 0.80, report.Ratios.GetValueOrDefault("sendsPerSecond")),
+            Goal.AtLeast("history-on / history-off sends/s", 0.80, report.Ratio("sendsPerSecond")),
             // 1 is the goal; the 5 % allow for the MONITOR sample's edges and the nodes' heartbeats.
             Goal.AtMost("Redis round trips per message, history on", 1.05, report.Median(ScenarioDefinition.HistoryOn, "redisRoundTripsPerMessage")),
             Goal.NoLosses(report),

@@ -6,8 +6,9 @@ using Hub.Bench.Reporting;
 namespace Hub.Bench.Scenarios;
 
 /// <summary>
-/// One round: start the target with a variant's settings, connect, send through a warm-up and
-/// a measured window, then stop sending and check that every receiver got every accepted message.
+/// One round: start the target with a variant's settings, connect, send through one measured
+/// window (or the steps of a ramp, each with its own warm-up and window), then stop sending and
+/// check that every receiver got every accepted message.
 /// </summary>
 internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken)
 {
@@ -15,22 +16,24 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);
     private const int StalledReceiveBufferBytes = 4096;
 
-    public async Task<RoundResult> RunAsync(Variant variant, int round)
+    public async Task<IReadOnlyList<RoundResult>> RunAsync(Variant variant, int round)
     {
         var label = $"{variant.Name} #{round}";
         progress.Show($"{label}: starting", static () => default);
         var endpoints = await target.StartRoundAsync(variant);
         var errors = new ErrorLog();
         var phase = new LoadPhase();
-        var receivers = new List<Receiver>();
-        var publishers = new List<Publisher>();
+        var load = new Load(variant, round, errors, phase, [], []);
         var stalled = new List<ILoadSocket>();
         try
         {
-            // One at a time, so a failure leaves nothing half-open behind it; 20-odd connects take milliseconds.
+            // One at a time, so a failure leaves nothing half-open behind it; a few hundred connects take a second or two.
             for (var i = 0; i < shape.Receivers; i++)
             {
-                receivers.Add(await Receiver.ConnectAsync(endpoints[i % endpoints.Count], i, shape.Publishers, phase, errors));
+                var node = i % endpoints.Count;
+                var sameNode = Enumerable.Range(0, shape.Publishers).Select(p => p % endpoints.Count == node).ToArray();
+                var group = shape.Groups > 0 ? LoadGroups.OfReceiver(i, endpoints.Count, shape.Groups) : -1;
+                load.Receivers.Add(await Receiver.ConnectAsync(endpoints[node], i, sameNode, group, phase, errors));
             }
 
             for (var i = 0; i < shape.Stalled; i++)
@@ -40,40 +43,107 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
 
             for (var i = 0; i < shape.Publishers; i++)
             {
-                publishers.Add(await Publisher.ConnectAsync(endpoints[i % endpoints.Count], i, shape.Window, shape.TextLength, phase, errors));
+                load.Publishers.Add(await Publisher.ConnectAsync(endpoints[i % endpoints.Count], i, shape.Window, shape.TextLength, shape.Groups, phase, errors));
             }
 
-            progress.Show($"{label}: warm-up", () => (publishers.Sum(p => p.Accepted), receivers.Sum(r => r.Deliveries)));
-            using var stop = new CancellationTokenSource();
-            var sending = publishers.Select(p => p.RunAsync(shape.MessagesPerPublisher, shape.Rate / shape.Publishers, stop.Token)).ToArray();
-            await Task.Delay(shape.Warmup, cancellationToken);
+            progress.Show($"{label}: warm-up", () => (load.Publishers.Sum(p => p.Accepted), load.Receivers.Sum(r => r.Deliveries)));
+            var results = shape.Ramp is { } ramp
+                ? await RampAsync(load, ramp, label)
+                : [await StepAsync(load, null, shape.Rate > 0 ? shape.Rate : null, label, sampleRoundTrips: true)];
 
-            progress.Show($"{label}: measuring");
-            var before = await RoundSnapshot.TakeAsync(target, publishers, receivers);
-            phase.Measuring = true;
-            await Task.Delay(shape.Duration, cancellationToken);
-            phase.Measuring = false;
-            var after = await RoundSnapshot.TakeAsync(target, publishers, receivers);
+            progress.Show($"{label}: counting losses");
+            var losses = await CountLossesAsync(load.Receivers, load.Publishers);
 
-            var roundTrips = await SampleRoundTripsAsync(publishers, label);
-
-            progress.Show($"{label}: draining");
-            await stop.CancelAsync();
-            await Task.WhenAll(sending).WaitAsync(StopTimeout);
-            await Task.WhenAll(publishers.Select(p => p.DrainAsync()));
-            var losses = await CountLossesAsync(receivers, publishers);
-
-            return Result(variant, round, before, after, roundTrips, losses, errors, receivers, publishers);
+            // Losses are only known for the whole round: they go with its last step.
+            return [.. results[..^1], results[^1] with { Losses = losses, Accepted = load.Publishers.Sum(p => p.Accepted) }];
         }
         finally
         {
-            foreach (var connection in publishers.Cast<IAsyncDisposable>().Concat(receivers).Concat(stalled))
+            foreach (var connection in load.Publishers.Cast<IAsyncDisposable>().Concat(load.Receivers).Concat(stalled))
             {
                 await connection.DisposeAsync();
             }
 
             await target.EndRoundAsync();
         }
+    }
+
+    /// <summary>Steps up the rate until the servers stop keeping up, then runs the fractions of the last rate they kept up with.</summary>
+    private async Task<List<RoundResult>> RampAsync(Load load, RampPlan ramp, string label)
+    {
+        var results = new List<RoundResult>();
+        double? saturation = null;
+        var rate = ramp.StartRate;
+        for (var step = 0; step < ramp.MaxSteps; step++, rate *= ramp.Factor)
+        {
+            var result = await StepAsync(load, $"ramp {rate:0}/s", rate, label, sampleRoundTrips: false);
+            var keptUp = result.Errors == 0
+                && result.LatencyP99Ms <= ramp.P99LimitMs
+                && result.SendsPerSecond >= rate * RampPlan.KeptUp
+                && result.DeliveriesPerSecond >= rate * shape.DeliveriesPerMessage * RampPlan.KeptUp;
+            results.Add(result with { WithinLimit = keptUp });
+            if (!keptUp)
+            {
+                break;
+            }
+
+            saturation = rate;
+        }
+
+        if (saturation is null)
+        {
+            load.Errors.Add($"{label}: even the ramp's first rate ({ramp.StartRate:0}/s) was more than the servers kept up with.");
+            return results;
+        }
+
+        foreach (var fraction in ramp.Fractions)
+        {
+            results.Add(await StepAsync(load, $"{fraction * 100:0} % of saturation", saturation.Value * fraction, label, sampleRoundTrips: false));
+        }
+
+        return results;
+    }
+
+    /// <summary>Publishes at <paramref name="rate"/> (null: closed loop) through a warm-up and a measured window, then lets the calls in flight land.</summary>
+    private async Task<RoundResult> StepAsync(Load load, string? step, double? rate, string label, bool sampleRoundTrips)
+    {
+        var stepLabel = step is null ? label : $"{label}, {step}";
+        var errorsBefore = load.Errors.Count;
+        progress.Show($"{stepLabel}: warm-up");
+        using var stop = new CancellationTokenSource();
+        var sending = load.Publishers.Select(p => p.RunAsync(shape.MessagesPerPublisher, (rate ?? 0) / shape.Publishers, stop.Token)).ToArray();
+        await Task.Delay(shape.Warmup, cancellationToken);
+
+        progress.Show($"{stepLabel}: measuring");
+        var before = await RoundSnapshot.TakeAsync(target, load.Publishers, load.Receivers);
+        load.Phase.Measuring = true;
+        await Task.Delay(shape.Duration, cancellationToken);
+        load.Phase.Measuring = false;
+        var after = await RoundSnapshot.TakeAsync(target, load.Publishers, load.Receivers);
+
+        var roundTrips = sampleRoundTrips ? await SampleRoundTripsAsync(load.Publishers, stepLabel) : null;
+
+        progress.Show($"{stepLabel}: draining");
+        await stop.CancelAsync();
+        await Task.WhenAll(sending).WaitAsync(StopTimeout, cancellationToken);
+        await Task.WhenAll(load.Publishers.Select(p => p.DrainAsync()));
+
+        // A step past saturation leaves a backlog on its way to the receivers; the next step starts without it.
+        await CountLossesAsync(load.Receivers, load.Publishers);
+
+        var latency = new ReceiverLatency();
+        foreach (var receiver in load.Receivers)
+        {
+            latency.Add(receiver.TakeLatency());
+        }
+
+        var rtt = new LatencyHistogram();
+        foreach (var publisher in load.Publishers)
+        {
+            rtt.Add(publisher.TakeRoundTrip());
+        }
+
+        return Result(load, step, rate, before, after, roundTrips, latency, rtt, load.Errors.Count - errorsBefore);
     }
 
     private async Task<(IReadOnlyDictionary<string, long> Commands, long Messages)?> SampleRoundTripsAsync(List<Publisher> publishers, string label)
@@ -103,47 +173,53 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
     }
 
     private static long Missing(List<Receiver> receivers, List<Publisher> publishers) =>
-        receivers.Sum(r => publishers.Select((p, i) => Math.Max(0, p.Accepted - r.Received(i))).Sum());
+        receivers.Sum(r => publishers.Select((p, i) => Math.Max(0, p.AcceptedFor(r.Group) - r.Received(i))).Sum());
 
     private static RoundResult Result(
-        Variant variant,
-        int round,
+        Load load,
+        string? step,
+        double? rate,
         RoundSnapshot before,
         RoundSnapshot after,
         (IReadOnlyDictionary<string, long> Commands, long Messages)? roundTrips,
-        long losses,
-        ErrorLog errors,
-        List<Receiver> receivers,
-        List<Publisher> publishers)
+        ReceiverLatency latency,
+        LatencyHistogram rtt,
+        long errors)
     {
         var seconds = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp).TotalSeconds;
         var messages = after.Accepted - before.Accepted;
-        var latency = Merge(receivers.Select(r => r.Latency));
-        var rtt = Merge(publishers.Select(p => p.RoundTrip));
+        var deliveries = after.Deliveries - before.Deliveries;
         var commands = after.Commands?.Since(before.Commands!);
         var cpu = (after.ServerCpu - before.ServerCpu).TotalSeconds;
         var redisCpu = (after.RedisCpu - before.RedisCpu).TotalSeconds;
         var benchCpu = (after.BenchCpu - before.BenchCpu).TotalSeconds;
         return new RoundResult
         {
-            Variant = variant.Name,
-            Round = round,
+            Variant = load.Variant.Name,
+            Round = load.Round,
+            Step = step,
+            OfferedRate = rate,
             Seconds = seconds,
-            Accepted = publishers.Sum(p => p.Accepted),
+            Accepted = load.Publishers.Sum(p => p.Accepted),
             Messages = messages,
             SendsPerSecond = messages / seconds,
-            DeliveriesPerSecond = (after.Deliveries - before.Deliveries) / seconds,
-            Losses = losses,
-            Errors = errors.Count,
-            ErrorSamples = errors.Samples,
-            LatencyP50Ms = latency.Milliseconds(50),
-            LatencyP99Ms = latency.Milliseconds(99),
+            DeliveriesPerSecond = deliveries / seconds,
+            Losses = 0,
+            Errors = errors,
+            ErrorSamples = errors > 0 ? load.Errors.Samples : [],
+            LatencyP50Ms = latency.All.Milliseconds(50),
+            LatencyP99Ms = latency.All.Milliseconds(99),
+            LatencyP999Ms = latency.All.Milliseconds(99.9),
+            SameNodeP50Ms = latency.SameNode.Milliseconds(50),
+            SameNodeP99Ms = latency.SameNode.Milliseconds(99),
+            CrossNodeP50Ms = latency.CrossNode.Milliseconds(50),
+            CrossNodeP99Ms = latency.CrossNode.Milliseconds(99),
             SendRttP50Ms = rtt.Milliseconds(50),
             SendRttP99Ms = rtt.Milliseconds(99),
             ServerCpuCores = cpu > 0 ? cpu / seconds : null,
             RedisCpuCores = redisCpu > 0 ? redisCpu / seconds : null,
             BenchCpuCores = benchCpu / seconds,
-            ServerCpuMicrosPerDelivery = cpu > 0 && after.Deliveries > before.Deliveries ? cpu * 1e6 / (after.Deliveries - before.Deliveries) : null,
+            ServerCpuMicrosPerDelivery = cpu > 0 && deliveries > 0 ? cpu * 1e6 / deliveries : null,
             RedisCommandsPerMessage = PerMessage(commands?.Total, messages),
             RedisCommandsPerMessageByName = PerMessage(commands?.Calls, messages),
             RedisRoundTripsPerMessage = PerMessage(roundTrips?.Commands.Values.Sum(), roundTrips?.Messages ?? 0),
@@ -151,19 +227,11 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         };
     }
 
-    private static LatencyHistogram Merge(IEnumerable<LatencyHistogram> histograms)
-    {
-        var all = new LatencyHistogram();
-        foreach (var histogram in histograms)
-        {
-            all.Add(histogram);
-        }
-
-        return all;
-    }
-
     private static double? PerMessage(long? count, long messages) => count is null || messages == 0 ? null : (double)count / messages;
 
     private static Dictionary<string, double>? PerMessage(IReadOnlyDictionary<string, long>? counts, long messages) =>
         counts is null || messages == 0 ? null : counts.OrderByDescending(c => c.Value).ToDictionary(c => c.Key, c => (double)c.Value / messages);
+
+    /// <summary>The connections of one round and what they share.</summary>
+    private sealed record Load(Variant Variant, int Round, ErrorLog Errors, LoadPhase Phase, List<Receiver> Receivers, List<Publisher> Publishers);
 }

@@ -6,6 +6,12 @@ internal sealed record LoadShape
     /// <summary>Listening connections, spread over the nodes in turn.</summary>
     public required int Receivers { get; init; }
 
+    /// <summary>0: every message is a broadcast; else each receiver joins one of this many groups and each message goes to one group.</summary>
+    public int Groups { get; init; }
+
+    /// <summary>Receivers each message reaches, on average.</summary>
+    public double DeliveriesPerMessage => Groups > 0 ? (double)Receivers / Groups : Receivers;
+
     /// <summary>Sending connections, spread over the nodes in turn.</summary>
     public required int Publishers { get; init; }
 
@@ -24,6 +30,12 @@ internal sealed record LoadShape
     /// </summary>
     public double Rate { get; init; }
 
+    /// <summary>
+    /// Open-loop steps at rising rates within one start of the nodes, instead of one window at
+    /// <see cref="Rate"/>: finds the highest rate the servers carry within a latency limit.
+    /// </summary>
+    public RampPlan? Ramp { get; init; }
+
     /// <summary>Length of each message text (ASCII, so bytes too).</summary>
     public int TextLength { get; init; } = 64;
 
@@ -38,16 +50,32 @@ internal sealed record LoadShape
     public TimeSpan RoundTripSample { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// The same load made tiny for CI: at most 2 receivers, a few messages, no warm-up, a second
-    /// measured. Every path still runs (cross-node delivery, the loss check, both Redis counts).
+    /// The same load made tiny for CI: at most 2 receivers, a few messages (a ramp: two short
+    /// steps at a few hundred messages/s), no warm-up, a second measured. Every path still runs
+    /// (cross-node delivery, the loss check, both Redis counts, a ramp's judgement).
     /// </summary>
     public LoadShape Smoke() => this with
     {
         Receivers = Math.Min(Receivers, 2),
+        Groups = Math.Min(Groups, 1),
         Window = Math.Min(Window, 2),
-        Warmup = TimeSpan.Zero,
+        Warmup = Ramp is null ? TimeSpan.Zero : TimeSpan.FromSeconds(0.5),
         Duration = TimeSpan.FromSeconds(1),
-        MessagesPerPublisher = 25,
+        // A ramp step is judged on sends/s against its rate: no cap on messages, and rates where one message more or less is noise.
+        MessagesPerPublisher = Ramp is null ? 25 : 0,
+        Ramp = Ramp is null ? null : Ramp with { StartRate = Math.Max(Ramp.StartRate, 200), MaxSteps = 2, P99LimitMs = 10_000 },
         RoundTripSample = TimeSpan.FromMilliseconds(300),
     };
+}
+
+/// <summary>
+/// A ramp: steps from <paramref name="StartRate"/> messages/s, each <paramref name="Factor"/>
+/// times the last, until a step's p99 latency passes <paramref name="P99LimitMs"/>, it delivers
+/// less than it was offered, or something fails; the last step within the limit is the
+/// saturation rate. Then, when given, steps at <paramref name="Fractions"/> of that rate.
+/// </summary>
+internal sealed record RampPlan(double StartRate, double Factor, int MaxSteps, double P99LimitMs, IReadOnlyList<double> Fractions)
+{
+    /// <summary>What a step must deliver of what it was offered (messages × receivers) to count as keeping up.</summary>
+    public const double KeptUp = 0.95;
 }

@@ -21,7 +21,19 @@ internal sealed class ScenarioDefinition
     public required Func<ScenarioReport, IReadOnlyList<Goal>> Goals { get; init; }
 
     // A property, not a field: the scenarios' own static fields read HistoryOffAndOn, which must exist first.
-    public static IReadOnlyList<ScenarioDefinition> All => [HistoryScenario.Definition, PublishScenario.Definition];
+    public static IReadOnlyList<ScenarioDefinition> All =>
+    [
+        FanoutScenario.Definition,
+        LatencyScenario.Definition,
+        GroupsScenario.Definition,
+        HistoryScenario.Definition,
+        PublishScenario.Definition,
+    ];
+
+    public const string HubName = "hub";
+
+    /// <summary>Hub as it comes (history on), for the scenarios that compare rates or peers rather than settings.</summary>
+    public static readonly Variant Hub = new(HubName, new Dictionary<string, string>());
 
     public const string HistoryOff = "history off";
     public const string HistoryOn = "history on";

@@ -23,7 +23,7 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
             {
                 foreach (var variant in variants)
                 {
-                    results.Add(await round.RunAsync(variant, r));
+                    results.AddRange(await round.RunAsync(variant, r));
                 }
             }
         }
@@ -37,18 +37,23 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
             Load = shape,
             Variants = [.. variants.Select(v => v.Name)],
             Rounds = results,
-            Medians = variants.ToDictionary(
-                v => v.Name,
-                v => (IReadOnlyDictionary<string, double?>)Metric.All.ToDictionary(m => m.Key, m => m.Median(results.Where(x => x.Variant == v.Name)))),
+            Medians = results.GroupBy(ScenarioReport.Series).ToDictionary(
+                g => g.Key,
+                g => (IReadOnlyDictionary<string, double?>)Metric.All.ToDictionary(m => m.Key, m => m.Median(g))),
             Ratios = Ratios(results, variants),
+            Saturation = variants.ToDictionary(v => v.Name, v => Saturation(results.Where(r => r.Variant == v.Name))),
             Goals = [],
         };
+
         // The scenario's goals read its own variants' figures; a peer or A/B comparison only checks losses.
         return report with { Goals = ReferenceEquals(compared, scenario.Variants) ? scenario.Goals(report) : [Goal.NoLosses(report)] };
     }
 
-    /// <summary>Per metric, the median over rounds of (second variant ÷ first) within the same round.</summary>
-    private static Dictionary<string, double?> Ratios(List<RoundResult> results, IReadOnlyList<Variant> variants)
+    /// <summary>
+    /// Per step ("" for rounds of one window) and metric, the median over rounds of
+    /// (second variant ÷ first) within the same round and step.
+    /// </summary>
+    private static Dictionary<string, IReadOnlyDictionary<string, double?>> Ratios(List<RoundResult> results, IReadOnlyList<Variant> variants)
     {
         if (variants.Count < 2)
         {
@@ -56,12 +61,20 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
         }
 
         var pairs = results.Where(r => r.Variant == variants[0].Name)
-            .Join(results.Where(r => r.Variant == variants[1].Name), r => r.Round, r => r.Round, (baseline, other) => (baseline, other))
+            .Join(results.Where(r => r.Variant == variants[1].Name), r => (r.Round, r.Step), r => (r.Round, r.Step), (baseline, other) => (baseline, other))
             .ToList();
-        return Metric.All.ToDictionary(
-            m => m.Key,
-            m => Statistics.Median(pairs.Select(p => m.Value(p.baseline) is > 0 and var b && m.Value(p.other) is { } o ? o / b : (double?)null)));
+        return pairs.GroupBy(p => p.baseline.Step ?? "").ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyDictionary<string, double?>)Metric.All.ToDictionary(
+                m => m.Key,
+                m => Statistics.Median(g.Select(p => m.Value(p.baseline) is > 0 and var b && m.Value(p.other) is { } o ? o / b : (double?)null))));
     }
+
+    /// <summary>The median over rounds of the highest ramp rate kept up with; null without a ramp.</summary>
+    private static double? Saturation(IEnumerable<RoundResult> results) =>
+        Statistics.Median(results.GroupBy(r => r.Round)
+            .Where(g => g.Any(r => r.WithinLimit is not null))
+            .Select(g => (double?)(g.Where(r => r.WithinLimit == true).Max(r => r.OfferedRate) ?? 0)));
 
     private async Task<string?> RedisVersionAsync()
     {
