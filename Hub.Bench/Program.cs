@@ -36,7 +36,13 @@ try
         : await LocalCluster.StartAsync(options.Nodes);
     var report = await new ScenarioRunner(options.Scenario, options.Variants, target, options.Load, options.Rounds, options.Smoke).RunAsync(cancel.Token);
     ResultsTable.Write(report, Console.Out);
-    Console.WriteLine($"\nResults: {ResultsFile.Write(report, options.Out)}");
+    var results = ResultsFile.Write(report, options.Out);
+    Console.WriteLine($"\nResults: {results}");
+    foreach (var chart in Charts.Write(report, results))
+    {
+        Console.WriteLine($"Chart: {chart}");
+    }
+
     if (!report.Clean)
     {
         Console.Error.WriteLine("Messages were lost, calls failed or nothing was sent: see the table above.");

@@ -1,4 +1,3 @@
-using Hub.Bench.Cluster;
 using Hub.Bench.Reporting;
 
 namespace Hub.Bench.Scenarios;
