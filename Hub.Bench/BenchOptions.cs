@@ -10,6 +10,7 @@ internal sealed record BenchOptions
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project Hub.Bench -- SCENARIO [options]
+               dotnet run -c Release --project Hub.Bench -- report RESULTS.json   (table and charts of an earlier run)
 
         Scenarios:
           fanout     broadcast to every receiver at rising rates: deliveries/s, latency, saturation, CPU per delivery

@@ -4,6 +4,27 @@ using Hub.Bench.Cluster;
 using Hub.Bench.Reporting;
 using Hub.Bench.Scenarios;
 
+// "report FILE.json": the table and charts of an earlier run again, without running anything.
+if (args is ["report", var resultsPath])
+{
+    try
+    {
+        var earlier = ResultsFile.Read(resultsPath);
+        ResultsTable.Write(earlier, Console.Out);
+        foreach (var chart in Charts.Write(earlier, resultsPath))
+        {
+            Console.WriteLine($"Chart: {chart}");
+        }
+
+        return 0;
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
+}
+
 BenchOptions options;
 try
 {

@@ -46,12 +46,16 @@ internal static class Charts
         plot.SavePng(throughput, Width, Height);
 
         plot = new Plot();
-        foreach (var (variant, steps) in ramps)
+        var palette = new ScottPlot.Palettes.Category10();
+        for (var v = 0; v < ramps.Count; v++)
         {
-            foreach (var (key, name) in new[] { ("latencyP50Ms", "p50"), ("latencyP99Ms", "p99"), ("latencyP999Ms", "p99.9") })
+            var (variant, steps) = ramps[v];
+            foreach (var (key, name, pattern) in new[] { ("latencyP50Ms", "p50", LinePattern.Solid), ("latencyP99Ms", "p99", LinePattern.Dashed), ("latencyP999Ms", "p99.9", LinePattern.Dotted) })
             {
                 var line = plot.Add.Scatter(steps.Select(s => s.Rate * perMessage).ToArray(), steps.Select(s => s.Median(key)).ToArray());
                 line.LegendText = $"{variant} {name}";
+                line.Color = palette.GetColor(v);
+                line.LinePattern = pattern;
             }
         }
 

@@ -28,4 +28,19 @@ internal static class ResultsFile
         File.WriteAllText(path, JsonSerializer.Serialize(report, Options));
         return path;
     }
+
+    /// <summary>A report written by <see cref="Write"/>, to print and chart it again.</summary>
+    /// <exception cref="ArgumentException">The file is missing or is not a results file.</exception>
+    public static ScenarioReport Read(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ScenarioReport>(File.ReadAllText(path), Options)
+                ?? throw new ArgumentException($"{path} holds no results.");
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"{path} could not be read as bench results: {ex.Message}", ex);
+        }
+    }
 }
