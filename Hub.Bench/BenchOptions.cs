@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Hub.Bench.Cluster;
+using Hub.Bench.Load;
 using Hub.Bench.Scenarios;
 
 namespace Hub.Bench;
@@ -41,6 +42,7 @@ internal sealed record BenchOptions
                             repeat for more. Alone, baseline and candidate run the same build.
           --peer NAME       run the scenario's last variant (history on) against a peer server too, alternating:
                             tcp (Hub's own TCP endpoint instead of WebSockets); ratios are Hub / peer
+          --protocol NAME   the SignalR hub protocol of Hub's clients: json (default) or messagepack
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;
 
@@ -56,6 +58,9 @@ internal sealed record BenchOptions
     public bool Smoke { get; init; }
 
     public IReadOnlyList<Uri> Urls { get; init; } = [];
+
+    /// <summary>The hub protocol the load speaks to Hub, in every variant.</summary>
+    public IHubCodec Protocol { get; init; } = JsonHubCodec.Instance;
 
     public DnsEndPoint? Redis { get; init; }
 
@@ -93,6 +98,9 @@ internal sealed record BenchOptions
         }
 
         var load = smoke ? scenario.Load.Smoke() : scenario.Load;
+        var protocol = values.Remove("--protocol", out var named)
+            ? IHubCodec.ByName.GetValueOrDefault(named[^1]) ?? throw new ArgumentException($"--protocol must be one of {string.Join(", ", IHubCodec.ByName.Keys)}.")
+            : JsonHubCodec.Instance;
         var options = new BenchOptions
         {
             Scenario = scenario,
@@ -103,6 +111,7 @@ internal sealed record BenchOptions
             Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
             Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
             Out = values.Remove("--out", out var output) ? output[^1] : null,
+            Protocol = protocol,
             Load = load with
             {
                 Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
@@ -112,6 +121,7 @@ internal sealed record BenchOptions
                 TextLength = Int(values, "--text-length", load.TextLength, 1, 30_000),
                 Duration = Seconds(values, "--duration", load.Duration),
                 Warmup = Seconds(values, "--warmup", load.Warmup),
+                Protocol = protocol.Name,
             },
         };
         values.Remove("--url");

@@ -5,9 +5,10 @@ namespace Hub.Bench.Cluster;
 /// <summary>
 /// A redis-server and N nodes of the bench's own. Redis lives for the whole run; the nodes
 /// (Hub, or a peer's) start afresh for every round with that round's settings, on an emptied
-/// Redis, so no round inherits the state or the warmed-up caches of another.
+/// Redis, so no round inherits the state or the warmed-up caches of another. Hub's clients
+/// speak <paramref name="codec"/> whatever the variant.
 /// </summary>
-internal sealed class LocalCluster(RedisProcess redis, int nodeCount) : IBenchTarget
+internal sealed class LocalCluster(RedisProcess redis, int nodeCount, IHubCodec codec) : IBenchTarget
 {
     private readonly List<ServerNode> _nodes = [];
 
@@ -17,18 +18,18 @@ internal sealed class LocalCluster(RedisProcess redis, int nodeCount) : IBenchTa
 
     public IReadOnlyList<ChildProcess> ServerProcesses => [redis.Process, .. _nodes.Select(n => n.Process)];
 
-    public static async Task<LocalCluster> StartAsync(int nodeCount)
+    public static async Task<LocalCluster> StartAsync(int nodeCount, IHubCodec codec)
     {
         // The server build first: a missing build must not leave a redis-server running.
         ServerBuild.FindServerDll();
-        return new LocalCluster(await RedisProcess.StartAsync(), nodeCount);
+        return new LocalCluster(await RedisProcess.StartAsync(), nodeCount, codec);
     }
 
     public async Task<IReadOnlyList<Endpoint>> StartRoundAsync(Variant variant)
     {
         await redis.Admin.CommandAsync("FLUSHALL");
         var starting = Enumerable.Range(1, nodeCount)
-            .Select(i => variant.Kind.StartNodeAsync(i, redis.Configuration, variant.Settings, variant.ServerDll))
+            .Select(i => variant.Kind.WithProtocol(codec).StartNodeAsync(i, redis.Configuration, variant.Settings, variant.ServerDll))
             .ToList();
         try
         {

@@ -3,23 +3,21 @@ using System.Text;
 namespace Hub.Bench.Load;
 
 /// <summary>
-/// A connection to <c>/hub</c> (over a WebSocket) or to the TCP endpoint speaking the SignalR
-/// JSON protocol by hand: no negotiation (the server accepts WebSockets without it), the TCP
-/// greeting, the handshake, records split on 0x1E, and a ping every 15 s so that a quiet
-/// receiver is not timed out. Far lighter than a HubConnection per connection, so the load
-/// generator does not eat the CPU it is measuring.
+/// A connection to <c>/hub</c> (over a WebSocket) or to the TCP endpoint speaking a SignalR hub
+/// protocol (<see cref="IHubCodec"/>: JSON or MessagePack) by hand: no negotiation (the server
+/// accepts WebSockets without it), the TCP greeting, the handshake, the protocol's frames, and
+/// a ping every 15 s so that a quiet receiver is not timed out. Far lighter than a
+/// HubConnection per connection, so the load generator does not eat the CPU it is measuring.
 /// </summary>
 internal sealed class HubSocket : ILoadSocket
 {
-    public const byte RecordSeparator = 0x1E;
     private const int MaxRecordBytes = 1 << 20;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
-    private static readonly byte[] Handshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
-    private static readonly byte[] PingRecord = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
     private readonly RecordTransport _transport;
+    private readonly IHubCodec _codec;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private byte[] _buffer = new byte[16 * 1024];
@@ -27,43 +25,39 @@ internal sealed class HubSocket : ILoadSocket
     private int _end;
     private Task _keepAlive = Task.CompletedTask;
 
-    private HubSocket(RecordTransport transport) => _transport = transport;
+    private HubSocket(RecordTransport transport, IHubCodec codec)
+    {
+        _transport = transport;
+        _codec = codec;
+    }
 
     /// <summary>Over a WebSocket to a node's <c>/hub</c> (http:// or ws:// URL).</summary>
-    public static readonly ILoadProtocol WebSocket = new Protocol("signalr json over websocket", async (url, buffer, token) =>
-        await WebSocketTransport.ConnectAsync(url, buffer, token));
+    public static ILoadProtocol WebSocket(IHubCodec codec) => new Protocol($"signalr {codec.Name} over websocket", codec, async (url, buffer, token) =>
+        await WebSocketTransport.ConnectAsync(url, buffer, codec.IsBinary, token));
 
     /// <summary>Over Hub's raw TCP endpoint (tcp://host:port): the node greets with the connection id first.</summary>
-    public static readonly ILoadProtocol Tcp = new Protocol("signalr json over tcp", async (url, buffer, token) =>
+    public static ILoadProtocol Tcp(IHubCodec codec) => new Protocol($"signalr {codec.Name} over tcp", codec, async (url, buffer, token) =>
         new TcpTransport(await RecordTransport.ConnectTcpAsync(url.Host, url.Port, buffer, token)));
 
+    /// <summary>Over the WebSocket or TCP endpoint, as <paramref name="url"/>'s scheme says.</summary>
+    public static ILoadProtocol For(Uri url, IHubCodec codec) => url.Scheme == "tcp" ? Tcp(codec) : WebSocket(codec);
+
     public Task PublishAsync(long id, string text, CancellationToken cancellationToken) =>
-        InvokeAsync(id, $"\"target\":\"Send\",\"arguments\":[\"{text}\"]", cancellationToken);
+        SendAsync(_codec.EncodeInvocation(id, "Send", text), cancellationToken);
 
     public Task PublishToGroupAsync(long id, string group, string text, CancellationToken cancellationToken) =>
-        InvokeAsync(id, $"\"target\":\"SendToGroup\",\"arguments\":[\"{group}\",\"{text}\"]", cancellationToken);
+        SendAsync(_codec.EncodeInvocation(id, "SendToGroup", group, text), cancellationToken);
 
     public Task JoinAsync(long id, string group, CancellationToken cancellationToken) =>
-        InvokeAsync(id, $"\"target\":\"Join\",\"arguments\":[\"{group}\"]", cancellationToken);
+        SendAsync(_codec.EncodeInvocation(id, "Join", group), cancellationToken);
 
     public async Task ReceiveAllAsync(LoadEventHandler handle, CancellationToken cancellationToken)
     {
-        while (await ReadRecordAsync(cancellationToken) is { } record)
+        do
         {
-            var frame = HubFrame.Parse(record.Span);
-            switch (frame.Type)
-            {
-                case HubFrame.Invocation when frame.IsReceive:
-                    handle(new LoadEvent(LoadEventKind.Message, frame.Text));
-                    break;
-                case HubFrame.Completion:
-                    handle(new LoadEvent(LoadEventKind.Ack, id: frame.InvocationId, error: frame.Error));
-                    break;
-                case HubFrame.Close:
-                    handle(new LoadEvent(LoadEventKind.Closed, error: frame.Error ?? "no error given"));
-                    break;
-            }
+            HandleBuffered(handle);
         }
+        while (await ReadMoreAsync(cancellationToken));
     }
 
     public async ValueTask DisposeAsync()
@@ -87,7 +81,7 @@ internal sealed class HubSocket : ILoadSocket
             }
         }
 
-        await SendAsync(Handshake, cancellationToken);
+        await SendAsync(_codec.Handshake, cancellationToken);
         var reply = await ReadRecordAsync(cancellationToken)
             ?? throw new IOException($"{endpoint} closed the connection during the handshake.");
         if (reply.Span.IndexOf("\"error\""u8) >= 0)
@@ -98,9 +92,27 @@ internal sealed class HubSocket : ILoadSocket
         _keepAlive = KeepAliveAsync();
     }
 
-    /// <summary>A hub invocation; the bench's names and texts need no JSON escaping.</summary>
-    private async Task InvokeAsync(long id, string targetAndArguments, CancellationToken cancellationToken) =>
-        await SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{id}\",{targetAndArguments}}}\u001e"), cancellationToken);
+    /// <summary>Hands every whole frame buffered to <paramref name="handle"/>; what remains is the start of the next.</summary>
+    private void HandleBuffered(LoadEventHandler handle)
+    {
+        int length;
+        while ((length = _codec.TryReadFrame(_buffer.AsMemory(_start, _end - _start), out var frame)) > 0)
+        {
+            _start += length;
+            switch (frame.Type)
+            {
+                case HubFrame.Invocation when frame.IsReceive:
+                    handle(new LoadEvent(LoadEventKind.Message, frame.Text));
+                    break;
+                case HubFrame.Completion:
+                    handle(new LoadEvent(LoadEventKind.Ack, id: frame.InvocationId, error: frame.Error));
+                    break;
+                case HubFrame.Close:
+                    handle(new LoadEvent(LoadEventKind.Closed, error: frame.Error ?? "no error given"));
+                    break;
+            }
+        }
+    }
 
     private async Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
     {
@@ -120,28 +132,33 @@ internal sealed class HubSocket : ILoadSocket
         }
     }
 
-    /// <summary>The next record without its separator, valid until the next read; null once the server closed.</summary>
+    /// <summary>
+    /// The next JSON record (the TCP greeting, the handshake reply) without its separator, valid
+    /// until the next read; null once the server closed. What follows stays buffered for the codec.
+    /// </summary>
     private async Task<ReadOnlyMemory<byte>?> ReadRecordAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        do
         {
-            var separator = _buffer.AsSpan(_start, _end - _start).IndexOf(RecordSeparator);
+            var separator = _buffer.AsSpan(_start, _end - _start).IndexOf(JsonHubCodec.RecordSeparator);
             if (separator >= 0)
             {
                 var record = _buffer.AsMemory(_start, separator);
                 _start += separator + 1;
                 return record;
             }
-
-            MakeRoom();
-            var read = await _transport.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (read == 0)
-            {
-                return null;
-            }
-
-            _end += read;
         }
+        while (await ReadMoreAsync(cancellationToken));
+        return null;
+    }
+
+    /// <summary>Reads what has arrived behind what is buffered; false once the server closed.</summary>
+    private async Task<bool> ReadMoreAsync(CancellationToken cancellationToken)
+    {
+        MakeRoom();
+        var read = await _transport.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+        _end += read;
+        return read > 0;
     }
 
     private void MakeRoom()
@@ -169,11 +186,11 @@ internal sealed class HubSocket : ILoadSocket
         using var timer = new PeriodicTimer(KeepAliveInterval);
         while (await timer.WaitForNextTickAsync(_closing.Token))
         {
-            await SendAsync(PingRecord, _closing.Token);
+            await SendAsync(_codec.Ping, _closing.Token);
         }
     }
 
-    private sealed class Protocol(string name, Func<Uri, int, CancellationToken, Task<RecordTransport>> connect) : ILoadProtocol
+    private sealed class Protocol(string name, IHubCodec codec, Func<Uri, int, CancellationToken, Task<RecordTransport>> connect) : ILoadProtocol
     {
         public string Name => name;
 
@@ -181,7 +198,7 @@ internal sealed class HubSocket : ILoadSocket
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(ConnectTimeout);
-            var socket = new HubSocket(await connect(endpoint, receiveBufferBytes, timeout.Token));
+            var socket = new HubSocket(await connect(endpoint, receiveBufferBytes, timeout.Token), codec);
             try
             {
                 await socket.StartAsync(endpoint, timeout.Token);

@@ -3,7 +3,7 @@ using System.Net.WebSockets;
 
 namespace Hub.Bench.Load;
 
-/// <summary>The bytes under a SignalR record stream: a WebSocket's text messages, or a raw TCP stream.</summary>
+/// <summary>The bytes under a SignalR record stream: a WebSocket's messages, or a raw TCP stream.</summary>
 internal abstract class RecordTransport : IAsyncDisposable
 {
     /// <summary>Reads what has arrived into <paramref name="buffer"/>; 0 once the server closed.</summary>
@@ -36,10 +36,11 @@ internal abstract class RecordTransport : IAsyncDisposable
     }
 }
 
-/// <summary>A WebSocket: every write one text message, reads of whatever arrived.</summary>
-internal sealed class WebSocketTransport(ClientWebSocket socket) : RecordTransport
+/// <summary>A WebSocket: every write one text (or binary) message, reads of whatever arrived.</summary>
+internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessageType messageType) : RecordTransport
 {
-    public static async Task<WebSocketTransport> ConnectAsync(Uri url, int receiveBufferBytes, CancellationToken cancellationToken)
+    /// <param name="binary">Binary messages, as SignalR sends and expects for a binary protocol (MessagePack).</param>
+    public static async Task<WebSocketTransport> ConnectAsync(Uri url, int receiveBufferBytes, bool binary, CancellationToken cancellationToken)
     {
         var ws = new UriBuilder(url) { Scheme = url.Scheme == "https" ? "wss" : "ws" }.Uri;
         var socket = new ClientWebSocket();
@@ -59,7 +60,7 @@ internal sealed class WebSocketTransport(ClientWebSocket socket) : RecordTranspo
                 await socket.ConnectAsync(ws, cancellationToken);
             }
 
-            return new WebSocketTransport(socket);
+            return new WebSocketTransport(socket, binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text);
         }
         catch
         {
@@ -75,7 +76,7 @@ internal sealed class WebSocketTransport(ClientWebSocket socket) : RecordTranspo
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken) =>
-        socket.SendAsync(records, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+        socket.SendAsync(records, messageType, endOfMessage: true, cancellationToken);
 
     public override async ValueTask DisposeAsync()
     {

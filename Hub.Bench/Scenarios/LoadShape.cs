@@ -43,6 +43,9 @@ internal sealed record LoadShape
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The SignalR hub protocol the connections speak to Hub (<c>--protocol</c>), for the record.</summary>
+    public string Protocol { get; init; } = "json";
+
     /// <summary>Messages each publisher sends at most; 0 = as many as fit in the round.</summary>
     public long MessagesPerPublisher { get; init; }
 
