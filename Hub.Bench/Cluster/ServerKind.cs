@@ -25,6 +25,7 @@ internal abstract class ServerKind
     public static IReadOnlyDictionary<string, ServerKind> Peers { get; } = new Dictionary<string, ServerKind>(StringComparer.Ordinal)
     {
         ["tcp"] = HubTcp,
+        ["raw"] = new RawServerKind(),
     };
 
     public abstract string Name { get; }
@@ -57,6 +58,7 @@ internal sealed class HubServerKind(bool tcp, IHubCodec codec) : ServerKind
         var all = new Dictionary<string, string>(settings)
         {
             ["Hub:Redis"] = redisConfiguration,
+            ["Hub:NodeId"] = $"bench-node-{index}",
             // The per-connection rate limit protects a production node; here it would measure itself.
             ["Hub:Limits:MessagesPerSecond"] = "1000000",
         };
@@ -66,9 +68,12 @@ internal sealed class HubServerKind(bool tcp, IHubCodec codec) : ServerKind
             all["Hub:Tcp:Port"] = tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var node = await HubNodeProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all);
+        var node = await NodeProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all, Negotiate);
         return new ServerNode(
             node.Process,
             tcp ? new Endpoint(new Uri($"tcp://127.0.0.1:{tcpPort}"), HubSocket.Tcp(codec)) : new Endpoint(new Uri(node.BaseUrl, "/hub"), HubSocket.WebSocket(codec)));
     }
+
+    // Negotiate answers once the hub, and with it the bus subscription, is up.
+    private static HttpRequestMessage Negotiate(Uri baseUrl) => new(HttpMethod.Post, new Uri(baseUrl, "/hub/negotiate?negotiateVersion=1"));
 }

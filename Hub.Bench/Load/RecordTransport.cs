@@ -75,6 +75,10 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
         return result.MessageType == WebSocketMessageType.Close ? 0 : result.Count;
     }
 
+    /// <summary>Reads what has arrived of the current message, with where it ends, for protocols that frame by message.</summary>
+    public ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        socket.ReceiveAsync(buffer, cancellationToken);
+
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken) =>
         socket.SendAsync(records, messageType, endOfMessage: true, cancellationToken);
 

@@ -2,13 +2,16 @@ using System.Diagnostics;
 
 namespace Hub.Bench.Cluster;
 
-/// <summary>A Hub node as a child process: the built Hub.Server, configured through its environment.</summary>
-internal sealed class HubNodeProcess : IAsyncDisposable
+/// <summary>
+/// A node as a child process: a built ASP.NET Core server (Hub.Server, a peer) run with
+/// <c>dotnet</c>, configured through its environment, ready once its readiness request succeeds.
+/// </summary>
+internal sealed class NodeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly ChildProcess _process;
 
-    private HubNodeProcess(ChildProcess process, Uri baseUrl)
+    private NodeProcess(ChildProcess process, Uri baseUrl)
     {
         _process = process;
         BaseUrl = baseUrl;
@@ -18,7 +21,10 @@ internal sealed class HubNodeProcess : IAsyncDisposable
 
     public ChildProcess Process => _process;
 
-    public static async Task<HubNodeProcess> StartAsync(string serverDll, string nodeId, IReadOnlyDictionary<string, string> settings)
+    /// <param name="settings">Configuration keys (<c>Hub:Redis</c>) or environment variables.</param>
+    /// <param name="readiness">The request that succeeds once the node serves, given its base URL.</param>
+    public static async Task<NodeProcess> StartAsync(
+        string serverDll, string name, IReadOnlyDictionary<string, string> settings, Func<Uri, HttpRequestMessage> readiness)
     {
         var baseUrl = new Uri($"http://127.0.0.1:{Ports.Free()}");
         var info = new ProcessStartInfo("dotnet")
@@ -28,17 +34,16 @@ internal sealed class HubNodeProcess : IAsyncDisposable
         };
         info.Environment["ASPNETCORE_URLS"] = baseUrl.ToString();
         info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["Hub__NodeId"] = nodeId;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings)
         {
             info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
-        var node = new HubNodeProcess(ChildProcess.Start(nodeId, info), baseUrl);
+        var node = new NodeProcess(ChildProcess.Start(name, info), baseUrl);
         try
         {
-            await node.WaitUntilServingAsync();
+            await node.WaitUntilServingAsync(readiness);
             return node;
         }
         catch
@@ -50,7 +55,7 @@ internal sealed class HubNodeProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private async Task WaitUntilServingAsync()
+    private async Task WaitUntilServingAsync(Func<Uri, HttpRequestMessage> readiness)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + StartTimeout;
@@ -58,8 +63,8 @@ internal sealed class HubNodeProcess : IAsyncDisposable
         {
             try
             {
-                // Negotiate answers once the hub, and with it the bus subscription, is up.
-                using var response = await http.PostAsync(new Uri(BaseUrl, "/hub/negotiate?negotiateVersion=1"), null);
+                using var request = readiness(BaseUrl);
+                using var response = await http.SendAsync(request);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
