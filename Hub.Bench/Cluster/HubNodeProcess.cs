@@ -50,30 +50,7 @@ internal sealed class HubNodeProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private async Task WaitUntilServingAsync()
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
-        {
-            try
-            {
-                // Negotiate answers once the hub, and with it the bus subscription, is up.
-                using var response = await http.PostAsync(new Uri(BaseUrl, "/hub/negotiate?negotiateVersion=1"), null);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException(
-            $"Node {_process.Name} did not become ready at {BaseUrl} within {StartTimeout.TotalSeconds:0} s (exited: {_process.HasExited}):\n{_process.Tail}");
-    }
+    // Negotiate answers once the hub, and with it the bus subscription, is up.
+    private Task WaitUntilServingAsync() =>
+        _process.WaitUntilServingAsync(HttpMethod.Post, new Uri(BaseUrl, "/hub/negotiate?negotiateVersion=1"), StartTimeout);
 }
