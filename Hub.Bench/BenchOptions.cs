@@ -42,6 +42,7 @@ internal sealed record BenchOptions
                             repeat for more. Alone, baseline and candidate run the same build.
           --peer NAME       run the scenario's last variant (history on) against a peer server too, alternating:
                             tcp (Hub's own TCP endpoint instead of WebSockets); ratios are Hub / peer
+                            socketio (Socket.IO 4.8 with its Redis adapter, in Node)
           --protocol NAME   the SignalR hub protocol of Hub's clients: json (default) or messagepack
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;

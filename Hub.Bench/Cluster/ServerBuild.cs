@@ -12,7 +12,7 @@ internal static class ServerBuild
     public static string FindServerDll()
     {
         var configuration = typeof(ServerBuild).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var root = FindRepositoryRoot();
+        var root = RepositoryRoot();
         var dll = Path.Combine(root, "Hub.Server", "bin", configuration, "net10.0", "Hub.Server.dll");
         if (!File.Exists(dll))
         {
@@ -23,7 +23,8 @@ internal static class ServerBuild
         return dll;
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>The clone the bench was built in: where the server's build and the peers' files are.</summary>
+    public static string RepositoryRoot()
     {
         // Bounded walk up from the bench's own output folder (Hub.Bench/bin/<config>/net10.0/).
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

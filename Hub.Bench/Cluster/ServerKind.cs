@@ -25,6 +25,7 @@ internal abstract class ServerKind
     public static IReadOnlyDictionary<string, ServerKind> Peers { get; } = new Dictionary<string, ServerKind>(StringComparer.Ordinal)
     {
         ["tcp"] = HubTcp,
+        ["socketio"] = new SocketIoServerKind(),
     };
 
     public abstract string Name { get; }

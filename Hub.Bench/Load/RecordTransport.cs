@@ -123,6 +123,10 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
         socket.Dispose();
         await base.DisposeAsync();
     }
+
+    /// <summary>Like <see cref="ReadAsync"/>, but says where a message ends: for protocols that frame by message (Engine.IO).</summary>
+    public ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        socket.ReceiveAsync(buffer, cancellationToken);
 }
 
 /// <summary>A raw TCP stream (Hub's TCP endpoint): records go out and come in as plain bytes.</summary>
