@@ -48,6 +48,45 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>The path of <paramref name="program"/> on the PATH or in the usual folders; <paramref name="missing"/> says how to install it.</summary>
+    public static string Find(string program, string missing) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])
+            .Select(dir => Path.Combine(dir, program))
+            .FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException(missing);
+
+    /// <summary>
+    /// Returns once <paramref name="probe"/> answers with success, polling; throws with the
+    /// process's last output if it exits first or <paramref name="timeout"/> passes.
+    /// </summary>
+    public async Task WaitUntilServingAsync(HttpMethod method, Uri probe, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && !HasExited)
+        {
+            try
+            {
+                using var response = await http.SendAsync(new HttpRequestMessage(method, probe));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException(
+            $"{Name} did not answer {probe} within {timeout.TotalSeconds:0} s (exited: {HasExited}):\n{Tail}");
+    }
+
     /// <summary>Total CPU time the process used so far, for CPU-per-message figures.</summary>
     public TimeSpan CpuTime
     {

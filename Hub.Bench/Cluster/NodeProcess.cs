@@ -22,9 +22,9 @@ internal sealed class NodeProcess : IAsyncDisposable
     public ChildProcess Process => _process;
 
     /// <param name="settings">Configuration keys (<c>Hub:Redis</c>) or environment variables.</param>
-    /// <param name="readiness">The request that succeeds once the node serves, given its base URL.</param>
+    /// <param name="readinessMethod">With <paramref name="readinessPath"/>: the request that succeeds once the node serves.</param>
     public static async Task<NodeProcess> StartAsync(
-        string serverDll, string name, IReadOnlyDictionary<string, string> settings, Func<Uri, HttpRequestMessage> readiness)
+        string serverDll, string name, IReadOnlyDictionary<string, string> settings, HttpMethod readinessMethod, string readinessPath)
     {
         var baseUrl = new Uri($"http://127.0.0.1:{Ports.Free()}");
         var info = new ProcessStartInfo("dotnet")
@@ -43,7 +43,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         var node = new NodeProcess(ChildProcess.Start(name, info), baseUrl);
         try
         {
-            await node.WaitUntilServingAsync(readiness);
+            await node.WaitUntilServingAsync(readinessMethod, readinessPath);
             return node;
         }
         catch
@@ -55,30 +55,6 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private async Task WaitUntilServingAsync(Func<Uri, HttpRequestMessage> readiness)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
-        {
-            try
-            {
-                using var request = readiness(BaseUrl);
-                using var response = await http.SendAsync(request);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new InvalidOperationException(
-            $"Node {_process.Name} did not become ready at {BaseUrl} within {StartTimeout.TotalSeconds:0} s (exited: {_process.HasExited}):\n{_process.Tail}");
-    }
+    private Task WaitUntilServingAsync(HttpMethod method, string path) =>
+        _process.WaitUntilServingAsync(method, new Uri(BaseUrl, path), StartTimeout);
 }

@@ -15,11 +15,9 @@ internal sealed class RawServerKind : ServerKind
     /// <remarks>Hub's settings (history, limits) mean nothing to it, and it has one build: it takes only Redis.</remarks>
     public override async Task<ServerNode> StartNodeAsync(int index, string redisConfiguration, IReadOnlyDictionary<string, string> settings, string? serverDll)
     {
+        // The node subscribes to Redis before it listens, so any answer means it serves.
         var node = await NodeProcess.StartAsync(
-            _dll.Value, $"raw-node-{index}", new Dictionary<string, string> { ["Redis"] = redisConfiguration }, Ready);
+            _dll.Value, $"raw-node-{index}", new Dictionary<string, string> { ["Redis"] = redisConfiguration }, HttpMethod.Get, "/ready");
         return new ServerNode(node.Process, new Endpoint(new Uri(node.BaseUrl, "/ws"), RawSocket.Protocol));
     }
-
-    // The node subscribes to Redis before it listens, so any answer means it serves.
-    private static HttpRequestMessage Ready(Uri baseUrl) => new(HttpMethod.Get, new Uri(baseUrl, "/ready"));
 }

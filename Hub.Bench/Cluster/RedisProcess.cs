@@ -66,10 +66,5 @@ internal sealed class RedisProcess : IAsyncDisposable
     }
 
     private static string FindRedisServer() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Concat(["/usr/sbin", "/usr/bin", "/usr/local/bin"])
-            .Select(dir => Path.Combine(dir, "redis-server"))
-            .FirstOrDefault(File.Exists)
-        ?? throw new InvalidOperationException("redis-server is not installed (Debian: apt-get install -y redis-server).");
+        ChildProcess.Find("redis-server", "redis-server is not installed (Debian: apt-get install -y redis-server).");
 }

@@ -17,7 +17,7 @@ internal static class ServerBuild
     private static string FindDll(string projectFolder, string assemblyName)
     {
         var configuration = typeof(ServerBuild).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var root = FindRepositoryRoot();
+        var root = RepositoryRoot();
         var dll = Path.Combine(root, projectFolder, "bin", configuration, "net10.0", assemblyName + ".dll");
         if (!File.Exists(dll))
         {
@@ -28,7 +28,8 @@ internal static class ServerBuild
         return dll;
     }
 
-    private static string FindRepositoryRoot()
+    /// <summary>The clone the bench was built in: where the server's build and the peers' files are.</summary>
+    public static string RepositoryRoot()
     {
         // Bounded walk up from the bench's own output folder (Hub.Bench/bin/<config>/net10.0/).
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -26,6 +26,7 @@ internal abstract class ServerKind
     {
         ["tcp"] = HubTcp,
         ["raw"] = new RawServerKind(),
+        ["socketio"] = new SocketIoServerKind(),
     };
 
     public abstract string Name { get; }
@@ -68,12 +69,10 @@ internal sealed class HubServerKind(bool tcp, IHubCodec codec) : ServerKind
             all["Hub:Tcp:Port"] = tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        var node = await NodeProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all, Negotiate);
+        // Negotiate answers once the hub, and with it the bus subscription, is up.
+        var node = await NodeProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all, HttpMethod.Post, "/hub/negotiate?negotiateVersion=1");
         return new ServerNode(
             node.Process,
             tcp ? new Endpoint(new Uri($"tcp://127.0.0.1:{tcpPort}"), HubSocket.Tcp(codec)) : new Endpoint(new Uri(node.BaseUrl, "/hub"), HubSocket.WebSocket(codec)));
     }
-
-    // Negotiate answers once the hub, and with it the bus subscription, is up.
-    private static HttpRequestMessage Negotiate(Uri baseUrl) => new(HttpMethod.Post, new Uri(baseUrl, "/hub/negotiate?negotiateVersion=1"));
 }

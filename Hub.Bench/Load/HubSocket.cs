@@ -12,13 +12,10 @@ namespace Hub.Bench.Load;
 internal sealed class HubSocket : ILoadSocket
 {
     private const int MaxRecordBytes = 1 << 20;
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
 
     private readonly RecordTransport _transport;
     private readonly IHubCodec _codec;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _closing = new();
     private byte[] _buffer = new byte[16 * 1024];
     private int _start;
@@ -65,7 +62,6 @@ internal sealed class HubSocket : ILoadSocket
         await _closing.CancelAsync();
         await _keepAlive.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _transport.DisposeAsync();
-        _sendLock.Dispose();
         _closing.Dispose();
     }
 
@@ -114,23 +110,8 @@ internal sealed class HubSocket : ILoadSocket
         }
     }
 
-    private async Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken)
-    {
-        // A server that stops reading would block a send forever once the socket buffers fill.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(SendTimeout);
-
-        // One send at a time; pings and invocations share the connection.
-        await _sendLock.WaitAsync(timeout.Token);
-        try
-        {
-            await _transport.WriteAsync(record, timeout.Token);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
-    }
+    private Task SendAsync(ReadOnlyMemory<byte> record, CancellationToken cancellationToken) =>
+        _transport.SendAsync(record, cancellationToken);
 
     /// <summary>
     /// The next JSON record (the TCP greeting, the handshake reply) without its separator, valid
@@ -194,21 +175,10 @@ internal sealed class HubSocket : ILoadSocket
     {
         public string Name => name;
 
-        public async Task<ILoadSocket> ConnectAsync(Uri endpoint, int receiveBufferBytes, CancellationToken cancellationToken)
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(ConnectTimeout);
-            var socket = new HubSocket(await connect(endpoint, receiveBufferBytes, timeout.Token), codec);
-            try
-            {
-                await socket.StartAsync(endpoint, timeout.Token);
-                return socket;
-            }
-            catch
-            {
-                await socket.DisposeAsync();
-                throw;
-            }
-        }
+        public Task<ILoadSocket> ConnectAsync(Uri endpoint, int receiveBufferBytes, CancellationToken cancellationToken) =>
+            ILoadProtocol.OpenAsync(
+                async token => new HubSocket(await connect(endpoint, receiveBufferBytes, token), codec),
+                (socket, token) => socket.StartAsync(endpoint, token),
+                cancellationToken);
     }
 }

@@ -6,13 +6,40 @@ namespace Hub.Bench.Load;
 /// <summary>The bytes under a SignalR record stream: a WebSocket's messages, or a raw TCP stream.</summary>
 internal abstract class RecordTransport : IAsyncDisposable
 {
+    private static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+
     /// <summary>Reads what has arrived into <paramref name="buffer"/>; 0 once the server closed.</summary>
     public abstract ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
     /// <summary>Writes one or more whole records; one write at a time (the caller serializes).</summary>
     public abstract ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken);
 
-    public abstract ValueTask DisposeAsync();
+    /// <summary>
+    /// Writes one or more whole records once the writes before have gone out (pings, pongs and
+    /// calls share the connection), within a bound: a server that stops reading would block a
+    /// write forever once the socket buffers fill.
+    /// </summary>
+    public async Task SendAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(SendTimeout);
+        await _sendLock.WaitAsync(timeout.Token);
+        try
+        {
+            await WriteAsync(records, timeout.Token);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public virtual ValueTask DisposeAsync()
+    {
+        _sendLock.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>A TCP socket to <paramref name="host"/>:<paramref name="port"/>, Nagle off.</summary>
     public static async Task<Socket> ConnectTcpAsync(string host, int port, int receiveBufferBytes, CancellationToken cancellationToken)
@@ -75,10 +102,6 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
         return result.MessageType == WebSocketMessageType.Close ? 0 : result.Count;
     }
 
-    /// <summary>Reads what has arrived of the current message, with where it ends, for protocols that frame by message.</summary>
-    public ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
-        socket.ReceiveAsync(buffer, cancellationToken);
-
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> records, CancellationToken cancellationToken) =>
         socket.SendAsync(records, messageType, endOfMessage: true, cancellationToken);
 
@@ -98,7 +121,12 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
         }
 
         socket.Dispose();
+        await base.DisposeAsync();
     }
+
+    /// <summary>Like <see cref="ReadAsync"/>, but says where a message ends: for protocols that frame by message (Engine.IO, the raw peer's).</summary>
+    public ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        socket.ReceiveAsync(buffer, cancellationToken);
 }
 
 /// <summary>A raw TCP stream (Hub's TCP endpoint): records go out and come in as plain bytes.</summary>
@@ -127,6 +155,6 @@ internal sealed class TcpTransport(Socket socket) : RecordTransport
     public override ValueTask DisposeAsync()
     {
         socket.Dispose();
-        return ValueTask.CompletedTask;
+        return base.DisposeAsync();
     }
 }
