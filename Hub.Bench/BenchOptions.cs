@@ -19,13 +19,14 @@ internal sealed record BenchOptions
           groups     many small groups (5 members across the nodes), messages to one group each, at rising rates
           history    broadcast throughput, latency and Redis round trips per message, history off vs on
           publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
+          api        concurrent HTTP API callers broadcasting through one node: messages/s per node
 
         Options:
           --rounds N        rounds per variant, run alternately (default 3)
           --duration S      measured seconds per round (default 10)
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
-          --publishers N    sending connections (history: 2)
+          --publishers N    sending connections (history: 2; api: HTTP callers, 32)
           --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)

@@ -60,8 +60,10 @@ internal sealed class HubServerKind(bool tcp, IHubCodec codec) : ServerKind
         {
             ["Hub:Redis"] = redisConfiguration,
             ["Hub:NodeId"] = $"bench-node-{index}",
-            // The per-connection rate limit protects a production node; here it would measure itself.
+            // The rate limits (per connection, per API key) protect a production node; here they would measure themselves.
             ["Hub:Limits:MessagesPerSecond"] = "1000000",
+            ["Hub:Api:Keys:0"] = ApiCaller.Key,
+            ["Hub:Api:RequestsPerSecond"] = "1000000",
         };
         var tcpPort = tcp ? Ports.Free() : 0;
         if (tcp)

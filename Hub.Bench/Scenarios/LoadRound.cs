@@ -31,7 +31,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
             for (var i = 0; i < shape.Receivers; i++)
             {
                 var node = i % endpoints.Count;
-                var sameNode = Enumerable.Range(0, shape.Publishers).Select(p => p % endpoints.Count == node).ToArray();
+                var sameNode = Enumerable.Range(0, shape.Publishers).Select(p => PublisherNode(p, endpoints.Count) == node).ToArray();
                 var group = shape.Groups > 0 ? LoadGroups.OfReceiver(i, endpoints.Count, shape.Groups) : -1;
                 load.Receivers.Add(await Receiver.ConnectAsync(endpoints[node], i, sameNode, group, phase, errors));
             }
@@ -43,7 +43,8 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
 
             for (var i = 0; i < shape.Publishers; i++)
             {
-                load.Publishers.Add(await Publisher.ConnectAsync(endpoints[i % endpoints.Count], i, shape.Window, shape.TextLength, shape.Groups, phase, errors));
+                var endpoint = endpoints[PublisherNode(i, endpoints.Count)];
+                load.Publishers.Add(await Publisher.ConnectAsync(shape.ApiCallers ? ApiCaller.EndpointOf(endpoint) : endpoint, i, shape.Window, shape.TextLength, shape.Groups, phase, errors));
             }
 
             progress.Show($"{label}: warm-up", () => (load.Publishers.Sum(p => p.Accepted), load.Receivers.Sum(r => r.Deliveries)));
@@ -67,6 +68,8 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
             await target.EndRoundAsync();
         }
     }
+
+    private int PublisherNode(int publisher, int nodes) => shape.ApiCallers ? 0 : publisher % nodes;
 
     /// <summary>Steps up the rate until the servers stop keeping up, then runs the fractions of the last rate they kept up with.</summary>
     private async Task<List<RoundResult>> RampAsync(Load load, RampPlan ramp, string label)

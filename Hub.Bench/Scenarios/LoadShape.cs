@@ -16,6 +16,12 @@ internal sealed record LoadShape
     public required int Publishers { get; init; }
 
     /// <summary>
+    /// Publishers are backend services calling the HTTP API (<c>POST /api/v1/messages</c>), all
+    /// on the first node, instead of hub connections spread over the nodes: what one node's API takes.
+    /// </summary>
+    public bool ApiCallers { get; init; }
+
+    /// <summary>
     /// Connections that complete the handshake and then never read, spread over the nodes in
     /// turn: stuck clients, to show whether one of them holds up everyone else on its node.
     /// </summary>
