@@ -19,6 +19,7 @@ internal sealed record BenchOptions
           groups     many small groups (5 members across the nodes), messages to one group each, at rising rates
           history    broadcast throughput, latency and Redis round trips per message, history off vs on
           publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
+          connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all
 
         Options:
           --rounds N        rounds per variant, run alternately (default 3)
@@ -26,6 +27,7 @@ internal sealed record BenchOptions
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
           --publishers N    sending connections (history: 2)
+          --connections N   idle connections to one node (connections: 100000, capped by the open-files limit)
           --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)
@@ -107,7 +109,7 @@ internal sealed record BenchOptions
             Variants = Comparison(scenario, values),
             Smoke = smoke,
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
-            Nodes = Int(values, "--nodes", 2, 1, 16),
+            Nodes = Int(values, "--nodes", load.Nodes, 1, 16),
             Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
             Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
             Out = values.Remove("--out", out var output) ? output[^1] : null,
@@ -115,6 +117,7 @@ internal sealed record BenchOptions
             Load = load with
             {
                 Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
+                Connections = Int(values, "--connections", load.Connections, 0, 1_000_000),
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
                 Stalled = Int(values, "--stalled", load.Stalled, 0, 1_000),
                 Window = Int(values, "--window", load.Window, 1, 10_000),

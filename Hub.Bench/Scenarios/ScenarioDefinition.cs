@@ -28,6 +28,7 @@ internal sealed class ScenarioDefinition
         GroupsScenario.Definition,
         HistoryScenario.Definition,
         PublishScenario.Definition,
+        ConnectionsScenario.Definition,
     ];
 
     public const string HubName = "hub";
