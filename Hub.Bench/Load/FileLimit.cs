@@ -11,7 +11,7 @@ internal static class FileLimit
     private const int NoFile = 7;
 
     /// <summary>Files the bench and a node need besides their connections (Redis, pipes, the runtime's own).</summary>
-    public const int Reserve = 300;
+    public const int Reserve = 1000;
 
     /// <summary>
     /// Raises the soft limit up to the hard one (raising the hard one needs CAP_SYS_RESOURCE).

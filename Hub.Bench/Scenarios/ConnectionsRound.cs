@@ -47,8 +47,14 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
             idle = await IdleConnections.ConnectAsync(hub, count, Parallel, errors,
                 started => progress.Show($"{label}: connecting (sends = connects)", () => (started.Connected, 0)), cancellationToken);
             var connectSeconds = Stopwatch.GetElapsedTime(connecting).TotalSeconds;
-            progress.Show($"{label}: {idle.Connected:N0} connected, settling", static () => default);
-            await Task.Delay(Settle, cancellationToken);
+            if (process is { HasExited: true })
+            {
+                throw new InvalidOperationException($"Node 1 exited while {idle.Connected:N0} connections were open:\n{process.Tail}");
+            }
+
+            // Idle for the round's duration before the node's memory is read (and a gcdump can be taken meanwhile).
+            progress.Show($"{label}: {idle.Connected:N0} connected, idle", static () => default);
+            await Task.Delay(shape.Duration, cancellationToken);
             var after = await NodeMemory.ReadAsync(process, metrics, cancellationToken);
 
             var times = new List<double?>();
@@ -58,7 +64,15 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                 progress.Show($"{label}: broadcast {b} to {idle.Connected:N0}", () => (0, idle.Reached));
                 var reachedAll = idle.Expect(b);
                 var sent = Stopwatch.GetTimestamp();
-                await acks.PublishAsync(publisher, b, IdleConnections.Mark(b), cancellationToken);
+                try
+                {
+                    await acks.PublishAsync(publisher, b, IdleConnections.Mark(b), cancellationToken);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException or System.Net.WebSockets.WebSocketException)
+                {
+                    errors.Add($"broadcast {b}: {ex.GetType().Name}: {ex.Message}");
+                }
+
                 var done = await Task.WhenAny(reachedAll, Task.Delay(BroadcastTimeout, cancellationToken));
                 times.Add(done == reachedAll ? Stopwatch.GetElapsedTime(sent, reachedAll.Result).TotalMilliseconds : null);
                 missed += idle.Connected - idle.Reached;

@@ -21,6 +21,7 @@ internal static class ConnectionsScenario
             Receivers = 0,
             Publishers = 1,
             Window = 1,
+            Duration = TimeSpan.FromSeconds(5),
         },
         Goals = report =>
         [
