@@ -14,10 +14,12 @@ internal static class FileLimit
     public const int Reserve = 1000;
 
     /// <summary>
-    /// Raises the soft limit up to the hard one (raising the hard one needs CAP_SYS_RESOURCE).
-    /// Returns the limits now in effect, or null where there is no setrlimit (not Linux).
+    /// Raises the soft limit to <paramref name="wanted"/> files, first raising the hard limit as far as
+    /// the kernel allows (<c>fs.nr_open</c>) when that is below it: that takes CAP_SYS_RESOURCE (root),
+    /// without which the soft limit only goes up to the hard one. Returns the limits now in effect,
+    /// or null where there is no setrlimit (not Linux).
     /// </summary>
-    public static (long Soft, long Hard)? Raise()
+    public static (long Soft, long Hard)? Raise(long wanted)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -30,9 +32,18 @@ internal static class FileLimit
             return null;
         }
 
+        if (limit.Hard < (ulong)wanted)
+        {
+            var raised = limit with { Hard = Math.Min((ulong)wanted, KernelMaximum() ?? (ulong)wanted) };
+            if (SetLimit(NoFile, ref raised) == 0)
+            {
+                limit = raised;
+            }
+        }
+
         if (limit.Soft < limit.Hard)
         {
-            var raised = limit with { Soft = limit.Hard };
+            var raised = limit with { Soft = Math.Min(limit.Hard, Math.Max(limit.Soft, (ulong)wanted)) };
             if (SetLimit(NoFile, ref raised) == 0)
             {
                 limit = raised;
@@ -41,6 +52,9 @@ internal static class FileLimit
 
         return ((long)Math.Min(limit.Soft, long.MaxValue), (long)Math.Min(limit.Hard, long.MaxValue));
     }
+
+    private static ulong? KernelMaximum() =>
+        ulong.TryParse(File.Exists("/proc/sys/fs/nr_open") ? File.ReadAllText("/proc/sys/fs/nr_open").Trim() : null, out var max) ? max : null;
 
     [StructLayout(LayoutKind.Sequential)]
     private record struct ResourceLimit(ulong Soft, ulong Hard);

@@ -12,7 +12,7 @@ namespace Hub.Bench.Scenarios;
 /// </summary>
 internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
-    private const int Parallel = 64;
+    private const int Parallel = 200;
     private const int Broadcasts = 3;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan BroadcastTimeout = TimeSpan.FromSeconds(30);
@@ -125,7 +125,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
     /// </summary>
     private static int Capped(int wanted)
     {
-        var limit = FileLimit.Raise();
+        var limit = FileLimit.Raise(wanted + FileLimit.Reserve);
         var ports = File.Exists("/proc/sys/net/ipv4/ip_local_port_range") ? File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Trim().Replace('\t', '–') : "unknown";
         var backlog = File.Exists("/proc/sys/net/core/somaxconn") ? File.ReadAllText("/proc/sys/net/core/somaxconn").Trim() : "unknown";
         Console.Error.WriteLine($"Limits: open files {limit?.Soft.ToString("N0") ?? "unknown"} (hard {limit?.Hard.ToString("N0") ?? "unknown"}; the nodes inherit it), " +
@@ -134,7 +134,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
         {
             var capped = (int)Math.Max(1, soft - FileLimit.Reserve);
             Console.Error.WriteLine($"The open-files limit caps the connections at {capped:N0} of the {wanted:N0} asked for: raising the hard limit " +
-                $"({limit.Value.Hard:N0}) needs CAP_SYS_RESOURCE or a higher limit for the shell that starts the bench (ulimit -Hn).");
+                $"({limit.Value.Hard:N0}) takes CAP_SYS_RESOURCE (root) or a higher limit for the shell that starts the bench (ulimit -Hn), and fs.nr_open bounds it.");
             return capped;
         }
 

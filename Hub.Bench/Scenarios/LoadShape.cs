@@ -66,7 +66,7 @@ internal sealed record LoadShape
     public LoadShape Smoke() => this with
     {
         Receivers = Math.Min(Receivers, 2),
-        Connections = Math.Min(Connections, 20),
+        Connections = Math.Min(Connections, 50),
         Groups = Math.Min(Groups, 1),
         Window = Math.Min(Window, 2),
         Warmup = Ramp is null ? TimeSpan.Zero : TimeSpan.FromSeconds(0.5),
