@@ -53,6 +53,15 @@ internal static class FileLimit
         return ((long)Math.Min(limit.Soft, long.MaxValue), (long)Math.Min(limit.Hard, long.MaxValue));
     }
 
+    /// <summary>Whether this process holds CAP_SYS_RESOURCE (bit 24 of CapEff), without which the hard limit cannot go up; null off Linux.</summary>
+    public static bool? CanRaiseHard()
+    {
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("CapEff:", StringComparison.Ordinal)) : null;
+        return line is not null && ulong.TryParse(line["CapEff:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, null, out var caps)
+            ? (caps & (1UL << 24)) != 0
+            : null;
+    }
+
     private static ulong? KernelMaximum() =>
         ulong.TryParse(File.Exists("/proc/sys/fs/nr_open") ? File.ReadAllText("/proc/sys/fs/nr_open").Trim() : null, out var max) ? max : null;
 

@@ -18,23 +18,32 @@ internal sealed class IdleSocket : IDisposable
     private const int ReadBytes = 4096;
     private const byte Text = 1;
     private const byte Close = 8;
-    private static readonly byte[] HandshakeFrame = ClientFrame("{\"protocol\":\"json\",\"version\":1}\u001e");
-    private static readonly byte[] PingFrame = ClientFrame("{\"type\":6}\u001e");
+    private const string Handshake = "{\"protocol\":\"json\",\"version\":1}\u001e";
+    private const string Ping = "{\"type\":6}\u001e";
+    private static readonly byte[] HandshakeFrame = ClientFrame(Handshake);
+    private static readonly byte[] PingFrame = ClientFrame(Ping);
+    private static readonly byte[] HandshakeRecord = Encoding.UTF8.GetBytes(Handshake);
+    private static readonly byte[] PingRecord = Encoding.UTF8.GetBytes(Ping);
 
     private readonly Socket _socket;
     private readonly IIdleSocketOwner _owner;
+    private readonly bool _tcp;
     private byte[]? _partial;
 
-    private IdleSocket(Socket socket, IIdleSocketOwner owner)
+    private IdleSocket(Socket socket, IIdleSocketOwner owner, bool tcp)
     {
         _socket = socket;
         _owner = owner;
+        _tcp = tcp;
     }
 
     /// <summary>The last broadcast this connection saw, for its owner to count each one once.</summary>
     public int LastSeen { get; set; }
 
-    /// <summary>Connects from <paramref name="source"/> to <paramref name="hub"/> (<c>http://127.0.0.1:port/hub</c>) and completes the hub handshake.</summary>
+    /// <summary>
+    /// Connects from <paramref name="source"/> to <paramref name="hub"/> (<c>http://127.0.0.1:port/hub</c>, or Hub's
+    /// TCP endpoint <c>tcp://127.0.0.1:port</c>, whose records go bare after a greeting) and completes the hub handshake.
+    /// </summary>
     public static async Task<IdleSocket> ConnectAsync(Uri hub, IPAddress source, IIdleSocketOwner owner, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -44,6 +53,11 @@ internal sealed class IdleSocket : IDisposable
             // Each source address has its own ephemeral ports: one port range per 127.0.0.x.
             socket.Bind(new IPEndPoint(source, 0));
             await socket.ConnectAsync(IPAddress.Parse(hub.Host), hub.Port, cancellationToken);
+            if (hub.Scheme == "tcp")
+            {
+                return await HandshakeAsync(new IdleSocket(socket, owner, tcp: true), buffer, 0, HandshakeRecord, hub, cancellationToken);
+            }
+
             await SendAllAsync(socket, Encoding.ASCII.GetBytes(
                 $"GET {hub.AbsolutePath} HTTP/1.1\r\nHost: {hub.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"), cancellationToken);
@@ -61,23 +75,7 @@ internal sealed class IdleSocket : IDisposable
             }
 
             buffer.AsSpan(headersEnd + 4, length - headersEnd - 4).CopyTo(buffer);
-            length -= headersEnd + 4;
-            await SendAllAsync(socket, HandshakeFrame, cancellationToken);
-
-            int replyEnd;
-            while ((replyEnd = HandshakeReplyEnd(buffer.AsSpan(0, length), hub)) == 0)
-            {
-                length += await ReadSomeAsync(socket, buffer.AsMemory(length), hub, cancellationToken);
-            }
-
-            var idle = new IdleSocket(socket, owner);
-            if (length > replyEnd)
-            {
-                idle._partial = buffer[replyEnd..length];
-            }
-
-            _ = idle.ReceiveAsync();
-            return idle;
+            return await HandshakeAsync(new IdleSocket(socket, owner, tcp: false), buffer, length - headersEnd - 4, HandshakeFrame, hub, cancellationToken);
         }
         catch
         {
@@ -91,7 +89,7 @@ internal sealed class IdleSocket : IDisposable
     }
 
     /// <summary>A SignalR ping, so the server does not time the connection out (it expects one within 30 s).</summary>
-    public async Task PingAsync(CancellationToken cancellationToken) => await SendAllAsync(_socket, PingFrame, cancellationToken);
+    public async Task PingAsync(CancellationToken cancellationToken) => await SendAllAsync(_socket, _tcp ? PingRecord : PingFrame, cancellationToken);
 
     public void Dispose() => _socket.Dispose();
 
@@ -119,7 +117,7 @@ internal sealed class IdleSocket : IDisposable
                     var length = kept + read;
                     var offset = 0;
                     int frameLength;
-                    while ((frameLength = TryReadFrame(buffer.AsSpan(offset, length - offset), out var opcode, out var payload)) > 0)
+                    while ((frameLength = TryReadUnit(buffer.AsSpan(offset, length - offset), _tcp, out var opcode, out var payload)) > 0)
                     {
                         offset += frameLength;
                         if (opcode == Close)
@@ -160,12 +158,45 @@ internal sealed class IdleSocket : IDisposable
         }
     }
 
-    /// <summary>Where the handshake's reply ends in <paramref name="buffer"/>, 0 while it has not all arrived; throws if the server refused.</summary>
-    private static int HandshakeReplyEnd(ReadOnlySpan<byte> buffer, Uri hub)
+    /// <summary>
+    /// Over TCP, waits for the node's greeting; then sends the hub handshake and waits for its reply
+    /// (<paramref name="length"/> bytes already in <paramref name="buffer"/>), and starts reading.
+    /// </summary>
+    private static async Task<IdleSocket> HandshakeAsync(IdleSocket idle, byte[] buffer, int length, byte[] handshake, Uri hub, CancellationToken cancellationToken)
+    {
+        int end;
+        if (idle._tcp)
+        {
+            while ((end = HandshakeReplyEnd(buffer.AsSpan(0, length), tcp: true, hub)) == 0)
+            {
+                length += await ReadSomeAsync(idle._socket, buffer.AsMemory(length), hub, cancellationToken);
+            }
+
+            buffer.AsSpan(end, length - end).CopyTo(buffer);
+            length -= end;
+        }
+
+        await SendAllAsync(idle._socket, handshake, cancellationToken);
+        while ((end = HandshakeReplyEnd(buffer.AsSpan(0, length), idle._tcp, hub)) == 0)
+        {
+            length += await ReadSomeAsync(idle._socket, buffer.AsMemory(length), hub, cancellationToken);
+        }
+
+        if (length > end)
+        {
+            idle._partial = buffer[end..length];
+        }
+
+        _ = idle.ReceiveAsync();
+        return idle;
+    }
+
+    /// <summary>Where the first text record (the greeting, the handshake's reply) ends in <paramref name="buffer"/>, 0 while it has not all arrived; throws if the server refused.</summary>
+    private static int HandshakeReplyEnd(ReadOnlySpan<byte> buffer, bool tcp, Uri hub)
     {
         var offset = 0;
         int frameLength;
-        while ((frameLength = TryReadFrame(buffer[offset..], out var opcode, out var payload)) > 0)
+        while ((frameLength = TryReadUnit(buffer[offset..], tcp, out var opcode, out var payload)) > 0)
         {
             offset += frameLength;
             if (opcode == Text && payload.IndexOf("\"error\""u8) >= 0)
@@ -180,6 +211,20 @@ internal sealed class IdleSocket : IDisposable
         }
 
         return 0;
+    }
+
+    /// <summary>Over TCP one record (up to its separator, as a text frame), else one WebSocket frame; 0 while incomplete.</summary>
+    private static int TryReadUnit(ReadOnlySpan<byte> buffer, bool tcp, out byte opcode, out ReadOnlySpan<byte> payload)
+    {
+        if (!tcp)
+        {
+            return TryReadFrame(buffer, out opcode, out payload);
+        }
+
+        var end = buffer.IndexOf((byte)0x1e);
+        opcode = Text;
+        payload = end < 0 ? default : buffer[..(end + 1)];
+        return end + 1;
     }
 
     /// <summary>

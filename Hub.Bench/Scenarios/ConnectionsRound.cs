@@ -24,14 +24,15 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
         progress.Show($"{label}: starting", static () => default);
         var endpoints = await target.StartRoundAsync(variant);
         var hub = endpoints[0].Url;
-        if (hub.Scheme != "http")
+        if (hub.Scheme is not ("http" or "tcp"))
         {
-            throw new InvalidOperationException($"The connections scenario speaks WebSocket to an http:// hub, not to {hub}.");
+            throw new InvalidOperationException($"The connections scenario speaks WebSocket to an http:// hub or records to a tcp:// one, not to {hub}.");
         }
 
         // Node 1's process, when the bench started it; the processes are Redis and the nodes in order.
         var process = target.ServerProcesses.FirstOrDefault(p => p.Name != RedisProcess.Name);
-        var metrics = new Uri(hub, "/metrics");
+        // Over TCP the node's HTTP address (and its /metrics) is not known here: RSS only.
+        Uri? metrics = hub.Scheme == "http" ? new Uri(hub, "/metrics") : null;
         var errors = new ErrorLog();
         var acks = new Acks();
         IdleConnections? idle = null;
@@ -133,8 +134,10 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
         if (limit is { Soft: var soft } && soft - FileLimit.Reserve < wanted)
         {
             var capped = (int)Math.Max(1, soft - FileLimit.Reserve);
-            Console.Error.WriteLine($"The open-files limit caps the connections at {capped:N0} of the {wanted:N0} asked for: raising the hard limit " +
-                $"({limit.Value.Hard:N0}) takes CAP_SYS_RESOURCE (root) or a higher limit for the shell that starts the bench (ulimit -Hn), and fs.nr_open bounds it.");
+            Console.Error.WriteLine($"The open-files limit caps the connections at {capped:N0} of the {wanted:N0} asked for: the hard limit " +
+                $"({limit.Value.Hard:N0}) could not be raised: " + (FileLimit.CanRaiseHard() == false
+                    ? "this process lacks CAP_SYS_RESOURCE (a container started without it; even root cannot raise it then), so start the bench from a shell with a higher ulimit -Hn."
+                    : "raise it for the shell that starts the bench (ulimit -Hn; fs.nr_open bounds it)."));
             return capped;
         }
 
