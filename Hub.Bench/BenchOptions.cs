@@ -20,13 +20,15 @@ internal sealed record BenchOptions
           history    broadcast throughput, latency and Redis round trips per message, history off vs on
           publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
           api        concurrent HTTP API callers broadcasting through one node: messages/s per node
+          connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all
 
         Options:
           --rounds N        rounds per variant, run alternately (default 3)
-          --duration S      measured seconds per round (default 10)
+          --duration S      measured seconds per round (default 10; connections: idle seconds before the memory is read, 5)
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
           --publishers N    sending connections (history: 2; api: HTTP callers, 32)
+          --connections N   idle connections to one node (connections: 100000, capped by the open-files limit)
           --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)
@@ -110,7 +112,7 @@ internal sealed record BenchOptions
             Variants = Comparison(scenario, values),
             Smoke = smoke,
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
-            Nodes = Int(values, "--nodes", 2, 1, 16),
+            Nodes = Int(values, "--nodes", load.Nodes, 1, 16),
             Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
             Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
             Out = values.Remove("--out", out var output) ? output[^1] : null,
@@ -118,6 +120,7 @@ internal sealed record BenchOptions
             Load = load with
             {
                 Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
+                Connections = Int(values, "--connections", load.Connections, 0, 1_000_000),
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
                 Stalled = Int(values, "--stalled", load.Stalled, 0, 1_000),
                 Window = Int(values, "--window", load.Window, 1, 10_000),

@@ -21,6 +21,9 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public string Name { get; }
 
+    /// <summary>The process id, for what the system reports about it (<c>/proc/PID</c>).</summary>
+    public int Id => _process.Id;
+
     public bool HasExited => _process.HasExited;
 
     public string Tail

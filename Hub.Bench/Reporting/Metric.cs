@@ -7,6 +7,11 @@ internal sealed record Metric(string Header, string Key, Func<RoundResult, doubl
 {
     public static readonly IReadOnlyList<Metric> All =
     [
+        new("connections", "connections", r => r.Connections, "N0"),
+        new("connects/s", "connectsPerSecond", r => r.ConnectsPerSecond, "N0"),
+        new("RSS KiB/conn", "memoryPerConnectionKiB", r => r.MemoryPerConnectionKiB, "0.00"),
+        new("heap KiB/conn", "heapPerConnectionKiB", r => r.HeapPerConnectionKiB, "0.00"),
+        new("broadcast to all ms", "broadcastToAllMs", r => r.BroadcastToAllMs, "0.0"),
         new("offered msg/s", "offeredRate", r => r.OfferedRate, "N0"),
         new("sends/s", "sendsPerSecond", r => r.SendsPerSecond, "N0"),
         new("deliveries/s", "deliveriesPerSecond", r => r.DeliveriesPerSecond, "N0"),

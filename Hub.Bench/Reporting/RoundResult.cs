@@ -76,6 +76,21 @@ internal sealed record RoundResult
 
     public IReadOnlyDictionary<string, double>? RedisCommandsPerMessageByName { get; init; }
 
+    /// <summary>Idle connections open on the node at once (the connections scenario).</summary>
+    public double? Connections { get; init; }
+
+    /// <summary>Idle connections opened per second (TCP, WebSocket upgrade and hub handshake).</summary>
+    public double? ConnectsPerSecond { get; init; }
+
+    /// <summary>The node's resident set grown per idle connection, in KiB.</summary>
+    public double? MemoryPerConnectionKiB { get; init; }
+
+    /// <summary>The node's managed heap (after its last collection) grown per idle connection, in KiB.</summary>
+    public double? HeapPerConnectionKiB { get; init; }
+
+    /// <summary>From one Send until the last of the idle connections has the message, in milliseconds.</summary>
+    public double? BroadcastToAllMs { get; init; }
+
     /// <summary>Commands clients sent to Redis per accepted message (MONITOR sample): the round trips.</summary>
     public double? RedisRoundTripsPerMessage { get; init; }
 

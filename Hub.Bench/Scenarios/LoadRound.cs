@@ -10,7 +10,7 @@ namespace Hub.Bench.Scenarios;
 /// window (or the steps of a ramp, each with its own warm-up and window), then stop sending and
 /// check that every receiver got every accepted message.
 /// </summary>
-internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken)
+internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(10);

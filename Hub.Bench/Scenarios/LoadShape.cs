@@ -12,6 +12,12 @@ internal sealed record LoadShape
     /// <summary>Receivers each message reaches, on average.</summary>
     public double DeliveriesPerMessage => Groups > 0 ? (double)Receivers / Groups : Receivers;
 
+    /// <summary>Idle connections to the first node, instead of receivers (the connections scenario); 0 = none.</summary>
+    public int Connections { get; init; }
+
+    /// <summary>Nodes the bench starts (<c>--nodes</c>).</summary>
+    public int Nodes { get; init; } = 2;
+
     /// <summary>Sending connections, spread over the nodes in turn.</summary>
     public required int Publishers { get; init; }
 
@@ -66,6 +72,7 @@ internal sealed record LoadShape
     public LoadShape Smoke() => this with
     {
         Receivers = Math.Min(Receivers, 2),
+        Connections = Math.Min(Connections, 50),
         Groups = Math.Min(Groups, 1),
         Window = Math.Min(Window, 2),
         Warmup = Ramp is null ? TimeSpan.Zero : TimeSpan.FromSeconds(0.5),

@@ -29,6 +29,7 @@ internal sealed class ScenarioDefinition
         HistoryScenario.Definition,
         PublishScenario.Definition,
         ApiScenario.Definition,
+        ConnectionsScenario.Definition,
     ];
 
     public const string HubName = "hub";

@@ -18,7 +18,9 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
         var results = new List<RoundResult>();
         await using (var progress = new ProgressLine())
         {
-            var round = new LoadRound(target, shape, progress, cancellationToken);
+            IRound round = shape.Connections > 0
+                ? new ConnectionsRound(target, shape, progress, cancellationToken)
+                : new LoadRound(target, shape, progress, cancellationToken);
             for (var r = 1; r <= rounds; r++)
             {
                 foreach (var variant in variants)

@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace Hub.Bench.Cluster;
+
+/// <summary>
+/// A node's memory as it reports it itself: its resident set (VmRSS in <c>/proc/PID/status</c>,
+/// what the machine gives it) and its managed heap after the last collection (the sum over
+/// generations of <c>dotnet_gc_last_collection_heap_size_bytes</c> on its <c>/metrics</c>).
+/// </summary>
+internal sealed record NodeMemory(long? ResidentBytes, long? HeapBytes)
+{
+    private const string HeapMetric = "dotnet_gc_last_collection_heap_size_bytes{";
+
+    public static async Task<NodeMemory> ReadAsync(ChildProcess? process, Uri? metrics, CancellationToken cancellationToken)
+    {
+        return new NodeMemory(process is null ? null : Resident(process.Id), metrics is null ? null : await HeapAsync(metrics, cancellationToken));
+    }
+
+    private static long? Resident(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line["VmRSS:".Length..^"kB".Length].Trim(), CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<long?> HeapAsync(Uri metrics, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            var text = await http.GetStringAsync(metrics, cancellationToken);
+            var sizes = text.Split('\n')
+                .Where(l => l.StartsWith(HeapMetric, StringComparison.Ordinal))
+                .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture))
+                .ToList();
+            return sizes.Count > 0 ? (long)sizes.Sum() : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+}
