@@ -72,7 +72,8 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             try
             {
-                using var response = await http.SendAsync(new HttpRequestMessage(method, probe));
+                using var request = new HttpRequestMessage(method, probe);
+                using var response = await http.SendAsync(request);
                 if (response.IsSuccessStatusCode)
                 {
                     return;

@@ -66,6 +66,11 @@ internal abstract class RecordTransport : IAsyncDisposable
 /// <summary>A WebSocket: every write one text (or binary) message, reads of whatever arrived.</summary>
 internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessageType messageType) : RecordTransport
 {
+    private const int MaxMessageBytes = 1 << 20;
+
+    // Only for ReadMessageAsync; grows to the largest message.
+    private byte[] _message = new byte[16 * 1024];
+
     /// <param name="binary">Binary messages, as SignalR sends and expects for a binary protocol (MessagePack).</param>
     public static async Task<WebSocketTransport> ConnectAsync(Uri url, int receiveBufferBytes, bool binary, CancellationToken cancellationToken)
     {
@@ -124,9 +129,38 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
         await base.DisposeAsync();
     }
 
-    /// <summary>Like <see cref="ReadAsync"/>, but says where a message ends: for protocols that frame by message (Engine.IO, the raw peer's).</summary>
-    public ValueTask<ValueWebSocketReceiveResult> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
-        socket.ReceiveAsync(buffer, cancellationToken);
+    /// <summary>
+    /// The next whole, non-empty message, for protocols that frame by message (Engine.IO, the raw
+    /// peer's): valid until the next read; null once the server closed.
+    /// </summary>
+    public async Task<ReadOnlyMemory<byte>?> ReadMessageAsync(CancellationToken cancellationToken)
+    {
+        var length = 0;
+        while (true)
+        {
+            if (length == _message.Length)
+            {
+                if (_message.Length >= MaxMessageBytes)
+                {
+                    throw new IOException($"A message over {MaxMessageBytes} bytes arrived; the bench sends nothing that large.");
+                }
+
+                Array.Resize(ref _message, _message.Length * 2);
+            }
+
+            var result = await socket.ReceiveAsync(_message.AsMemory(length), cancellationToken);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+
+            length += result.Count;
+            if (result.EndOfMessage && length > 0)
+            {
+                return _message.AsMemory(0, length);
+            }
+        }
+    }
 }
 
 /// <summary>A raw TCP stream (Hub's TCP endpoint): records go out and come in as plain bytes.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Net.WebSockets;
 using System.Text;
 
 namespace Hub.Bench.Load;
@@ -14,12 +13,10 @@ namespace Hub.Bench.Load;
 /// </summary>
 internal sealed class SocketIoSocket : ILoadSocket
 {
-    private const int MaxMessageBytes = 1 << 20;
     private static readonly byte[] ConnectPacket = "40"u8.ToArray();
     private static readonly byte[] PongPacket = "3"u8.ToArray();
 
     private readonly WebSocketTransport _transport;
-    private byte[] _buffer = new byte[16 * 1024];
 
     private SocketIoSocket(WebSocketTransport transport) => _transport = transport;
 
@@ -37,7 +34,7 @@ internal sealed class SocketIoSocket : ILoadSocket
 
     public async Task ReceiveAllAsync(LoadEventHandler handle, CancellationToken cancellationToken)
     {
-        while (await ReadPacketAsync(cancellationToken) is { } packet)
+        while (await _transport.ReadMessageAsync(cancellationToken) is { } packet)
         {
             if (packet.Span.SequenceEqual("2"u8))
             {
@@ -81,14 +78,14 @@ internal sealed class SocketIoSocket : ILoadSocket
     private async Task StartAsync(Uri endpoint, CancellationToken cancellationToken)
     {
         // The open packet, 0{"sid":…,"pingInterval":…}: the server pings on its own schedule, so nothing in it is needed here.
-        var open = await ReadPacketAsync(cancellationToken);
+        var open = await _transport.ReadMessageAsync(cancellationToken);
         if (open is not { } opened || !opened.Span.StartsWith("0{"u8))
         {
             throw new IOException($"{endpoint} did not open an Engine.IO session: {Describe(open)}");
         }
 
         await _transport.SendAsync(ConnectPacket, cancellationToken);
-        var connected = await ReadPacketAsync(cancellationToken);
+        var connected = await _transport.ReadMessageAsync(cancellationToken);
         if (connected is not { } reply || !reply.Span.StartsWith("40{"u8))
         {
             throw new IOException($"{endpoint} refused the connect to its main namespace: {Describe(connected)}");
@@ -97,36 +94,6 @@ internal sealed class SocketIoSocket : ILoadSocket
 
     private static string Describe(ReadOnlyMemory<byte>? packet) =>
         packet is { } bytes ? $"'{Encoding.UTF8.GetString(bytes.Span)}'" : "it closed the connection";
-
-    /// <summary>The next packet (one WebSocket message), valid until the next read; null once the server closed.</summary>
-    private async Task<ReadOnlyMemory<byte>?> ReadPacketAsync(CancellationToken cancellationToken)
-    {
-        var length = 0;
-        while (true)
-        {
-            if (length == _buffer.Length)
-            {
-                if (_buffer.Length >= MaxMessageBytes)
-                {
-                    throw new IOException($"A packet over {MaxMessageBytes} bytes arrived; the bench sends nothing that large.");
-                }
-
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
-
-            var result = await _transport.ReceiveAsync(_buffer.AsMemory(length), cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return null;
-            }
-
-            length += result.Count;
-            if (result.EndOfMessage && length > 0)
-            {
-                return _buffer.AsMemory(0, length);
-            }
-        }
-    }
 
     private sealed class SocketIoProtocol : ILoadProtocol
     {
