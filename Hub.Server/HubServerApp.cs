@@ -7,6 +7,7 @@ using Hub.Server.Hubs;
 using Hub.Server.Tcp;
 using Hub.Server.Telemetry;
 using Hub.Server.Web;
+using Hub.Server.WebSockets;
 
 namespace Hub.Server;
 
@@ -26,11 +27,13 @@ internal static class HubServerApp
         builder.AddHubHealth();
         builder.AddHubTelemetry();
         builder.AddHubTcp();
+        builder.AddHubWebSockets();
 
         var app = builder.Build();
         app.UseHubCors();
         app.UseWebSockets();
         app.UseHubAuth();
+        app.UseHubWebSockets();
         app.MapRealtimeHub();
         app.MapHubApi();
         app.MapHubHealth();

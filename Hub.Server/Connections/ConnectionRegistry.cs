@@ -64,6 +64,7 @@ internal sealed class ConnectionRegistry
         }
         finally
         {
+            connection.Features.Get<IConnectionEndFeature>()?.End();
             connection.Abort();
         }
 

@@ -12,6 +12,7 @@ internal static class ConnectionsServiceCollectionExtensions
     public static IServiceCollection AddConnectionRegistry(this IServiceCollection services)
     {
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<HubLifetimeManager<RealtimeHub>, RegisteringHubLifetimeManager>();
         return services;
     }

@@ -16,6 +16,7 @@ internal static class CorsServiceCollectionExtensions
             .BindConfiguration(HubCorsOptions.Section)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HubCorsOptions>, HubCorsOptionsValidator>();
+        builder.Services.AddSingleton<WebSocketOrigins>();
 
         builder.Services.AddCors();
         builder.Services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>()
@@ -31,11 +32,10 @@ internal static class CorsServiceCollectionExtensions
     public static WebApplication UseHubCors(this WebApplication app)
     {
         app.UseCors(Policy);
-        var origins = app.Services.GetRequiredService<IOptions<HubCorsOptions>>().Value.Origins;
-        if (origins.Count > 0)
+        var origins = app.Services.GetRequiredService<WebSocketOrigins>();
+        if (origins.IsChecked)
         {
-            var allowed = origins.ToHashSet(StringComparer.OrdinalIgnoreCase);
-            app.Use((context, next) => IsRefusedWebSocket(context, allowed)
+            app.Use((context, next) => IsRefusedWebSocket(context, origins)
                 ? Results.Problem(statusCode: StatusCodes.Status403Forbidden,
                     detail: "This origin is not in Hub:Cors:Origins; WebSocket connections from it are refused.").ExecuteAsync(context)
                 : next(context));
@@ -44,10 +44,7 @@ internal static class CorsServiceCollectionExtensions
         return app;
     }
 
-    // The node's own pages (same host) are always allowed; other sites only when listed.
-    private static bool IsRefusedWebSocket(HttpContext context, HashSet<string> allowed) =>
+    private static bool IsRefusedWebSocket(HttpContext context, WebSocketOrigins origins) =>
         string.Equals(context.Request.Headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase) &&
-        context.Request.Headers.Origin.ToString() is { Length: > 0 } origin &&
-        !allowed.Contains(origin) &&
-        !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase));
+        !origins.Allows(context.Request.Headers.Origin.ToString(), context.Request.Host.Value);
 }

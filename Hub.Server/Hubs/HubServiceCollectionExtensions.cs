@@ -45,19 +45,10 @@ internal static class HubServiceCollectionExtensions
 
     public static WebApplication MapRealtimeHub(this WebApplication app)
     {
-        // Once the node is stopping, a client that reconnects at once must land elsewhere,
-        // not on a connection that would hold the shutdown open.
-        var stopping = app.Lifetime.ApplicationStopping;
-        var maxConnections = app.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxConnections;
-        var local = app.Services.GetRequiredService<ConnectionRegistry>();
+        var admission = app.Services.GetRequiredService<ConnectionAdmission>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use((context, next) =>
         {
-            var refusal = stopping.IsCancellationRequested
-                ? "The node is shutting down; connect to another node."
-                : maxConnections > 0 && local.Count >= maxConnections && StartsConnection(context.Request)
-                    ? $"This node holds {local.Count} connections, its limit (Hub:Limits:MaxConnections); connect to another node."
-                    : null;
-            if (refusal is null)
+            if (admission.Refusal(StartsConnection(context.Request)) is not { } refusal)
             {
                 return next(context);
             }

@@ -39,13 +39,13 @@ internal sealed partial class RealtimeHub(
             await Groups.AddToGroupAsync(Context.ConnectionId, LocalDelivery.UserGroup(user), Context.ConnectionAborted);
         }
 
-        metrics.ConnectionOpened();
+        metrics.ConnectionOpened(Context.Features);
         Log.Connected(logger, Context.ConnectionId, user);
     }
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        metrics.ConnectionClosed();
+        metrics.ConnectionClosed(Context.Features);
         await groups.ForgetConnectionAsync(Context.ConnectionId, Context.UserIdentifier);
         Log.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
     }

@@ -4,10 +4,6 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Hub.Server.Auth;
-using Hub.Server.Limits;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Hub.Server.Tcp;
 
@@ -16,13 +12,12 @@ namespace Hub.Server.Tcp;
 /// frame does: <c>{"access_token":"…"}</c> followed by the record separator 0x1E, before the
 /// SignalR handshake. The token is checked exactly as the hub's bearer scheme checks it.
 /// </summary>
-internal sealed class TcpAuthFrame(IOptionsMonitor<JwtBearerOptions> bearer)
+internal sealed class TcpAuthFrame(HubTokenValidator validator)
 {
     /// <summary>Larger than any sane token; a client sending more is refused.</summary>
     public const int MaxFrameBytes = 16 * 1024;
 
     private const byte Separator = 0x1e;
-    private static readonly JsonWebTokenHandler Handler = new();
 
     /// <summary>Reads and checks the frame; returns the user, or throws with the reason the client is told.</summary>
     public async Task<ClaimsPrincipal> AuthenticateAsync(PipeReader input, CancellationToken cancellationToken)
@@ -47,20 +42,8 @@ internal sealed class TcpAuthFrame(IOptionsMonitor<JwtBearerOptions> bearer)
             throw new TcpRefusedException("The first frame must be {\"access_token\":\"<JWT>\"} followed by 0x1E (Hub:Auth:Mode=Jwt).");
         }
 
-        var options = bearer.Get(AuthServiceCollectionExtensions.Scheme);
-        var result = await Handler.ValidateTokenAsync(token, options.TokenValidationParameters);
-        if (!result.IsValid)
-        {
-            throw new TcpRefusedException($"The token was refused: {result.Exception?.Message ?? "not valid"}");
-        }
-
-        var subject = result.ClaimsIdentity.FindFirst(HubClaims.Subject)?.Value;
-        if (!InputRules.IsValidName(subject))
-        {
-            throw new TcpRefusedException($"The token has no valid '{HubClaims.Subject}' claim; the hub takes the user id from it.");
-        }
-
-        return new ClaimsPrincipal(result.ClaimsIdentity);
+        var check = await validator.ValidateAsync(token);
+        return check.User ?? throw new TcpRefusedException(check.Error!);
     }
 
     private static async Task<byte[]> ReadFrameAsync(PipeReader input, CancellationToken cancellationToken)

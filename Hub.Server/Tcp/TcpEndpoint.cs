@@ -1,9 +1,7 @@
 using System.Net;
-using System.Security.Cryptography;
 using Hub.Server.Auth;
 using Hub.Server.Connections;
 using Hub.Server.Hubs;
-using Hub.Server.Limits;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
@@ -22,11 +20,10 @@ namespace Hub.Server.Tcp;
 internal sealed partial class TcpEndpoint(
     IEnumerable<IConnectionListenerFactory> transports,
     HubConnectionHandler<RealtimeHub> hub,
-    ConnectionRegistry connections,
+    ConnectionAdmission admission,
     TcpAuthFrame authFrame,
     IOptions<TcpOptions> tcp,
     IOptions<AuthOptions> auth,
-    IOptions<LimitsOptions> limits,
     ILogger<TcpEndpoint> logger) : BackgroundService
 {
     private IConnectionListener? _listener;
@@ -70,19 +67,17 @@ internal sealed partial class TcpEndpoint(
         await using var _ = connection;
         try
         {
-            // Kestrel's ids are unique in one process only; a hub connection id must be unique cluster-wide.
-            connection.ConnectionId = NewConnectionId();
-            var max = limits.Value.MaxConnections;
-            if (max > 0 && connections.Count >= max)
+            connection.ConnectionId = ConnectionIds.New();
+            if (admission.Refusal() is { } refusal)
             {
-                throw new TcpRefusedException($"This node holds {connections.Count} connections, its limit (Hub:Limits:MaxConnections); connect to another node.");
+                throw new TcpRefusedException(refusal);
             }
 
             if (auth.Value.Mode == AuthMode.Jwt)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 var user = await authFrame.AuthenticateAsync(connection.Transport.Input, timeout.Token);
-                connection.Features.Set<IConnectionUserFeature>(new ConnectionUserFeature { User = user });
+                connection.Features.Set<IConnectionUserFeature>(new ConnectionUserFeature(user));
             }
 
             // The greeting tells the client its connection id, which over HTTP negotiate would have.
@@ -98,18 +93,6 @@ internal sealed partial class TcpEndpoint(
         {
             Log.Dropped(logger, ex.Message);
         }
-    }
-
-    private static string NewConnectionId()
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes);
-        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-    }
-
-    private sealed class ConnectionUserFeature : IConnectionUserFeature
-    {
-        public System.Security.Claims.ClaimsPrincipal? User { get; set; }
     }
 
     private static partial class Log

@@ -1,4 +1,8 @@
 using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Http.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Hub.Server.Telemetry;
 
@@ -22,7 +26,8 @@ internal sealed class HubMetrics
     public HubMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _connections = meter.CreateUpDownCounter<long>("hub.connections", "{connection}", "Connections open on this node.");
+        _connections = meter.CreateUpDownCounter<long>("hub.connections", "{connection}",
+            "Connections open on this node, by transport (web_sockets, server_sent_events, long_polling, tcp).");
         _published = meter.CreateCounter<long>("hub.messages.published", "{message}", "Messages accepted by this node, by kind (all, connection, user, group).");
         _delivered = meter.CreateCounter<long>("hub.messages.delivered", "{message}",
             "Messages this node handed to its own connections, by kind (once per message and node, whatever the number of local recipients).");
@@ -37,9 +42,9 @@ internal sealed class HubMetrics
             "Live nodes in the cluster, as presence last counted them.");
     }
 
-    public void ConnectionOpened() => _connections.Add(1);
+    public void ConnectionOpened(IFeatureCollection features) => _connections.Add(1, Transport(features));
 
-    public void ConnectionClosed() => _connections.Add(-1);
+    public void ConnectionClosed(IFeatureCollection features) => _connections.Add(-1, Transport(features));
 
     public void Published(string kind, TimeSpan duration)
     {
@@ -52,6 +57,17 @@ internal sealed class HubMetrics
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Resumed(bool recovered) => _recovery.Add(1, new KeyValuePair<string, object?>("result", recovered ? "recovered" : "lost"));
+
+    // SignalR's own transports say which they are; the others are Hub's: a WebSocket served
+    // directly (it has a transfer format) or the TCP endpoint. Names as SignalR's meter has them.
+    private static KeyValuePair<string, object?> Transport(IFeatureCollection features) => new("transport",
+        features.Get<IHttpTransportFeature>()?.TransportType switch
+        {
+            HttpTransportType.ServerSentEvents => "server_sent_events",
+            HttpTransportType.LongPolling => "long_polling",
+            HttpTransportType.WebSockets => "web_sockets",
+            _ => features.Get<ITransferFormatFeature>() is null ? "tcp" : "web_sockets",
+        });
 
     public void ClusterCounted(long connections, long nodes)
     {

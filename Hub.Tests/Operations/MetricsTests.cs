@@ -1,4 +1,6 @@
 using Hub.Client;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.Operations;
@@ -13,6 +15,9 @@ public sealed class MetricsTests() : ClusterTest(Topology.InMemory)
     public async Task Metrics_ServesHubsInstrumentsAndTheFrameworksOwn_InPrometheusText()
     {
         var client = await ConnectAsync(NodeA, "alice");
+        // WebSockets are served by Hub itself; SignalR's meter counts the transports SignalR serves.
+        await using var polling = new HubConnectionBuilder().WithUrl(NodeA.HubUrl, HttpTransportType.LongPolling).Build();
+        await polling.StartAsync().Within();
         var sent = await client.Client.SendAsync("counted").Within();
         await client.Client.SendToUserAsync("alice", "counted too").Within();
         await client.Messages.WaitForCountAsync(2, "both messages");
@@ -31,7 +36,8 @@ public sealed class MetricsTests() : ClusterTest(Topology.InMemory)
 
         Assert.Multiple(() =>
         {
-            Assert.That(text, Does.Match(@"hub_connections(\{[^}]*\})? 1\b"), "one connection open on this node");
+            Assert.That(text, Does.Match(@"hub_connections\{[^}]*transport=""web_sockets""[^}]*\} 1\b"), "one WebSocket open on this node");
+            Assert.That(text, Does.Match(@"hub_connections\{[^}]*transport=""long_polling""[^}]*\} 1\b"), "one long polling connection");
             Assert.That(text, Does.Match(@"hub_messages_published_total\{[^}]*kind=""all""[^}]*\} 1\b"));
             Assert.That(text, Does.Match(@"hub_messages_published_total\{[^}]*kind=""user""[^}]*\} 1\b"));
             Assert.That(text, Does.Match(@"hub_messages_delivered_total\{[^}]*kind=""all""[^}]*\} 1\b"));
@@ -40,7 +46,7 @@ public sealed class MetricsTests() : ClusterTest(Topology.InMemory)
             Assert.That(text, Does.Match(@"hub_recovery_total\{[^}]*result=""recovered""[^}]*\} 1\b"));
             Assert.That(text, Does.Contain("hub_presence_connections"));
             Assert.That(text, Does.Contain("kestrel_active_connections"), "Kestrel's meter");
-            Assert.That(text, Does.Contain("signalr_server_active_connections"), "SignalR's meter");
+            Assert.That(text, Does.Match(@"signalr_server_active_connections\{[^}]*signalr_transport=""long_polling""[^}]*\} 1\b"), "SignalR's meter");
         });
     }
 }

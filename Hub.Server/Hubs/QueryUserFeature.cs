@@ -1,0 +1,10 @@
+namespace Hub.Server.Hubs;
+
+/// <summary>
+/// The <c>user</c> query parameter of a connection that has no HTTP context (a WebSocket served
+/// directly), for <see cref="QueryUserIdProvider"/>.
+/// </summary>
+internal sealed class QueryUserFeature(string user)
+{
+    public string User { get; } = user;
+}

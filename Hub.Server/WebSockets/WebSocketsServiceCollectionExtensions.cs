@@ -1,0 +1,75 @@
+using Hub.Server.Hubs;
+using Microsoft.AspNetCore.Connections;
+
+namespace Hub.Server.WebSockets;
+
+internal static partial class WebSocketsServiceCollectionExtensions
+{
+    private const string NegotiatePath = HubServiceCollectionExtensions.Path + "/negotiate";
+
+    /// <summary>Registers <c>Hub:WebSockets</c>: the direct WebSocket path in front of every HTTP endpoint.</summary>
+    public static WebApplicationBuilder AddHubWebSockets(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WebSocketsOptions>().BindConfiguration(WebSocketsOptions.Section).ValidateOnStart();
+        if (!IsDirect(builder.Configuration))
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton<NegotiatedConnections>();
+        // Every endpoint, those from ASPNETCORE_URLS included; on a TLS endpoint it sees only
+        // encrypted bytes, no upgrade, and leaves them all to HTTP.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
+            ActivatorUtilities.CreateInstance<DirectWebSocketMiddleware>(listen.ApplicationServices, next).OnConnectionAsync)));
+        return builder;
+    }
+
+    /// <summary>
+    /// Notes the ids SignalR's negotiate hands out, for the WebSocket that follows; only when
+    /// the direct path is on.
+    /// </summary>
+    public static WebApplication UseHubWebSockets(this WebApplication app)
+    {
+        if (!IsDirect(app.Configuration))
+        {
+            return app;
+        }
+
+        var negotiated = app.Services.GetRequiredService<NegotiatedConnections>();
+        Log.Direct(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DirectWebSocketMiddleware)), HubServiceCollectionExtensions.Path);
+        app.UseWhen(
+            context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(NegotiatePath, StringComparison.OrdinalIgnoreCase),
+            branch => branch.Use(async (context, next) =>
+            {
+                var body = context.Response.Body;
+                using var captured = new MemoryStream();
+                context.Response.Body = captured;
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    context.Response.Body = body;
+                }
+
+                if (context.Response.StatusCode == StatusCodes.Status200OK)
+                {
+                    negotiated.Remember(captured.GetBuffer().AsSpan(0, (int)captured.Length));
+                }
+
+                captured.Position = 0;
+                await captured.CopyToAsync(body, context.RequestAborted);
+            }));
+        return app;
+    }
+
+    private static bool IsDirect(IConfiguration configuration) =>
+        configuration.GetValue($"{WebSocketsOptions.Section}:{nameof(WebSocketsOptions.Direct)}", new WebSocketsOptions().Direct);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "WebSockets to {Path} are served directly from the socket (Hub:WebSockets:Direct); other transports and refusals through HTTP.")]
+        public static partial void Direct(ILogger logger, string path);
+    }
+}
