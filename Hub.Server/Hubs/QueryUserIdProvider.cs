@@ -10,7 +10,7 @@ internal sealed class QueryUserIdProvider : IUserIdProvider
 {
     public string? GetUserId(HubConnectionContext connection)
     {
-        var user = connection.Features.Get<QueryUserFeature>()?.User ?? connection.GetHttpContext()?.Request.Query["user"].ToString();
+        var user = connection.Features.Get<IQueryUserFeature>()?.QueryUser ?? connection.GetHttpContext()?.Request.Query["user"].ToString();
         return string.IsNullOrEmpty(user) ? null : user;
     }
 }

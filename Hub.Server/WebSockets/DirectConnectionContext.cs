@@ -1,21 +1,29 @@
+using System.Collections;
 using System.IO.Pipelines;
 using System.Net;
+using System.Security.Claims;
+using Hub.Server.Connections;
+using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace Hub.Server.WebSockets;
 
 /// <summary>
 /// The connection SignalR's handler is given for a direct WebSocket: Kestrel's socket with the
-/// WebSocket as its transport and the hub's connection id. SignalR aborts every connection as it
-/// ends; here that ends the WebSocket cleanly (close frame, the client's answer awaited) instead
-/// of dropping the socket with the last messages still on their way.
+/// WebSocket as its transport, the hub's connection id, and the features the hub asks for
+/// (format, user) answered here, the rest by Kestrel's connection; nothing more is allocated
+/// per connection for them. SignalR aborts every connection as it ends; here that ends the
+/// WebSocket cleanly (close frame, the client's answer awaited) instead of dropping the socket
+/// with the last messages still on their way.
 /// </summary>
-internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocketConnection webSocket, string connectionId) : ConnectionContext
+internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocketConnection webSocket, string connectionId, ClaimsPrincipal? user, string? queryUser)
+    : ConnectionContext, IFeatureCollection, IConnectionUserFeature, IQueryUserFeature
 {
     public override string ConnectionId { get; set; } = connectionId;
 
-    public override IFeatureCollection Features => socket.Features;
+    public override IFeatureCollection Features => this;
 
     public override IDictionary<object, object?> Items
     {
@@ -43,5 +51,40 @@ internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocke
         set => socket.RemoteEndPoint = value;
     }
 
+    public ClaimsPrincipal? User { get; set; } = user;
+
+    public string? QueryUser { get; } = queryUser;
+
+    bool IFeatureCollection.IsReadOnly => false;
+
+    int IFeatureCollection.Revision => socket.Features.Revision;
+
+    object? IFeatureCollection.this[Type key]
+    {
+        get => Own(key) ?? socket.Features[key];
+        set => socket.Features[key] = value;
+    }
+
     public override void Abort(ConnectionAbortedException abortReason) => webSocket.End();
+
+    TFeature? IFeatureCollection.Get<TFeature>() where TFeature : default => (TFeature?)(Own(typeof(TFeature)) ?? socket.Features[typeof(TFeature)]);
+
+    void IFeatureCollection.Set<TFeature>(TFeature? instance) where TFeature : default => socket.Features[typeof(TFeature)] = instance;
+
+    IEnumerator<KeyValuePair<Type, object>> IEnumerable<KeyValuePair<Type, object>>.GetEnumerator() =>
+        OwnFeatures().Concat(socket.Features.Where(f => Own(f.Key) is null)).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<KeyValuePair<Type, object>>)this).GetEnumerator();
+
+    private object? Own(Type key) =>
+        key == typeof(ITransferFormatFeature) || key == typeof(IConnectionEndFeature) ? webSocket
+        : key == typeof(IConnectionUserFeature) ? (User is null ? null : this)
+        : key == typeof(IQueryUserFeature) ? (QueryUser is null ? null : this)
+        : null;
+
+    private IEnumerable<KeyValuePair<Type, object>> OwnFeatures() =>
+        new[] { typeof(ITransferFormatFeature), typeof(IConnectionEndFeature), typeof(IConnectionUserFeature), typeof(IQueryUserFeature) }
+            .Select(key => (key, feature: Own(key)))
+            .Where(f => f.feature is not null)
+            .Select(f => new KeyValuePair<Type, object>(f.key, f.feature!));
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Security.Claims;
 using System.Text;
@@ -40,6 +39,46 @@ internal sealed partial class DirectWebSocketMiddleware(
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
+        // Only what the connection needs from here on lives in this method's state, which an
+        // idle connection keeps for its whole life; the request head is read and let go in AcceptAsync.
+        var accepted = await AcceptAsync(connection);
+        if (accepted is null)
+        {
+            await next(connection);
+            return;
+        }
+
+        var socket = new WebSocketConnection(connection.Transport);
+        if (accepted.ExpiresUtc != DateTime.MaxValue)
+        {
+            // As SignalR's CloseOnAuthenticationExpiration: the client reconnects with a fresh token.
+            socket.ExpiresUtc = accepted.ExpiresUtc;
+            connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state => ((WebSocketConnection)state).EndIfExpired(), socket);
+        }
+
+        socket.StartReceiving();
+        Exception? error = null;
+        try
+        {
+            await hub.OnConnectedAsync(new DirectConnectionContext(connection, socket, accepted.ConnectionId, accepted.User, accepted.QueryUser));
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            Log.HubFailed(logger, accepted.ConnectionId, ex);
+        }
+
+        await socket.CloseAsync(error, connection);
+        if (socket.CloseReason is { } reason)
+        {
+            Log.Closed(logger, accepted.ConnectionId, reason);
+        }
+    }
+
+    // Reads the first request head; an upgrade this path serves is answered (101) and consumed,
+    // anything else is left unread for HTTP (null).
+    private async Task<Accepted?> AcceptAsync(ConnectionContext connection)
+    {
         var input = connection.Transport.Input;
         ReadResult result;
         UpgradeRequest? request = null;
@@ -54,8 +93,7 @@ internal sealed partial class DirectWebSocketMiddleware(
                 }
                 catch (OperationCanceledException)
                 {
-                    await next(connection);
-                    return;
+                    return null;
                 }
 
                 var buffer = result.Buffer;
@@ -74,12 +112,13 @@ internal sealed partial class DirectWebSocketMiddleware(
         if (accepted is null)
         {
             input.AdvanceTo(result.Buffer.Start);
-            await next(connection);
-            return;
+            return null;
         }
 
         input.AdvanceTo(end);
-        await RunAsync(connection, request!, accepted);
+        await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request!.AcceptKey()}\r\n\r\n"));
+        return accepted;
     }
 
     // Null: HTTP is to answer it (with the refusal's status, or SignalR's own handling).
@@ -118,51 +157,6 @@ internal sealed partial class DirectWebSocketMiddleware(
 
         var queryUser = auth.Value.Mode == AuthMode.None && query.TryGetValue("user", out var named) && named.ToString() is { Length: > 0 } name ? name : null;
         return new Accepted(connectionId, user, expires, queryUser);
-    }
-
-    private async Task RunAsync(ConnectionContext connection, UpgradeRequest request, Accepted accepted)
-    {
-        var transport = connection.Transport;
-        await transport.Output.WriteAsync(Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request.AcceptKey()}\r\n\r\n"));
-
-        var socket = new WebSocketConnection(transport);
-        connection.Features.Set<ITransferFormatFeature>(socket);
-        connection.Features.Set<IConnectionEndFeature>(socket);
-        if (accepted.User is not null)
-        {
-            connection.Features.Set<IConnectionUserFeature>(new ConnectionUserFeature(accepted.User));
-        }
-
-        if (accepted.QueryUser is not null)
-        {
-            connection.Features.Set(new QueryUserFeature(accepted.QueryUser));
-        }
-
-        if (accepted.ExpiresUtc != DateTime.MaxValue)
-        {
-            // As SignalR's CloseOnAuthenticationExpiration: the client reconnects with a fresh token.
-            socket.ExpiresUtc = accepted.ExpiresUtc;
-            connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state => ((WebSocketConnection)state).EndIfExpired(), socket);
-        }
-
-        socket.StartReceiving();
-        Exception? error = null;
-        try
-        {
-            await hub.OnConnectedAsync(new DirectConnectionContext(connection, socket, accepted.ConnectionId));
-        }
-        catch (Exception ex)
-        {
-            error = ex;
-            Log.HubFailed(logger, accepted.ConnectionId, ex);
-        }
-
-        await socket.CloseAsync(error, connection);
-        if (socket.CloseReason is { } reason)
-        {
-            Log.Closed(logger, accepted.ConnectionId, reason);
-        }
     }
 
     private static string? BearerToken(string? authorization) =>

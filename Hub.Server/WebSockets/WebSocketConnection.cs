@@ -16,6 +16,9 @@ internal sealed class WebSocketConnection : IDuplexPipe, ITransferFormatFeature,
     /// <summary>How long a closing connection waits for the client's close frame before it aborts the socket.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);
 
+    // No pause: SignalR reads whole messages and bounds them itself (MaximumReceiveMessageSize).
+    private static readonly PipeOptions ReceivedOptions = new(pauseWriterThreshold: 0, useSynchronizationContext: false);
+
     private readonly IDuplexPipe _transport;
     private readonly Pipe _received;
     private readonly WebSocketFrameWriter _writer;
@@ -32,8 +35,7 @@ internal sealed class WebSocketConnection : IDuplexPipe, ITransferFormatFeature,
     public WebSocketConnection(IDuplexPipe transport)
     {
         _transport = transport;
-        // No pause: SignalR reads whole messages and bounds them itself (MaximumReceiveMessageSize).
-        _received = new Pipe(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
+        _received = new Pipe(ReceivedOptions);
         _writer = new WebSocketFrameWriter(transport.Output, this);
     }
 

@@ -4,7 +4,7 @@ namespace Hub.Server.Hubs;
 /// The <c>user</c> query parameter of a connection that has no HTTP context (a WebSocket served
 /// directly), for <see cref="QueryUserIdProvider"/>.
 /// </summary>
-internal sealed class QueryUserFeature(string user)
+internal interface IQueryUserFeature
 {
-    public string User { get; } = user;
+    string? QueryUser { get; }
 }
