@@ -56,7 +56,6 @@ internal sealed partial class DirectWebSocketMiddleware(
             connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state => ((WebSocketConnection)state).EndIfExpired(), socket);
         }
 
-        socket.StartReceiving();
         Exception? error = null;
         try
         {

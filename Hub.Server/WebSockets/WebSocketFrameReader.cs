@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Connections;
+
+namespace Hub.Server.WebSockets;
+
+/// <summary>
+/// What SignalR reads from a direct WebSocket: the payload of the client's data frames, unmasked
+/// as it is read from Kestrel's socket input, on the reading thread itself (no pipe and no loop
+/// of its own in between); control frames are answered on the way (ping with pong, close with
+/// close). An idle connection holds no buffer: what the hub has consumed goes back to the pool.
+/// </summary>
+internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameWriter writer) : PipeReader
+{
+    private byte[] _buffer = [];
+    private int _start;
+    private int _end;
+    private bool _examined;
+    private bool _ended;
+    private bool _discard;
+    private int _cancelled;
+
+    // The frame being read: payload bytes still to come, the key and where in it the next byte is.
+    private long _remaining;
+    private uint _mask;
+    private int _maskOffset;
+    private bool _inMessage;
+
+    /// <summary>Why the client closed, or what it broke; null while it has not.</summary>
+    public string? CloseReason { get; set; }
+
+    private ReadOnlySequence<byte> Buffered => _end > _start ? new(_buffer, _start, _end - _start) : ReadOnlySequence<byte>.Empty;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            if (TryRead(out var ready))
+            {
+                return ready;
+            }
+
+            ReadResult result;
+            try
+            {
+                result = await transport.ReadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsGone(ex))
+            {
+                _ended = true;
+                continue;
+            }
+
+            if (result.IsCanceled)
+            {
+                // Only a cancel of this reader's own counts (see CancelPendingRead).
+                continue;
+            }
+
+            var buffer = result.Buffer;
+            var consumed = buffer.End;
+            try
+            {
+                (consumed, var closed) = await ProcessAsync(buffer);
+                _ended |= closed || result.IsCompleted;
+            }
+            catch (WebSocketFrameException ex)
+            {
+                CloseReason = ex.Message;
+                _ended = true;
+                await SendCloseAsync(WebSocketFrames.ProtocolError, ex.Message);
+            }
+            finally
+            {
+                transport.AdvanceTo(consumed, buffer.End);
+            }
+        }
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        if (Interlocked.Exchange(ref _cancelled, 0) == 1)
+        {
+            result = new ReadResult(Buffered, isCanceled: true, isCompleted: false);
+            return true;
+        }
+
+        if ((_end > _start && !_examined) || _ended)
+        {
+            result = new ReadResult(Buffered, isCanceled: false, isCompleted: _ended);
+            return true;
+        }
+
+        result = default;
+        return false;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        if (_end == _start)
+        {
+            return;
+        }
+
+        // Positions of Buffered: the array itself, with an index into it.
+        _start = consumed.GetObject() == _buffer ? consumed.GetInteger() : _start;
+        _examined = examined.GetObject() == _buffer && examined.GetInteger() >= _end;
+        if (_start == _end)
+        {
+            Release();
+        }
+    }
+
+    public override void CancelPendingRead()
+    {
+        Volatile.Write(ref _cancelled, 1);
+        transport.CancelPendingRead();
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        _discard = true;
+        Release();
+    }
+
+    /// <summary>
+    /// After the hub is done: reads on, dropping data, until the client's close frame or the end
+    /// of the stream, or until <see cref="CancelPendingRead"/>.
+    /// </summary>
+    public async Task ReadUntilClosedAsync()
+    {
+        Complete();
+        // A cancel meant for the hub's reading (SignalR aborts every connection as it ends) is moot now.
+        Volatile.Write(ref _cancelled, 0);
+        while (!_ended)
+        {
+            var result = await ReadAsync();
+            if (result.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
+    private static bool IsGone(Exception ex) => ex is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException;
+
+    // Everything whole in the buffer: data unmasked into Buffered, control frames answered.
+    // Returns where it stopped (a partial header or control frame is left for the next read).
+    private async ValueTask<(SequencePosition Consumed, bool Closed)> ProcessAsync(ReadOnlySequence<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            if (_remaining > 0)
+            {
+                var take = Math.Min(_remaining, buffer.Length);
+                Append(buffer.Slice(0, take));
+                _remaining -= take;
+                buffer = buffer.Slice(take);
+                continue;
+            }
+
+            if (!WebSocketFrames.TryReadHeader(buffer, out var header) ||
+                (header.IsControl && buffer.Length < header.Length + header.PayloadLength))
+            {
+                break;
+            }
+
+            if (header.IsControl)
+            {
+                var payload = buffer.Slice(header.Length, header.PayloadLength).ToArray();
+                WebSocketFrames.Unmask(payload, payload, header.Mask, 0);
+                buffer = buffer.Slice(header.Length + payload.Length);
+                if (await AnswerControlAsync(header.Opcode, payload))
+                {
+                    return (buffer.Start, true);
+                }
+
+                continue;
+            }
+
+            if ((header.Opcode == WebSocketFrames.Continuation) != _inMessage)
+            {
+                throw new WebSocketFrameException(_inMessage
+                    ? "A new message began before the last one's final frame."
+                    : "A continuation frame came with no message to continue.");
+            }
+
+            _inMessage = !header.Fin;
+            _remaining = header.PayloadLength;
+            _mask = header.Mask;
+            _maskOffset = 0;
+            buffer = buffer.Slice(header.Length);
+        }
+
+        return (buffer.Start, false);
+    }
+
+    private void Append(ReadOnlySequence<byte> payload)
+    {
+        if (_discard)
+        {
+            return;
+        }
+
+        var length = (int)payload.Length;
+        if (_buffer.Length - _end < length)
+        {
+            var kept = _end - _start;
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(kept + length, 256));
+            _buffer.AsSpan(_start, kept).CopyTo(larger);
+            Release();
+            (_buffer, _start, _end) = (larger, 0, kept);
+        }
+
+        foreach (var segment in payload)
+        {
+            WebSocketFrames.Unmask(segment.Span, _buffer.AsSpan(_end), _mask, _maskOffset);
+            _maskOffset = (_maskOffset + segment.Length) & 3;
+            _end += segment.Length;
+        }
+
+        _examined = false;
+    }
+
+    private void Release()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        (_buffer, _start, _end) = ([], 0, 0);
+    }
+
+    // True when the client closed: its close frame is answered with its own status code.
+    private async ValueTask<bool> AnswerControlAsync(byte opcode, byte[] payload)
+    {
+        switch (opcode)
+        {
+            case WebSocketFrames.Ping:
+                await writer.PongAsync(payload);
+                return false;
+            case WebSocketFrames.Close:
+                var code = payload.Length >= 2 ? (ushort)((payload[0] << 8) | payload[1]) : WebSocketFrames.NormalClosure;
+                CloseReason ??= $"The client closed the WebSocket ({code}).";
+                await SendCloseAsync(code, "");
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private async Task SendCloseAsync(ushort code, string reason)
+    {
+        try
+        {
+            await writer.CloseAsync(code, reason);
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            // The client is gone as well.
+        }
+    }
+}
