@@ -14,7 +14,8 @@ namespace Hub.Server.Limits;
 /// bucket — unknown methods and unbindable arguments too, which SignalR answers before any hub
 /// filter runs. An invocation over the limit becomes a binding failure, so SignalR answers it
 /// with the limit's message and the connection carries on; a connection that keeps sending after
-/// many refusals in a row is closed with the reason.
+/// many refusals in a row is closed with the reason. It also writes a connection's first close
+/// message only (see <see cref="WriteMessage"/>).
 /// </summary>
 internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSecond, HubMetrics metrics) : IHubProtocol
 {
@@ -30,6 +31,7 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
 
     private readonly int _floodAfter = 4 * messagesPerSecond;
     private int _refusedInARow;
+    private int _closeWritten;
 
     public string Name => inner.Name;
 
@@ -71,7 +73,19 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
         return true;
     }
 
-    public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(message, output);
+    // When the node closes a connection (drain, the API) its close message carries the reason and
+    // allowReconnect; SignalR writes one of its own, without them, as the connection ends. The
+    // JavaScript client acts on every close it reads, so the second would stop it from reconnecting
+    // whenever both reach it before the transport closes: only the first is written.
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output)
+    {
+        if (message is CloseMessage && Interlocked.Exchange(ref _closeWritten, 1) == 1)
+        {
+            return;
+        }
+
+        inner.WriteMessage(message, output);
+    }
 
     public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);
 
