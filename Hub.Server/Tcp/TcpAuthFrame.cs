@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Hub.Server.Auth;
@@ -19,8 +18,8 @@ internal sealed class TcpAuthFrame(HubTokenValidator validator)
 
     private const byte Separator = 0x1e;
 
-    /// <summary>Reads and checks the frame; returns the user, or throws with the reason the client is told.</summary>
-    public async Task<ClaimsPrincipal> AuthenticateAsync(PipeReader input, CancellationToken cancellationToken)
+    /// <summary>Reads and checks the frame; returns the user and the token's expiry, or throws with the reason the client is told.</summary>
+    public async Task<TokenCheck> AuthenticateAsync(PipeReader input, CancellationToken cancellationToken)
     {
         var frame = await ReadFrameAsync(input, cancellationToken);
         string? token;
@@ -43,7 +42,7 @@ internal sealed class TcpAuthFrame(HubTokenValidator validator)
         }
 
         var check = await validator.ValidateAsync(token);
-        return check.User ?? throw new TcpRefusedException(check.Error!);
+        return check.User is null ? throw new TcpRefusedException(check.Error!) : check;
     }
 
     private static async Task<byte[]> ReadFrameAsync(PipeReader input, CancellationToken cancellationToken)

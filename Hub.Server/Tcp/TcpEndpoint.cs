@@ -73,15 +73,19 @@ internal sealed partial class TcpEndpoint(
                 throw new TcpRefusedException(refusal);
             }
 
+            var expires = DateTime.MaxValue;
             if (auth.Value.Mode == AuthMode.Jwt)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                var user = await authFrame.AuthenticateAsync(connection.Transport.Input, timeout.Token);
-                connection.Features.Set<IConnectionUserFeature>(new ConnectionUserFeature(user));
+                var check = await authFrame.AuthenticateAsync(connection.Transport.Input, timeout.Token);
+                connection.Features.Set<IConnectionUserFeature>(new ConnectionUserFeature(check.User!));
+                expires = check.ExpiresUtc;
             }
 
             // The greeting tells the client its connection id, which over HTTP negotiate would have.
             await TcpAuthFrame.WriteFrameAsync(connection.Transport.Output, new { connectionId = connection.ConnectionId });
+            using var expiry = ExpiryOf(expires);
+            using var onExpiry = expiry?.Token.Register(static c => ((ConnectionContext)c!).Abort(new ConnectionAbortedException("The token expired.")), connection);
             await hub.OnConnectedAsync(connection);
         }
         catch (TcpRefusedException ex)
@@ -93,6 +97,22 @@ internal sealed partial class TcpEndpoint(
         {
             Log.Dropped(logger, ex.Message);
         }
+    }
+
+    // As on HTTP (CloseOnAuthenticationExpiration): when its token expires the connection is
+    // dropped, and the client comes back with a fresh one. A second after, never before: timers
+    // run on a tick count that can be a few milliseconds ahead of the wall clock the expiry is on
+    // (HTTP's check runs once a second too). A timer runs at most ~24.8 days; a connection whose
+    // token outlives that is dropped then, and comes back the same way.
+    private static CancellationTokenSource? ExpiryOf(DateTime expires)
+    {
+        if (expires == DateTime.MaxValue)
+        {
+            return null;
+        }
+
+        var left = (expires - DateTime.UtcNow).TotalMilliseconds + 1000;
+        return new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(left, 0, int.MaxValue - 1)));
     }
 
     private static partial class Log

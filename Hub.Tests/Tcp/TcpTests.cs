@@ -116,6 +116,49 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
         });
     }
 
+    [Test]
+    public async Task InJwtMode_ATcpConnectionEndsWhenItsTokenExpires_AndComesBackWithAFreshOne()
+    {
+        var port = RedisServer.FreePort();
+        var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
+        Own(await StartNodeAsync("node-tcp-expiry", extra: settings));
+        // JWT times are whole seconds: a whole-second expiry is exactly what the server sees.
+        var now = DateTime.UtcNow;
+        var expires = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).AddSeconds(3);
+        var connected = false;
+        var freshTokens = 0;
+        var tina = Own(new TestClient(new HubClientOptions
+        {
+            Url = new Uri($"tcp://127.0.0.1:{port}"),
+            AccessTokenProvider = () =>
+            {
+                if (!Volatile.Read(ref connected))
+                {
+                    return Task.FromResult<string?>(TestTokens.Create("tina", expires));
+                }
+
+                Interlocked.Increment(ref freshTokens);
+                return Task.FromResult<string?>(TestTokens.Create("tina"));
+            },
+        }));
+        var lostAt = DateTime.MaxValue;
+        tina.Client.Reconnecting += _ => lostAt = DateTime.UtcNow;
+        await tina.Client.StartAsync().Within();
+        Volatile.Write(ref connected, true);
+        var firstId = tina.ConnectionId;
+
+        await tina.Reconnected.WaitForCountAsync(1, "the reconnect after the token expired");
+        var after = await tina.Client.SendToUserAsync("tina", "back with a fresh token").Within();
+        await tina.Messages.WaitForAsync(m => m.Id == after.Id, "a message after the reconnect");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lostAt, Is.GreaterThanOrEqualTo(expires), "the connection was closed before its token expired");
+            Assert.That(freshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
+            Assert.That(tina.ConnectionId, Is.Not.EqualTo(firstId));
+        });
+    }
+
     /// <summary>The README's TCP framing, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
     [Test]
     public async Task AClientWrittenOnlyAgainstTheSpec_HandshakesSendsAndReceives()
