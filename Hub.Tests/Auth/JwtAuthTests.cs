@@ -41,35 +41,21 @@ public sealed class JwtAuthTests(Topology topology) : JwtClusterTest(topology)
     [Test]
     public async Task WhenTheTokenExpires_TheServerClosesTheConnection_AndTheClientComesBackWithAFreshToken()
     {
-        // JWT times are whole seconds: a whole-second expiry is exactly what the server sees.
-        var now = DateTime.UtcNow;
-        var expires = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).AddSeconds(3);
-        // The client asks for a token at negotiate and again at connect: every token it gets
-        // until it is connected expires then; every later one is long-lived.
-        var connected = false;
-        var freshTokens = 0;
-        var alice = NewClient(NodeA, () =>
-        {
-            if (!Volatile.Read(ref connected))
-            {
-                return Task.FromResult<string?>(TestTokens.Create("alice", expires));
-            }
-
-            Interlocked.Increment(ref freshTokens);
-            return Task.FromResult<string?>(TestTokens.Create("alice"));
-        });
+        // The client asks for a token at negotiate and again at connect: each expires soon, until it is connected.
+        var tokens = new ExpiringTokens("alice");
+        var alice = NewClient(NodeA, tokens.NextAsync);
         var lostAt = DateTime.MaxValue;
         alice.Client.Reconnecting += _ => lostAt = DateTime.UtcNow;
         await alice.Client.StartAsync().Within();
-        Volatile.Write(ref connected, true);
+        tokens.Connected();
         var firstId = alice.ConnectionId;
 
         await alice.Reconnected.WaitForCountAsync(1, "the reconnect after the token expired");
 
         Assert.Multiple(() =>
         {
-            Assert.That(lostAt, Is.GreaterThanOrEqualTo(expires), "the connection was closed before its token expired");
-            Assert.That(freshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
+            Assert.That(lostAt, Is.GreaterThanOrEqualTo(tokens.Expires), "the connection was closed before its token expired");
+            Assert.That(tokens.FreshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
             Assert.That(alice.ConnectionId, Is.Not.EqualTo(firstId));
         });
         var sender = await ConnectWithTokenAsync(NodeB, TestTokens.Create("bob"));

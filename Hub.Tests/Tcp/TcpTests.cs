@@ -122,29 +122,12 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
         var port = RedisServer.FreePort();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-expiry", extra: settings));
-        // JWT times are whole seconds: a whole-second expiry is exactly what the server sees.
-        var now = DateTime.UtcNow;
-        var expires = new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc).AddSeconds(3);
-        var connected = false;
-        var freshTokens = 0;
-        var tina = Own(new TestClient(new HubClientOptions
-        {
-            Url = new Uri($"tcp://127.0.0.1:{port}"),
-            AccessTokenProvider = () =>
-            {
-                if (!Volatile.Read(ref connected))
-                {
-                    return Task.FromResult<string?>(TestTokens.Create("tina", expires));
-                }
-
-                Interlocked.Increment(ref freshTokens);
-                return Task.FromResult<string?>(TestTokens.Create("tina"));
-            },
-        }));
+        var tokens = new ExpiringTokens("tina");
+        var tina = Own(new TestClient(new HubClientOptions { Url = new Uri($"tcp://127.0.0.1:{port}"), AccessTokenProvider = tokens.NextAsync }));
         var lostAt = DateTime.MaxValue;
         tina.Client.Reconnecting += _ => lostAt = DateTime.UtcNow;
         await tina.Client.StartAsync().Within();
-        Volatile.Write(ref connected, true);
+        tokens.Connected();
         var firstId = tina.ConnectionId;
 
         await tina.Reconnected.WaitForCountAsync(1, "the reconnect after the token expired");
@@ -153,8 +136,8 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
 
         Assert.Multiple(() =>
         {
-            Assert.That(lostAt, Is.GreaterThanOrEqualTo(expires), "the connection was closed before its token expired");
-            Assert.That(freshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
+            Assert.That(lostAt, Is.GreaterThanOrEqualTo(tokens.Expires), "the connection was closed before its token expired");
+            Assert.That(tokens.FreshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
             Assert.That(tina.ConnectionId, Is.Not.EqualTo(firstId));
         });
     }
