@@ -120,7 +120,8 @@ internal sealed class UpgradeRequest
     {
         switch (name.ToLowerInvariant())
         {
-            case "host": Host = Host is null ? value : Refuse(); break;
+            // Two Host headers make a request HTTP refuses (400): it answers that one itself.
+            case "host": (_other, Host) = (_other || Host is not null, Host ?? value); break;
             case "origin": Origin = value; break;
             case "authorization": Authorization = value; break;
             case "upgrade": _upgrade = Join(_upgrade, value); break;
@@ -129,12 +130,6 @@ internal sealed class UpgradeRequest
             case "sec-websocket-version": _version = value; break;
             case "sec-websocket-protocol" or "content-length" or "transfer-encoding": _other = true; break;
         }
-    }
-
-    private string? Refuse()
-    {
-        _other = true;
-        return Host;
     }
 
     private static string Join(string? list, string value) => list is null ? value : $"{list},{value}";
