@@ -122,12 +122,14 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
         await Bounded.UntilAsync(() => Task.FromResult(limited.Services.GetRequiredService<ConnectionRegistry>().Count == 1), "the first connection is registered");
         using var second = await RawWebSocket.ConnectAsync(limited);
         using var unknownToken = await RawWebSocket.ConnectAsync(NodeA, "/hub?id=never-negotiated");
+        using var twoHosts = await RawWebSocket.ConnectAsync(NodeA, extraHeaders: "Host: elsewhere.example\r\n");
 
         Assert.Multiple(() =>
         {
             Assert.That(first.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
             Assert.That(second.ResponseHead, Does.StartWith("HTTP/1.1 503 "), "over the node's connection limit");
             Assert.That(unknownToken.ResponseHead, Does.StartWith("HTTP/1.1 404 "), "SignalR's answer to a token it did not hand out");
+            Assert.That(twoHosts.ResponseHead, Does.StartWith("HTTP/1.1 400 "), "Kestrel's answer to a request with two Host headers");
         });
     }
 
