@@ -11,6 +11,15 @@ internal static partial class WebSocketsServiceCollectionExtensions
     public static WebApplicationBuilder AddHubWebSockets(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<WebSocketsOptions>().BindConfiguration(WebSocketsOptions.Section).ValidateOnStart();
+
+        // Kestrel's socket transport (every endpoint, and the TCP endpoint's listener) hands each
+        // socket's I/O to one of its queues, one per core by default: a broadcast then wakes a
+        // worker on every core for its share of the sockets, and the workers spin between
+        // messages. Half as many queues let one worker write a message to many sockets in a row
+        // and leave the other cores to Redis, the bus and the hub: on 2 cores, fan-out
+        // saturation 285 -> 427 and 342 -> 513 messages/s in two A/B runs, CPU per delivery
+        // 0.88-0.96 and 0.92-1.01, `publish` and `api` unchanged (0.99, 1.05). Measured on 2 cores only.
+        builder.WebHost.UseSockets(o => o.IOQueueCount = Math.Max(1, Environment.ProcessorCount / 2));
         if (!IsDirect(builder.Configuration))
         {
             return builder;
