@@ -64,7 +64,6 @@ internal sealed class ConnectionRegistry
         }
         finally
         {
-            connection.Features.Get<IConnectionEndFeature>()?.End();
             connection.Abort();
         }
 

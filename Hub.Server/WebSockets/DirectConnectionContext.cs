@@ -2,7 +2,6 @@ using System.Collections;
 using System.IO.Pipelines;
 using System.Net;
 using System.Security.Claims;
-using Hub.Server.Connections;
 using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -77,13 +76,13 @@ internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocke
     IEnumerator IEnumerable.GetEnumerator() => ((IEnumerable<KeyValuePair<Type, object>>)this).GetEnumerator();
 
     private object? Own(Type key) =>
-        key == typeof(ITransferFormatFeature) || key == typeof(IConnectionEndFeature) ? webSocket
+        key == typeof(ITransferFormatFeature) ? webSocket
         : key == typeof(IConnectionUserFeature) ? (User is null ? null : this)
         : key == typeof(IQueryUserFeature) ? (QueryUser is null ? null : this)
         : null;
 
     private IEnumerable<KeyValuePair<Type, object>> OwnFeatures() =>
-        new[] { typeof(ITransferFormatFeature), typeof(IConnectionEndFeature), typeof(IConnectionUserFeature), typeof(IQueryUserFeature) }
+        new[] { typeof(ITransferFormatFeature), typeof(IConnectionUserFeature), typeof(IQueryUserFeature) }
             .Select(key => (key, feature: Own(key)))
             .Where(f => f.feature is not null)
             .Select(f => new KeyValuePair<Type, object>(f.key, f.feature!));

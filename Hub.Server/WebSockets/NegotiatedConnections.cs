@@ -17,8 +17,6 @@ internal sealed class NegotiatedConnections
     private readonly ConcurrentDictionary<string, Entry> _byToken = new(StringComparer.Ordinal);
     private long _nextSweep;
 
-    public int Count => _byToken.Count;
-
     /// <summary>Takes note of a negotiate response's id and token (not of a stateful-reconnect one, which SignalR must serve).</summary>
     public void Remember(ReadOnlySpan<byte> negotiateResponse)
     {

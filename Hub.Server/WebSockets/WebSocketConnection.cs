@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using Hub.Server.Connections;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -10,7 +9,7 @@ namespace Hub.Server.WebSockets;
 /// reads (<see cref="WebSocketFrameReader"/>) and writes (<see cref="WebSocketFrameWriter"/>),
 /// the transfer format it agreed, and how the connection ends.
 /// </summary>
-internal sealed class WebSocketConnection : IDuplexPipe, ITransferFormatFeature, IConnectionEndFeature
+internal sealed class WebSocketConnection : IDuplexPipe, ITransferFormatFeature
 {
     /// <summary>How long a closing connection waits for the client's close frame before it aborts the socket.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(2);

@@ -128,9 +128,7 @@ internal sealed class WebSocketFrameWriter(PipeWriter transport, WebSocketConnec
                 return new(Closed);
             }
 
-            var header = transport.GetSpan(WebSocketFrames.MaxServerHeader);
-            transport.Advance(WebSocketFrames.WriteHeader(header, opcode, payload.Length));
-            transport.Write(payload);
+            WebSocketFrames.Write(transport, opcode, payload);
             return transport.FlushAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ConnectionAbortedException)

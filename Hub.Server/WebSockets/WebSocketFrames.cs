@@ -42,13 +42,11 @@ internal static class WebSocketFrames
         return 10;
     }
 
-    /// <summary>Writes a whole frame to <paramref name="output"/> (not flushed).</summary>
+    /// <summary>Writes a whole frame to <paramref name="output"/> (not flushed); a large payload may span its segments.</summary>
     public static void Write(IBufferWriter<byte> output, byte opcode, ReadOnlySpan<byte> payload)
     {
-        var span = output.GetSpan(MaxServerHeader + payload.Length);
-        var header = WriteHeader(span, opcode, payload.Length);
-        payload.CopyTo(span[header..]);
-        output.Advance(header + payload.Length);
+        output.Advance(WriteHeader(output.GetSpan(MaxServerHeader), opcode, payload.Length));
+        output.Write(payload);
     }
 
     /// <summary>A close frame's payload: the status code, then a reason of at most 123 UTF-8 bytes.</summary>
