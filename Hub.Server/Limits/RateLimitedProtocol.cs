@@ -1,7 +1,7 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
-using System.Threading.RateLimiting;
 using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -19,16 +19,12 @@ namespace Hub.Server.Limits;
 /// </summary>
 internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSecond, HubMetrics metrics) : IHubProtocol
 {
-    // Lazily refilled from the elapsed time on each frame (no timer per connection).
-    private readonly TokenBucketRateLimiter _bucket = new(new TokenBucketRateLimiterOptions
-    {
-        TokenLimit = 2 * messagesPerSecond,
-        TokensPerPeriod = messagesPerSecond,
-        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-        AutoReplenishment = false,
-        QueueLimit = 0,
-    });
-
+    // A token bucket of its own (two fields, refilled from the elapsed time on each call; no
+    // timer, lock or limiter object per connection): SignalR reads a connection's messages one
+    // at a time, so only that reading loop touches it.
+    private readonly int _burst = 2 * messagesPerSecond;
+    private double _tokens = 2 * messagesPerSecond;
+    private long _refilledAt = Stopwatch.GetTimestamp();
     private readonly int _floodAfter = 4 * messagesPerSecond;
     private int _refusedInARow;
     private int _closeWritten;
@@ -53,9 +49,7 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
             return true;
         }
 
-        _bucket.TryReplenish();
-        using var lease = _bucket.AttemptAcquire();
-        if (lease.IsAcquired)
+        if (TryTake())
         {
             _refusedInARow = 0;
             return true;
@@ -91,10 +85,24 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
 
     public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
 
+    private bool TryTake()
+    {
+        var now = Stopwatch.GetTimestamp();
+        _tokens = Math.Min(_burst, _tokens + (double)(now - _refilledAt) * messagesPerSecond / Stopwatch.Frequency);
+        _refilledAt = now;
+        if (_tokens < 1)
+        {
+            return false;
+        }
+
+        _tokens--;
+        return true;
+    }
+
     private HubMessage Refuse(HubMessage message)
     {
         var error = ExceptionDispatchInfo.Capture(new HubException(
-            $"Rate limit exceeded: at most {messagesPerSecond} calls per second (bursts of {2 * messagesPerSecond}) per connection (Hub:Limits:MessagesPerSecond); this call was not carried out."));
+            $"Rate limit exceeded: at most {messagesPerSecond} calls per second (bursts of {_burst}) per connection (Hub:Limits:MessagesPerSecond); this call was not carried out."));
         return message switch
         {
             InvocationMessage m => new InvocationBindingFailureMessage(m.InvocationId, m.Target, error),
