@@ -23,7 +23,7 @@ internal sealed record BenchOptions
           connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all
 
         Options:
-          --rounds N        rounds per variant, run alternately (default 3)
+          --rounds N        rounds per variant, run alternately, the order turned every other round (default 3)
           --duration S      measured seconds per round (default 10; connections: idle seconds before the memory is read, 5)
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)

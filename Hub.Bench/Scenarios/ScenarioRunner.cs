@@ -4,8 +4,10 @@ using Hub.Bench.Reporting;
 namespace Hub.Bench.Scenarios;
 
 /// <summary>
-/// Runs a scenario's variants alternately (off, on, off, on, …) so that the noise of a shared
-/// machine falls on both alike, and reports medians and the ratios of rounds run side by side.
+/// Runs a scenario's variants alternately, the order turned round every other round (off, on,
+/// on, off, off, on, …), so that the noise of a shared machine, and whatever the first or second
+/// of a pair gets for its place (a warmer bench, for one), falls on both alike; reports medians
+/// and the ratios of rounds run side by side.
 /// </summary>
 internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<Variant> compared, IBenchTarget target, LoadShape shape, int rounds, bool smoke)
 {
@@ -23,7 +25,7 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
                 : new LoadRound(target, shape, progress, cancellationToken);
             for (var r = 1; r <= rounds; r++)
             {
-                foreach (var variant in variants)
+                foreach (var variant in r % 2 == 1 ? variants : variants.Reverse())
                 {
                     results.AddRange(await round.RunAsync(variant, r));
                 }
