@@ -18,6 +18,8 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(5);
     private static readonly byte[] MarkPrefix = "idle-broadcast-"u8.ToArray();
 
+    private readonly Uri _hub;
+    private readonly int _parallel;
     private readonly IdleSocket?[] _sockets;
     private readonly ErrorLog _errors;
     private readonly CancellationTokenSource _stop = new();
@@ -27,38 +29,47 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
     private int _reached;
     private TaskCompletionSource<long> _allReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private IdleConnections(int count, ErrorLog errors)
+    private IdleConnections(Uri hub, int capacity, int parallel, ErrorLog errors)
     {
-        _sockets = new IdleSocket?[count];
+        _hub = hub;
+        _parallel = parallel;
+        _sockets = new IdleSocket?[capacity];
         _errors = errors;
     }
 
     /// <summary>Connections open so far.</summary>
     public int Connected => Volatile.Read(ref _connected);
 
-    /// <summary>
-    /// Opens up to <paramref name="count"/> connections, <paramref name="parallel"/> handshakes
-    /// at a time; stops at the first failure (logged), so the count shows how far it got.
-    /// </summary>
-    public static async Task<IdleConnections> ConnectAsync(Uri hub, int count, int parallel, ErrorLog errors, Action<IdleConnections> started, CancellationToken cancellationToken)
+    /// <summary>Room for <paramref name="capacity"/> connections, none open yet (see <see cref="OpenAsync"/>).</summary>
+    public static IdleConnections Create(Uri hub, int capacity, int parallel, ErrorLog errors)
     {
-        var connections = new IdleConnections(count, errors);
-        started(connections);
-        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var connections = new IdleConnections(hub, capacity, parallel, errors);
         connections._pinging = connections.PingAsync();
+        return connections;
+    }
+
+    /// <summary>
+    /// Opens connections until <paramref name="upTo"/> are open, <see cref="Parallel"/> handshakes
+    /// at a time; stops at the first failure (logged) and returns false, so the count shows how
+    /// far it got.
+    /// </summary>
+    public async Task<bool> OpenAsync(int upTo, CancellationToken cancellationToken)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var from = Connected;
         try
         {
-            await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = failed.Token }, async (i, token) =>
+            await Parallel.ForEachAsync(Enumerable.Range(from, Math.Min(upTo, _sockets.Length) - from), new ParallelOptions { MaxDegreeOfParallelism = _parallel, CancellationToken = failed.Token }, async (i, token) =>
             {
                 var source = new IPAddress([127, 0, 0, (byte)(2 + (i % SourceAddresses))]);
                 try
                 {
-                    connections._sockets[i] = await IdleSocket.ConnectAsync(hub, source, connections, token);
-                    Interlocked.Increment(ref connections._connected);
+                    Volatile.Write(ref _sockets[i], await IdleSocket.ConnectAsync(_hub, source, this, token));
+                    Interlocked.Increment(ref _connected);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)
                 {
-                    errors.Add($"connection {i + 1} of {count} (from {source}): {ex.GetType().Name}: {ex.Message}");
+                    _errors.Add($"connection {i + 1} of {_sockets.Length} (from {source}): {ex.GetType().Name}: {ex.Message}");
                     await failed.CancelAsync();
                 }
             });
@@ -66,9 +77,10 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // A connection failed: the rest were not tried.
+            return false;
         }
 
-        return connections;
+        return true;
     }
 
     /// <summary>The text of broadcast <paramref name="number"/>, which the connections recognize.</summary>

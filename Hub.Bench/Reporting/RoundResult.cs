@@ -85,6 +85,12 @@ internal sealed record RoundResult
     /// <summary>The node's resident set grown per idle connection, in KiB.</summary>
     public double? MemoryPerConnectionKiB { get; init; }
 
+    /// <summary>
+    /// The node's resident set grown per idle connection of the second half, in KiB: what one more
+    /// connection costs once the node's fixed costs are paid, the figure that scales to many more.
+    /// </summary>
+    public double? MarginalMemoryPerConnectionKiB { get; init; }
+
     /// <summary>The node's managed heap (after its last collection) grown per idle connection, in KiB.</summary>
     public double? HeapPerConnectionKiB { get; init; }
 

@@ -7,8 +7,9 @@ namespace Hub.Bench.Scenarios;
 
 /// <summary>
 /// One round of the connections scenario: a publisher on the first node, the node's memory
-/// measured, N idle connections opened to that node (timed), its memory again, then a few
-/// broadcasts from the publisher, each timed until the last idle connection has it.
+/// measured, N idle connections opened to that node (timed) in two halves with its memory read
+/// after each, then a few broadcasts from the publisher, each timed until the last idle
+/// connection has it.
 /// </summary>
 internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
@@ -44,10 +45,31 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
             await Task.Delay(Settle, cancellationToken);
             var before = await NodeMemory.ReadAsync(process, metrics, cancellationToken);
 
+            // Half first, then the rest, the node's memory read after each (both after the same idle
+            // time): the second half's share is what one more connection costs, without the
+            // node's fixed costs (its collector's room, pools) that the first connections bring.
+            idle = IdleConnections.Create(hub, count, Parallel, errors);
+            progress.Show($"{label}: connecting (sends = connects)", () => (idle.Connected, 0));
             var connecting = Stopwatch.GetTimestamp();
-            idle = await IdleConnections.ConnectAsync(hub, count, Parallel, errors,
-                started => progress.Show($"{label}: connecting (sends = connects)", () => (started.Connected, 0)), cancellationToken);
+            var complete = await idle.OpenAsync(count / 2, cancellationToken);
             var connectSeconds = Stopwatch.GetElapsedTime(connecting).TotalSeconds;
+            NodeMemory? half = null;
+            var halfConnected = idle.Connected;
+            if (complete && halfConnected > 0)
+            {
+                progress.Show($"{label}: {halfConnected:N0} connected, idle", static () => default);
+                await Task.Delay(shape.Duration, cancellationToken);
+                half = await NodeMemory.ReadAsync(process, metrics, cancellationToken);
+            }
+
+            if (complete)
+            {
+                progress.Show($"{label}: connecting (sends = connects)", () => (idle.Connected, 0));
+                connecting = Stopwatch.GetTimestamp();
+                await idle.OpenAsync(count, cancellationToken);
+                connectSeconds += Stopwatch.GetElapsedTime(connecting).TotalSeconds;
+            }
+
             if (process is { HasExited: true })
             {
                 throw new InvalidOperationException($"Node 1 exited while {idle.Connected:N0} connections were open:\n{process.Tail}");
@@ -100,6 +122,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                     ConnectsPerSecond = connected / connectSeconds,
                     MemoryPerConnectionKiB = PerConnectionKiB(before.ResidentBytes, after.ResidentBytes, connected),
                     HeapPerConnectionKiB = PerConnectionKiB(before.HeapBytes, after.HeapBytes, connected),
+                    MarginalMemoryPerConnectionKiB = half is null || connected == halfConnected ? null : PerConnectionKiB(half.ResidentBytes, after.ResidentBytes, connected - halfConnected),
                     BroadcastToAllMs = broadcastMs,
                 },
             ];
