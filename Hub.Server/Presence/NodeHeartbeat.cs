@@ -1,5 +1,6 @@
 using Hub.Server.Cluster;
 using Hub.Server.Connections;
+using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Telemetry;
 using Microsoft.Extensions.Options;
@@ -10,12 +11,14 @@ namespace Hub.Server.Presence;
 /// Says every <c>Hub:Presence:HeartbeatSeconds</c> that this node is alive, and counts the
 /// cluster for the metrics. When a beat finds that the cluster had forgotten the node — Redis
 /// came back empty, or the node was silent long enough to be counted dead — it registers the
-/// node's open connections and their groups again, so they stay reachable without reconnecting.
+/// node's open connections and their groups again, so they stay reachable without reconnecting;
+/// and it takes out of presence the connections that closed while Redis could not be reached.
 /// On a clean stop it signs the node off.
 /// </summary>
 internal sealed partial class NodeHeartbeat(
     IPresenceStore presence,
     ConnectionRegistry connections,
+    GroupMembership groups,
     HubMetrics metrics,
     IOptions<PresenceOptions> options,
     IOptions<ClusterOptions> cluster,
@@ -35,6 +38,10 @@ internal sealed partial class NodeHeartbeat(
                 {
                     await RegisterAgainAsync(stoppingToken);
                 }
+
+                // Redis answers again: what closed while it did not is taken out of presence now
+                // (a second's worth per beat, far less than the silence that counts a node dead).
+                await groups.ForgetPendingAsync(TimeSpan.FromSeconds(1), stoppingToken);
 
                 first = false;
                 // The cluster-wide gauges come from the same beat: one snapshot per heartbeat, not per scrape.

@@ -5,7 +5,11 @@ using StackExchange.Redis;
 
 namespace Hub.Tests.Infrastructure;
 
-/// <summary>A real redis-server on a free loopback port, without persistence, owned by the tests.</summary>
+/// <summary>
+/// A real redis-server on a free loopback port, owned by the tests; without persistence, unless
+/// given a data directory, where <see cref="SaveAsync"/> writes what it holds and from which a
+/// server started again on that directory loads it.
+/// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
     private readonly Process _process;
@@ -21,7 +25,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static async Task<RedisServer> StartAsync(int? port = null)
+    public static async Task<RedisServer> StartAsync(int? port = null, string? dataDirectory = null)
     {
         var binary = FindOnPath("redis-server") ?? throw new InvalidOperationException(
             "redis-server is not installed or not on PATH. Install it (Debian: apt-get install -y redis-server) or run ./test.sh, which does.");
@@ -32,6 +36,14 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (dataDirectory is not null)
+        {
+            foreach (var argument in new[] { "--dir", dataDirectory, "--dbfilename", "dump.rdb" })
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -65,6 +77,9 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     public IDatabase Database => _admin!.GetDatabase();
+
+    /// <summary>Writes what the server holds to its data directory (see <see cref="StartAsync"/>).</summary>
+    public Task SaveAsync() => _admin!.GetServer(_admin.GetEndPoints()[0]).ExecuteAsync("SAVE");
 
     public Task FlushAllAsync() => _admin!.GetServer(_admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
 

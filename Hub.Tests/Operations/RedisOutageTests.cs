@@ -136,4 +136,65 @@ public sealed class RedisOutageTests
             await redis.DisposeAsync();
         }
     }
+
+    [Test]
+    public async Task AConnectionThatClosesWhileRedisIsDown_IsNoLongerListed_OnceRedisIsBackWithWhatItKnew()
+    {
+        var data = Directory.CreateTempSubdirectory("hub-redis-");
+        var redis = await RedisServer.StartAsync(dataDirectory: data.FullName);
+        var port = redis.Port;
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hub:Redis"] = redis.Configuration,
+            ["Hub:Presence:HeartbeatSeconds"] = "1",
+        };
+        await using var nodeA = await TestNode.StartAsync("node-a", settings);
+        await using var nodeB = await TestNode.StartAsync("node-b", settings);
+        var leaving = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(nodeA, "carol") });
+        await using var staying = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(nodeB, "bob") });
+        var closed = false;
+        try
+        {
+            await leaving.Client.StartAsync().Within();
+            await staying.Client.StartAsync().Within();
+            await leaving.Client.JoinAsync("room").Within();
+            await staying.Client.JoinAsync("room").Within();
+            Assert.That((await staying.Client.GetPresenceAsync("room").Within()).Users, Is.EqualTo(new[] { "bob", "carol" }));
+
+            // Redis goes away keeping what it knew, as a restart from disk or a replica taking
+            // over brings it back; carol closes meanwhile, so node A cannot take her out then.
+            await redis.SaveAsync().Within();
+            await redis.DisposeAsync();
+            await leaving.DisposeAsync();
+            closed = true;
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            redis = await RedisServer.StartAsync(port, data.FullName);
+
+            await Bounded.UntilAsync(async () =>
+            {
+                try
+                {
+                    return (await staying.Client.GetPresenceAsync("room")).Users.SequenceEqual(["bob"]) &&
+                        (await staying.Client.GetPresenceAsync()).Users.SequenceEqual(["bob"]);
+                }
+                catch (Exception ex) when (ex is HubException or InvalidOperationException)
+                {
+                    return false;
+                }
+            }, "carol no longer listed in the room or the hub", TimeSpan.FromSeconds(15));
+
+            var (room, hub) = (await staying.Client.GetPresenceAsync("room").Within(), await staying.Client.GetPresenceAsync().Within());
+            Assert.That((room.Connections, hub.Connections), Is.EqualTo((1L, 1L)), "only bob's connection is counted");
+        }
+        finally
+        {
+            if (!closed)
+            {
+                await leaving.DisposeAsync();
+            }
+
+            await redis.DisposeAsync();
+            data.Delete(recursive: true);
+        }
+    }
 }
