@@ -13,6 +13,7 @@ internal sealed record Metric(string Header, string Key, Func<RoundResult, doubl
         new("RSS KiB/conn, 2nd half", "marginalMemoryPerConnectionKiB", r => r.MarginalMemoryPerConnectionKiB, "0.00"),
         new("heap KiB/conn", "heapPerConnectionKiB", r => r.HeapPerConnectionKiB, "0.00"),
         new("broadcast to all ms", "broadcastToAllMs", r => r.BroadcastToAllMs, "0.0"),
+        new("node CPU ms/broadcast", "broadcastNodeCpuMs", r => r.BroadcastNodeCpuMs, "0.0"),
         new("offered msg/s", "offeredRate", r => r.OfferedRate, "N0"),
         new("sends/s", "sendsPerSecond", r => r.SendsPerSecond, "N0"),
         new("deliveries/s", "deliveriesPerSecond", r => r.DeliveriesPerSecond, "N0"),

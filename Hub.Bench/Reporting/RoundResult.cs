@@ -97,6 +97,9 @@ internal sealed record RoundResult
     /// <summary>From one Send until the last of the idle connections has the message, in milliseconds.</summary>
     public double? BroadcastToAllMs { get; init; }
 
+    /// <summary>The node's CPU time from one Send until the last idle connection has it, in milliseconds.</summary>
+    public double? BroadcastNodeCpuMs { get; init; }
+
     /// <summary>Commands clients sent to Redis per accepted message (MONITOR sample): the round trips.</summary>
     public double? RedisRoundTripsPerMessage { get; init; }
 

@@ -81,11 +81,15 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
             var after = await NodeMemory.ReadAsync(process, metrics, cancellationToken);
 
             var times = new List<double?>();
+            // The node's own CPU time from the send to the last arrival: what a broadcast costs the
+            // server, apart from the bench's clients, which share this machine's cores with it.
+            var nodeCpu = new List<double?>();
             long missed = 0;
             for (var b = 1; b <= Broadcasts && idle.Connected > 0; b++)
             {
                 progress.Show($"{label}: broadcast {b} to {idle.Connected:N0}", () => (0, idle.Reached));
                 var reachedAll = idle.Expect(b);
+                var cpuBefore = process?.CpuTime;
                 var sent = Stopwatch.GetTimestamp();
                 try
                 {
@@ -98,6 +102,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
 
                 var done = await Task.WhenAny(reachedAll, Task.Delay(BroadcastTimeout, cancellationToken));
                 times.Add(done == reachedAll ? Stopwatch.GetElapsedTime(sent, reachedAll.Result).TotalMilliseconds : null);
+                nodeCpu.Add(done == reachedAll && process is not null ? (process.CpuTime - cpuBefore!.Value).TotalMilliseconds : null);
                 missed += idle.Connected - idle.Reached;
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
@@ -124,6 +129,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                     HeapPerConnectionKiB = PerConnectionKiB(before.HeapBytes, after.HeapBytes, connected),
                     MarginalMemoryPerConnectionKiB = half is null || connected == halfConnected ? null : PerConnectionKiB(half.ResidentBytes, after.ResidentBytes, connected - halfConnected),
                     BroadcastToAllMs = broadcastMs,
+                    BroadcastNodeCpuMs = broadcastMs is null ? null : Statistics.Median(nodeCpu),
                 },
             ];
         }
