@@ -40,11 +40,14 @@ internal sealed partial class GroupMembership(
     public async Task<JoinResult> JoinAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
         InputRules.ValidateGroup(group);
-        await JoinCoreAsync(connectionId, user, group, () => clients.AddToGroupAsync(connectionId, group, cancellationToken), cancellationToken);
+        var local = new LocalChange(
+            () => clients.AddToGroupAsync(connectionId, group, cancellationToken),
+            () => clients.RemoveFromGroupAsync(connectionId, group, CancellationToken.None));
 
         // Local membership came before the position is read: every message after that position
         // is published after that point and therefore delivered to the joiner.
-        var position = await history.GetPositionAsync(Target.Group(group).Stream, cancellationToken);
+        var position = await JoinCoreAsync(connectionId, user, group, local,
+            () => history.GetPositionAsync(Target.Group(group).Stream, cancellationToken), cancellationToken);
         return new JoinResult { Group = group, Epoch = position.Epoch, Offset = position.Offset };
     }
 
@@ -63,8 +66,10 @@ internal sealed partial class GroupMembership(
     {
         InputRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        await JoinCoreAsync(connectionId, connection.User, group,
-            () => PublishCommandAsync(EnvelopeKind.AddToGroup, connectionId, group, cancellationToken), cancellationToken);
+        var local = new LocalChange(
+            () => PublishCommandAsync(EnvelopeKind.AddToGroup, connectionId, group, cancellationToken),
+            () => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connectionId, group, CancellationToken.None));
+        await JoinCoreAsync(connectionId, connection.User, group, local, static () => Task.FromResult(true), cancellationToken);
     }
 
     /// <summary><see cref="LeaveAsync"/> for a connection on any node (the HTTP API); see <see cref="AddAsync"/>.</summary>
@@ -153,7 +158,14 @@ internal sealed partial class GroupMembership(
         }
     }
 
-    private async Task JoinCoreAsync(string connectionId, string? user, string group, Func<Task> addLocally, CancellationToken cancellationToken)
+    // A join is presence, then local membership, then MemberJoined, then whatever the caller
+    // needs (then). When a later step fails after presence took a new member, the caller is told
+    // the join failed, so the steps done are undone: presence then says what the caller was
+    // told, and a retry joins afresh, MemberJoined included. (Before, the connection stayed in
+    // presence without its node delivering the group to it, and a retry found it a member
+    // already and never sent MemberJoined.)
+    private async Task<TResult> JoinCoreAsync<TResult>(
+        string connectionId, string? user, string group, LocalChange local, Func<Task<TResult>> then, CancellationToken cancellationToken)
     {
         var outcome = await presence.JoinAsync(group, connectionId, _maxGroups, cancellationToken);
         switch (outcome)
@@ -165,10 +177,55 @@ internal sealed partial class GroupMembership(
                 throw UnknownConnection(connectionId);
         }
 
-        await addLocally();
-        if (outcome == JoinOutcome.Joined)
+        var (applied, announced) = (false, false);
+        try
         {
-            await PublishEventAsync(EnvelopeKind.MemberJoined, group, connectionId, user, cancellationToken);
+            await local.Apply();
+            applied = true;
+            if (outcome == JoinOutcome.Joined)
+            {
+                await PublishEventAsync(EnvelopeKind.MemberJoined, group, connectionId, user, cancellationToken);
+                announced = true;
+            }
+
+            return await then();
+        }
+        catch (Exception ex) when (outcome == JoinOutcome.Joined)
+        {
+            await UndoJoinAsync(connectionId, user, group, local, applied, announced, ex);
+            throw;
+        }
+    }
+
+    // Local membership first: once it was changed, presence keeps the member unless the change
+    // is taken back, so presence never leaves out a connection its node delivers the group to.
+    // A local change that failed is taken back too, in case it took effect all the same (a
+    // timeout), but presence is put right whether or not that works. The other members are told
+    // it left only if they were told it joined.
+    private async Task UndoJoinAsync(string connectionId, string? user, string group, LocalChange local, bool applied, bool announced, Exception failure)
+    {
+        try
+        {
+            if (applied)
+            {
+                await local.Revert();
+            }
+            else
+            {
+                await TryAsync(local.Revert);
+            }
+
+            await presence.LeaveAsync(group, connectionId, CancellationToken.None);
+            if (announced)
+            {
+                await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, CancellationToken.None);
+            }
+
+            Log.JoinUndone(logger, connectionId, group, failure.Message);
+        }
+        catch (Exception ex)
+        {
+            Log.UndoJoinFailed(logger, connectionId, group, ex);
         }
     }
 
@@ -207,6 +264,21 @@ internal sealed partial class GroupMembership(
         return broker.PublishAsync(envelope, requiredConnectionId: null, cancellationToken);
     }
 
+    private static async Task TryAsync(Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception)
+        {
+            // Best effort: the step's outcome is not needed.
+        }
+    }
+
+    /// <summary>How one join changes the connection's membership on its node, and how that is taken back.</summary>
+    private sealed record LocalChange(Func<Task> Apply, Func<Task> Revert);
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning,
@@ -218,6 +290,12 @@ internal sealed partial class GroupMembership(
 
         [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} closed while presence could not be reached; it is removed once Redis answers again.")]
         public static partial void ForgetDeferred(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Information, "Connection {ConnectionId} joining {Group} failed part way ({Reason}); what was done of it is undone.")]
+        public static partial void JoinUndone(ILogger logger, string connectionId, string group, string reason);
+
+        [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId} joining {Group} failed part way, and undoing it failed too: presence may list it in the group.")]
+        public static partial void UndoJoinFailed(ILogger logger, string connectionId, string group, Exception exception);
 
         [LoggerMessage(4, LogLevel.Information, "Removed {Count} connection(s) from presence that closed while Redis could not be reached; {Left} left for the next heartbeat.")]
         public static partial void ForgotPending(ILogger logger, int count, int left);
