@@ -40,9 +40,7 @@ internal sealed partial class GroupMembership(
     public async Task<JoinResult> JoinAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
         InputRules.ValidateGroup(group);
-        var local = new LocalChange(
-            () => clients.AddToGroupAsync(connectionId, group, cancellationToken),
-            () => clients.RemoveFromGroupAsync(connectionId, group, CancellationToken.None));
+        var local = OnThisNode(connectionId, group, join: true, cancellationToken);
 
         // Local membership came before the position is read: every message after that position
         // is published after that point and therefore delivered to the joiner.
@@ -54,7 +52,7 @@ internal sealed partial class GroupMembership(
     public async Task LeaveAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
         InputRules.ValidateGroup(group);
-        await LeaveCoreAsync(connectionId, user, group, () => clients.RemoveFromGroupAsync(connectionId, group, cancellationToken), cancellationToken);
+        await LeaveCoreAsync(connectionId, user, group, OnThisNode(connectionId, group, join: false, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -66,10 +64,8 @@ internal sealed partial class GroupMembership(
     {
         InputRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        var local = new LocalChange(
-            () => PublishCommandAsync(EnvelopeKind.AddToGroup, connectionId, group, cancellationToken),
-            () => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connectionId, group, CancellationToken.None));
-        await JoinCoreAsync(connectionId, connection.User, group, local, static () => Task.FromResult(true), cancellationToken);
+        await JoinCoreAsync(connectionId, connection.User, group, ByCommand(connectionId, group, join: true, cancellationToken),
+            static () => Task.FromResult(true), cancellationToken);
     }
 
     /// <summary><see cref="LeaveAsync"/> for a connection on any node (the HTTP API); see <see cref="AddAsync"/>.</summary>
@@ -77,8 +73,7 @@ internal sealed partial class GroupMembership(
     {
         InputRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        await LeaveCoreAsync(connectionId, connection.User, group,
-            () => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connectionId, group, cancellationToken), cancellationToken);
+        await LeaveCoreAsync(connectionId, connection.User, group, ByCommand(connectionId, group, join: false, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -161,9 +156,8 @@ internal sealed partial class GroupMembership(
     // A join is presence, then local membership, then MemberJoined, then whatever the caller
     // needs (then). When a later step fails after presence took a new member, the caller is told
     // the join failed, so the steps done are undone: presence then says what the caller was
-    // told, and a retry joins afresh, MemberJoined included. (Before, the connection stayed in
-    // presence without its node delivering the group to it, and a retry found it a member
-    // already and never sent MemberJoined.)
+    // told, and a retry joins afresh, MemberJoined included (a retry of a join presence still
+    // held would find the member there already and send no MemberJoined).
     private async Task<TResult> JoinCoreAsync<TResult>(
         string connectionId, string? user, string group, LocalChange local, Func<Task<TResult>> then, CancellationToken cancellationToken)
     {
@@ -192,17 +186,20 @@ internal sealed partial class GroupMembership(
         }
         catch (Exception ex) when (outcome == JoinOutcome.Joined)
         {
-            await UndoJoinAsync(connectionId, user, group, local, applied, announced, ex);
+            await UndoAsync(connectionId, group, "joining", local, applied, ex,
+                () => presence.LeaveAsync(group, connectionId, CancellationToken.None),
+                announced ? () => PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, CancellationToken.None) : null);
             throw;
         }
     }
 
-    // Local membership first: once it was changed, presence keeps the member unless the change
-    // is taken back, so presence never leaves out a connection its node delivers the group to.
-    // A local change that failed is taken back too, in case it took effect all the same (a
+    // Local membership first: once it was changed, presence keeps what it says unless the change
+    // is taken back, so presence never disagrees with what the connection's node delivers. A
+    // local change that failed is taken back too, in case it took effect all the same (a
     // timeout), but presence is put right whether or not that works. The other members are told
-    // it left only if they were told it joined.
-    private async Task UndoJoinAsync(string connectionId, string? user, string group, LocalChange local, bool applied, bool announced, Exception failure)
+    // the opposite only if they were told of the change.
+    private async Task UndoAsync(string connectionId, string group, string what, LocalChange local, bool applied, Exception failure,
+        Func<Task> restorePresence, Func<Task>? retractEvent)
     {
         try
         {
@@ -215,27 +212,41 @@ internal sealed partial class GroupMembership(
                 await TryAsync(local.Revert);
             }
 
-            await presence.LeaveAsync(group, connectionId, CancellationToken.None);
-            if (announced)
+            await restorePresence();
+            if (retractEvent is not null)
             {
-                await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, CancellationToken.None);
+                await retractEvent();
             }
 
-            Log.JoinUndone(logger, connectionId, group, failure.Message);
+            Log.ChangeUndone(logger, connectionId, what, group, failure.Message);
         }
         catch (Exception ex)
         {
-            Log.UndoJoinFailed(logger, connectionId, group, ex);
+            Log.UndoFailed(logger, connectionId, what, group, ex);
         }
     }
 
-    private async Task LeaveCoreAsync(string connectionId, string? user, string group, Func<Task> removeLocally, CancellationToken cancellationToken)
+    // The mirror of a join: presence, local membership, MemberLeft; undone in the same way.
+    private async Task LeaveCoreAsync(string connectionId, string? user, string group, LocalChange local, CancellationToken cancellationToken)
     {
         var left = await presence.LeaveAsync(group, connectionId, cancellationToken);
-        await removeLocally();
-        if (left)
+        var (applied, announced) = (false, false);
+        try
         {
-            await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, cancellationToken);
+            await local.Apply();
+            applied = true;
+            if (left)
+            {
+                await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, cancellationToken);
+                announced = true;
+            }
+        }
+        catch (Exception ex) when (left)
+        {
+            await UndoAsync(connectionId, group, "leaving", local, applied, ex,
+                () => presence.JoinAsync(group, connectionId, maxGroupsPerConnection: 0, CancellationToken.None),
+                announced ? () => PublishEventAsync(EnvelopeKind.MemberJoined, group, connectionId, user, CancellationToken.None) : null);
+            throw;
         }
     }
 
@@ -264,6 +275,21 @@ internal sealed partial class GroupMembership(
         return broker.PublishAsync(envelope, requiredConnectionId: null, cancellationToken);
     }
 
+    // A join's change to local membership (or, turned round, a leave's), taken back without the
+    // caller's cancellation: on this node, for a hub call of its own connection...
+    private LocalChange OnThisNode(string connectionId, string group, bool join, CancellationToken cancellationToken) =>
+        LocalChange.For(
+            token => clients.AddToGroupAsync(connectionId, group, token),
+            token => clients.RemoveFromGroupAsync(connectionId, group, token),
+            join, cancellationToken);
+
+    // ...or by a bus command to whichever node holds the connection (the HTTP API).
+    private LocalChange ByCommand(string connectionId, string group, bool join, CancellationToken cancellationToken) =>
+        LocalChange.For(
+            token => PublishCommandAsync(EnvelopeKind.AddToGroup, connectionId, group, token),
+            token => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connectionId, group, token),
+            join, cancellationToken);
+
     private static async Task TryAsync(Func<Task> step)
     {
         try
@@ -276,8 +302,14 @@ internal sealed partial class GroupMembership(
         }
     }
 
-    /// <summary>How one join changes the connection's membership on its node, and how that is taken back.</summary>
-    private sealed record LocalChange(Func<Task> Apply, Func<Task> Revert);
+    /// <summary>How a join or a leave changes the connection's membership on its node, and how that is taken back.</summary>
+    private sealed record LocalChange(Func<Task> Apply, Func<Task> Revert)
+    {
+        public static LocalChange For(Func<CancellationToken, Task> add, Func<CancellationToken, Task> remove, bool join, CancellationToken cancellationToken) =>
+            join
+                ? new(() => add(cancellationToken), () => remove(CancellationToken.None))
+                : new(() => remove(cancellationToken), () => add(CancellationToken.None));
+    }
 
     private static partial class Log
     {
@@ -291,11 +323,11 @@ internal sealed partial class GroupMembership(
         [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} closed while presence could not be reached; it is removed once Redis answers again.")]
         public static partial void ForgetDeferred(ILogger logger, string connectionId, Exception exception);
 
-        [LoggerMessage(5, LogLevel.Information, "Connection {ConnectionId} joining {Group} failed part way ({Reason}); what was done of it is undone.")]
-        public static partial void JoinUndone(ILogger logger, string connectionId, string group, string reason);
+        [LoggerMessage(5, LogLevel.Information, "Connection {ConnectionId} {What} {Group} failed part way ({Reason}); what was done of it is undone.")]
+        public static partial void ChangeUndone(ILogger logger, string connectionId, string what, string group, string reason);
 
-        [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId} joining {Group} failed part way, and undoing it failed too: presence may list it in the group.")]
-        public static partial void UndoJoinFailed(ILogger logger, string connectionId, string group, Exception exception);
+        [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId} {What} {Group} failed part way, and undoing it failed too: presence may not match the group's delivery for it.")]
+        public static partial void UndoFailed(ILogger logger, string connectionId, string what, string group, Exception exception);
 
         [LoggerMessage(4, LogLevel.Information, "Removed {Count} connection(s) from presence that closed while Redis could not be reached; {Left} left for the next heartbeat.")]
         public static partial void ForgotPending(ILogger logger, int count, int left);

@@ -7,12 +7,12 @@ using Microsoft.AspNetCore.SignalR;
 namespace Hub.Tests.Presence;
 
 /// <summary>
-/// A join that fails after presence took the new member: here Redis refuses the nodes' PUBLISH
-/// (an ACL without it) while presence's own scripts still run, so MemberJoined, the step after
-/// presence, fails. The caller is told the join failed; presence must say the same, and once
-/// publishing works again a retry must join afresh, MemberJoined included.
+/// A join or leave that fails after presence changed: here Redis refuses the nodes' PUBLISH (an
+/// ACL without it) while presence's own scripts still run, so the step after presence (the bus
+/// command or the event) fails. The caller is told it failed; presence must say the same, and
+/// once publishing works again a retry must do it afresh, its event included.
 /// </summary>
-public sealed class PartialJoinTests
+public sealed class PartialMembershipChangeTests
 {
     private const string RedisUser = "hub-node";
     private const string RedisPassword = "partial-join-secret";
@@ -22,10 +22,8 @@ public sealed class PartialJoinTests
     {
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await StartAsync(redis);
-        await using var member = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(cluster.NodeB, "bob") });
-        await using var joiner = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(cluster.NodeA, "carol") });
-        await member.Client.StartAsync().Within();
-        await joiner.Client.StartAsync().Within();
+        await using var member = await ConnectAsync(cluster.NodeB, "bob");
+        await using var joiner = await ConnectAsync(cluster.NodeA, "carol");
         await member.Client.JoinAsync("room").Within();
 
         await AllowPublishAsync(redis, false);
@@ -46,11 +44,9 @@ public sealed class PartialJoinTests
     {
         await using var redis = await RedisServer.StartAsync();
         await using var cluster = await StartAsync(redis);
-        await using var member = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(cluster.NodeB, "bob") });
-        await using var added = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(cluster.NodeB, "carol") });
+        await using var member = await ConnectAsync(cluster.NodeB, "bob");
+        await using var added = await ConnectAsync(cluster.NodeB, "carol");
         await using var api = new ApiClient(cluster.NodeA);
-        await member.Client.StartAsync().Within();
-        await added.Client.StartAsync().Within();
         await member.Client.JoinAsync("room").Within();
 
         await AllowPublishAsync(redis, false);
@@ -71,6 +67,44 @@ public sealed class PartialJoinTests
         await member.Joined.WaitForAsync(e => e.ConnectionId == added.ConnectionId && e.Group == "room", "MemberJoined for the retried PUT");
         var sent = await member.Client.SendToGroupAsync("room", "for both").Within();
         await added.Messages.WaitForAsync(m => m.Id == sent.Id, "the group's message on the added connection");
+    }
+
+    [Test]
+    public async Task AHubLeaveThatFailsAfterPresenceLetGo_IsUndone_AndARetryLeavesWithMemberLeft()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await StartAsync(redis);
+        await using var member = await ConnectAsync(cluster.NodeB, "bob");
+        await using var leaver = await ConnectAsync(cluster.NodeA, "carol");
+        await member.Client.JoinAsync("room").Within();
+        await leaver.Client.JoinAsync("room").Within();
+
+        await AllowPublishAsync(redis, false);
+        Assert.ThrowsAsync<HubException>(() => leaver.Client.LeaveAsync("room").Within());
+        var room = await member.Client.GetPresenceAsync("room").Within();
+        Assert.That((room.Connections, room.Users), Is.EqualTo((2L, new[] { "bob", "carol" })), "the failed leave is not in presence");
+
+        await AllowPublishAsync(redis, true);
+        var stillMember = await member.Client.SendToGroupAsync("room", "still for both").Within();
+        await leaver.Messages.WaitForAsync(m => m.Id == stillMember.Id, "the group's message while the leave has not happened");
+        await leaver.Client.LeaveAsync("room").Within();
+        await member.Left.WaitForAsync(e => e.ConnectionId == leaver.ConnectionId && e.Group == "room", "MemberLeft for the retried leave");
+        Assert.That((await member.Client.GetPresenceAsync("room").Within()).Users, Is.EqualTo(new[] { "bob" }));
+    }
+
+    private static async Task<TestClient> ConnectAsync(HubNode node, string user)
+    {
+        var client = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, user) });
+        try
+        {
+            await client.Client.StartAsync().Within();
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task<Cluster> StartAsync(RedisServer redis)
