@@ -49,9 +49,9 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens connections until <paramref name="upTo"/> are open, <see cref="Parallel"/> handshakes
-    /// at a time; stops at the first failure (logged) and returns false, so the count shows how
-    /// far it got.
+    /// Opens connections until <paramref name="upTo"/> are open, as many handshakes at a time as
+    /// <see cref="Create"/> was given; stops at the first failure (logged) and returns false, so
+    /// the count shows how far it got.
     /// </summary>
     public async Task<bool> OpenAsync(int upTo, CancellationToken cancellationToken)
     {
