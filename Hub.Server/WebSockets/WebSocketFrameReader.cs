@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Connections;
 
 namespace Hub.Server.WebSockets;
@@ -9,10 +10,16 @@ namespace Hub.Server.WebSockets;
 /// What SignalR reads from a direct WebSocket: the payload of the client's data frames, unmasked
 /// as it is read from Kestrel's socket input, on the reading thread itself (no pipe and no loop
 /// of its own in between); control frames are answered on the way (ping with pong, close with
-/// close). An idle connection holds no buffer: what the hub has consumed goes back to the pool.
+/// close). An idle connection holds no buffer (what the hub has consumed goes back to the pool)
+/// and no pending async method.
 /// </summary>
-internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameWriter writer) : PipeReader
+internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameWriter writer) : PipeReader, IValueTaskSource<ReadResult>
 {
+    private ManualResetValueTaskSourceCore<ReadResult> _waiting;
+    private ValueTask<ReadResult> _transportRead;
+    private CancellationToken _token;
+    private Action? _onTransportRead;
+
     private byte[] _buffer = [];
     private int _start;
     private int _end;
@@ -32,50 +39,24 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
 
     private ReadOnlySequence<byte> Buffered => _end > _start ? new(_buffer, _start, _end - _start) : ReadOnlySequence<byte>.Empty;
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    // An idle connection's read waits on Kestrel's input with no async method pending: the
+    // wait is this reader's own (_waiting, completed from OnTransportRead), so it holds no state
+    // machine box per connection. Only a read that must write (a pong, a close) goes async.
+    public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        while (true)
+        ValueTask<ReadResult> read = default;
+        switch (Pump(ref read, haveRead: false, cancellationToken, out var ready, out var writing))
         {
-            if (TryRead(out var ready))
-            {
-                return ready;
-            }
-
-            ReadResult result;
-            try
-            {
-                result = await transport.ReadAsync(cancellationToken);
-            }
-            catch (Exception ex) when (IsGone(ex))
-            {
-                _ended = true;
-                continue;
-            }
-
-            if (result.IsCanceled)
-            {
-                // Only a cancel of this reader's own counts (see CancelPendingRead).
-                continue;
-            }
-
-            var buffer = result.Buffer;
-            var consumed = buffer.End;
-            try
-            {
-                (consumed, var closed) = await ProcessAsync(buffer);
-                _ended |= closed || result.IsCompleted;
-            }
-            catch (WebSocketFrameException ex)
-            {
-                CloseReason = ex.Message;
-                _ended = true;
-                await SendCloseAsync(WebSocketFrames.ProtocolError, ex.Message);
-            }
-            finally
-            {
-                transport.AdvanceTo(consumed, buffer.End);
-            }
+            case Step.Ready:
+                return new ValueTask<ReadResult>(ready);
+            case Step.Waiting:
+                _waiting.Reset();
+                var version = _waiting.Version;
+                (_transportRead, _token) = (read, cancellationToken);
+                read.GetAwaiter().UnsafeOnCompleted(_onTransportRead ??= OnTransportRead);
+                return new ValueTask<ReadResult>(this, version);
+            default:
+                return ReadAfterAsync(writing, cancellationToken);
         }
     }
 
@@ -143,6 +124,156 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
             {
                 return;
             }
+        }
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _waiting.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _waiting.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _waiting.OnCompleted(continuation, state, token, flags);
+
+    // Reads Kestrel's input until the hub has something (Ready), a read of Kestrel's is pending
+    // (Waiting: read holds it), or answering a control frame has to wait for the socket (Writing).
+    private Step Pump(ref ValueTask<ReadResult> read, bool haveRead, CancellationToken cancellationToken, out ReadResult ready, out ValueTask writing)
+    {
+        writing = default;
+        while (true)
+        {
+            if (haveRead)
+            {
+                haveRead = false;
+                writing = ConsumeAsync(read);
+                read = default;
+                if (!writing.IsCompletedSuccessfully)
+                {
+                    ready = default;
+                    return Step.Writing;
+                }
+            }
+
+            if (TryRead(out ready))
+            {
+                return Step.Ready;
+            }
+
+            try
+            {
+                read = transport.ReadAsync(cancellationToken);
+            }
+            catch (Exception ex) when (IsGone(ex))
+            {
+                _ended = true;
+                continue;
+            }
+
+            if (!read.IsCompleted)
+            {
+                return Step.Waiting;
+            }
+
+            haveRead = true;
+        }
+    }
+
+    private void OnTransportRead()
+    {
+        var read = _transportRead;
+        _transportRead = default;
+        Resume(read, haveRead: true);
+    }
+
+    // Goes on with a read the hub waits for (_waiting) once Kestrel's input or a control frame's
+    // answer is done; the hub's continuation runs when its result is set, so nothing after that.
+    private void Resume(ValueTask<ReadResult> read, bool haveRead)
+    {
+        Step step;
+        ReadResult ready;
+        ValueTask writing;
+        try
+        {
+            step = Pump(ref read, haveRead, _token, out ready, out writing);
+        }
+        catch (Exception ex)
+        {
+            _waiting.SetException(ex);
+            return;
+        }
+
+        switch (step)
+        {
+            case Step.Ready:
+                _waiting.SetResult(ready);
+                break;
+            case Step.Waiting:
+                _transportRead = read;
+                read.GetAwaiter().UnsafeOnCompleted(_onTransportRead!);
+                break;
+            default:
+                _ = ResumeAfterAsync(writing);
+                break;
+        }
+    }
+
+    private async Task ResumeAfterAsync(ValueTask writing)
+    {
+        try
+        {
+            await writing;
+        }
+        catch (Exception ex)
+        {
+            _waiting.SetException(ex);
+            return;
+        }
+
+        Resume(default, haveRead: false);
+    }
+
+    private async ValueTask<ReadResult> ReadAfterAsync(ValueTask writing, CancellationToken cancellationToken)
+    {
+        await writing;
+        return await ReadAsync(cancellationToken);
+    }
+
+    // One completed read of Kestrel's input: data unmasked into Buffered, control frames answered.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ConsumeAsync(ValueTask<ReadResult> read)
+    {
+        ReadResult result;
+        try
+        {
+            result = read.GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (IsGone(ex))
+        {
+            _ended = true;
+            return;
+        }
+
+        if (result.IsCanceled)
+        {
+            // Only a cancel of this reader's own counts (see CancelPendingRead).
+            return;
+        }
+
+        var buffer = result.Buffer;
+        var consumed = buffer.End;
+        try
+        {
+            (consumed, var closed) = await ProcessAsync(buffer);
+            _ended |= closed || result.IsCompleted;
+        }
+        catch (WebSocketFrameException ex)
+        {
+            CloseReason = ex.Message;
+            _ended = true;
+            await SendCloseAsync(WebSocketFrames.ProtocolError, ex.Message);
+        }
+        finally
+        {
+            transport.AdvanceTo(consumed, buffer.End);
         }
     }
 
@@ -264,5 +395,12 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
         {
             // The client is gone as well.
         }
+    }
+
+    private enum Step
+    {
+        Ready,
+        Waiting,
+        Writing,
     }
 }
