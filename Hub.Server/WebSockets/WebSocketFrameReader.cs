@@ -7,11 +7,11 @@ using Microsoft.AspNetCore.Connections;
 namespace Hub.Server.WebSockets;
 
 /// <summary>
-/// What SignalR reads from a direct WebSocket: the payload of the client's data frames, unmasked
-/// as it is read from Kestrel's socket input, on the reading thread itself (no pipe and no loop
-/// of its own in between); control frames are answered on the way (ping with pong, close with
-/// close). An idle connection holds no buffer (what the hub has consumed goes back to the pool)
-/// and no pending async method.
+/// What SignalR reads from a direct WebSocket: the payload of the client's data frames, decoded
+/// (<see cref="ClientFrameDecoder"/>) and unmasked (<see cref="UnmaskedPayload"/>) as it is read
+/// from Kestrel's socket input, on the reading thread itself (no pipe and no loop of its own in
+/// between); control frames are answered on the way (ping with pong, close with close). An idle
+/// connection holds no buffer and no pending async method.
 /// </summary>
 internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameWriter writer) : PipeReader, IValueTaskSource<ReadResult>
 {
@@ -20,24 +20,13 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
     private CancellationToken _token;
     private Action? _onTransportRead;
 
-    private byte[] _buffer = [];
-    private int _start;
-    private int _end;
-    private bool _examined;
+    private ClientFrameDecoder _decoder;
+    private UnmaskedPayload _payload;
     private bool _ended;
-    private bool _discard;
     private int _cancelled;
-
-    // The frame being read: payload bytes still to come, the key and where in it the next byte is.
-    private long _remaining;
-    private uint _mask;
-    private int _maskOffset;
-    private bool _inMessage;
 
     /// <summary>Why the client closed, or what it broke; null while it has not.</summary>
     public string? CloseReason { get; set; }
-
-    private ReadOnlySequence<byte> Buffered => _end > _start ? new(_buffer, _start, _end - _start) : ReadOnlySequence<byte>.Empty;
 
     // An idle connection's read waits on Kestrel's input with no async method pending: the
     // wait is this reader's own (_waiting, completed from OnTransportRead), so it holds no state
@@ -64,13 +53,13 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
     {
         if (Interlocked.Exchange(ref _cancelled, 0) == 1)
         {
-            result = new ReadResult(Buffered, isCanceled: true, isCompleted: false);
+            result = new ReadResult(_payload.Buffered, isCanceled: true, isCompleted: false);
             return true;
         }
 
-        if ((_end > _start && !_examined) || _ended)
+        if (_payload.HasNew || _ended)
         {
-            result = new ReadResult(Buffered, isCanceled: false, isCompleted: _ended);
+            result = new ReadResult(_payload.Buffered, isCanceled: false, isCompleted: _ended);
             return true;
         }
 
@@ -80,21 +69,7 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
-    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
-    {
-        if (_end == _start)
-        {
-            return;
-        }
-
-        // Positions of Buffered: the array itself, with an index into it.
-        _start = consumed.GetObject() == _buffer ? consumed.GetInteger() : _start;
-        _examined = examined.GetObject() == _buffer && examined.GetInteger() >= _end;
-        if (_start == _end)
-        {
-            Release();
-        }
-    }
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => _payload.AdvanceTo(consumed, examined);
 
     public override void CancelPendingRead()
     {
@@ -102,11 +77,7 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
         transport.CancelPendingRead();
     }
 
-    public override void Complete(Exception? exception = null)
-    {
-        _discard = true;
-        Release();
-    }
+    public override void Complete(Exception? exception = null) => _payload.Discard();
 
     /// <summary>
     /// After the hub is done: reads on, dropping data, until the client's close frame or the end
@@ -237,7 +208,7 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
         return await ReadAsync(cancellationToken);
     }
 
-    // One completed read of Kestrel's input: data unmasked into Buffered, control frames answered.
+    // One completed read of Kestrel's input: data unmasked into the payload, control frames answered.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ConsumeAsync(ValueTask<ReadResult> read)
     {
@@ -279,98 +250,26 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
 
     private static bool IsGone(Exception ex) => ex is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException;
 
-    // Everything whole in the buffer: data unmasked into Buffered, control frames answered.
+    // Everything whole in the buffer: data unmasked into the payload, control frames answered.
     // Returns where it stopped (a partial header or control frame is left for the next read).
     private async ValueTask<(SequencePosition Consumed, bool Closed)> ProcessAsync(ReadOnlySequence<byte> buffer)
     {
-        while (!buffer.IsEmpty)
+        while (_decoder.TryDecode(ref buffer, ref _payload, out var control))
         {
-            if (_remaining > 0)
+            if (await AnswerControlAsync(control))
             {
-                var take = Math.Min(_remaining, buffer.Length);
-                Append(buffer.Slice(0, take));
-                _remaining -= take;
-                buffer = buffer.Slice(take);
-                continue;
+                return (buffer.Start, true);
             }
-
-            if (!WebSocketFrames.TryReadHeader(buffer, out var header) ||
-                (header.IsControl && buffer.Length < header.Length + header.PayloadLength))
-            {
-                break;
-            }
-
-            if (header.IsControl)
-            {
-                var payload = buffer.Slice(header.Length, header.PayloadLength).ToArray();
-                WebSocketFrames.Unmask(payload, payload, header.Mask, 0);
-                buffer = buffer.Slice(header.Length + payload.Length);
-                if (await AnswerControlAsync(header.Opcode, payload))
-                {
-                    return (buffer.Start, true);
-                }
-
-                continue;
-            }
-
-            if ((header.Opcode == WebSocketFrames.Continuation) != _inMessage)
-            {
-                throw new WebSocketFrameException(_inMessage
-                    ? "A new message began before the last one's final frame."
-                    : "A continuation frame came with no message to continue.");
-            }
-
-            _inMessage = !header.Fin;
-            _remaining = header.PayloadLength;
-            _mask = header.Mask;
-            _maskOffset = 0;
-            buffer = buffer.Slice(header.Length);
         }
 
         return (buffer.Start, false);
     }
 
-    private void Append(ReadOnlySequence<byte> payload)
-    {
-        if (_discard)
-        {
-            return;
-        }
-
-        var length = (int)payload.Length;
-        if (_buffer.Length - _end < length)
-        {
-            var kept = _end - _start;
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(kept + length, 256));
-            _buffer.AsSpan(_start, kept).CopyTo(larger);
-            Release();
-            (_buffer, _start, _end) = (larger, 0, kept);
-        }
-
-        foreach (var segment in payload)
-        {
-            WebSocketFrames.Unmask(segment.Span, _buffer.AsSpan(_end), _mask, _maskOffset);
-            _maskOffset = (_maskOffset + segment.Length) & 3;
-            _end += segment.Length;
-        }
-
-        _examined = false;
-    }
-
-    private void Release()
-    {
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-
-        (_buffer, _start, _end) = ([], 0, 0);
-    }
-
     // True when the client closed: its close frame is answered with its own status code.
-    private async ValueTask<bool> AnswerControlAsync(byte opcode, byte[] payload)
+    private async ValueTask<bool> AnswerControlAsync(ControlFrame control)
     {
-        switch (opcode)
+        var payload = control.Payload;
+        switch (control.Opcode)
         {
             case WebSocketFrames.Ping:
                 await writer.PongAsync(payload);
