@@ -1,3 +1,5 @@
+using Hub.Tests.Infrastructure;
+
 namespace Hub.Tests.Auth;
 
 /// <summary>
@@ -25,6 +27,29 @@ public sealed class ExpiringTokens(string user, int seconds = 3)
 
         Interlocked.Increment(ref _freshTokens);
         return Task.FromResult<string?>(TestTokens.Create(user));
+    }
+
+    /// <summary>
+    /// Starts <paramref name="client"/>, whose token provider is <see cref="NextAsync"/>, and waits
+    /// until the server has closed it at its token's expiry (never before) and it came back as a
+    /// new connection with a fresh token.
+    /// </summary>
+    public async Task OutliveAsync(TestClient client)
+    {
+        var lostAt = DateTime.MaxValue;
+        client.Client.Reconnecting += _ => lostAt = DateTime.UtcNow;
+        await client.Client.StartAsync().Within();
+        Connected();
+        var firstId = client.ConnectionId;
+
+        await client.Reconnected.WaitForCountAsync(1, "the reconnect after the token expired");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(lostAt, Is.GreaterThanOrEqualTo(Expires), "the connection was closed before its token expired");
+            Assert.That(FreshTokens, Is.GreaterThanOrEqualTo(1), "the reconnect did not ask the provider for a token again");
+            Assert.That(client.ConnectionId, Is.Not.EqualTo(firstId));
+        });
     }
 
     private static DateTime WholeSecond(DateTime time) => new(time.Ticks - (time.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
