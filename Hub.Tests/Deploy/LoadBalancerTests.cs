@@ -108,6 +108,66 @@ public sealed class LoadBalancerTests
     }
 
     [Test]
+    public async Task WebSockets_ThroughTheBalancer_AreServedDirectly_AfterNegotiate()
+    {
+        // nginx keeps the connections of negotiate (and of every plain request) open for reuse. A
+        // WebSocket upgrade sent on one of them is a second request on that connection: the node
+        // then serves it through SignalR's transport (HTTP, a WebSocket object, more than twice the
+        // memory) instead of directly, which looks only at a connection's first request. Kestrel
+        // counts the WebSockets it upgraded through HTTP; the direct ones it never sees as HTTP.
+        const int Clients = 12;
+        for (var i = 0; i < Clients; i++)
+        {
+            await ConnectAsync($"pooled{i}");
+        }
+
+        var counts = new Dictionary<string, long>();
+        await Bounded.UntilAsync(async () =>
+        {
+            counts = await ScrapeNodesAsync("hub_connections", "kestrel_upgraded_connections");
+            return counts["hub_connections"] >= Clients;
+        }, "the nodes count the clients' connections");
+
+        Assert.That(counts["kestrel_upgraded_connections"], Is.Zero, "WebSockets that went through HTTP's upgrade instead of the direct path");
+    }
+
+    [Test]
+    public async Task AWebSocket_WhoseCookieLeadsToAnotherNode_GoesOnToTheNodeThatNegotiatedIt()
+    {
+        // WebSockets and the other requests go to two groups of the same nodes, which count
+        // failures apart: for a moment they may disagree on where a cookie leads. Two cookies
+        // that lead to different nodes make that disagreement here: negotiate with one, the
+        // WebSocket with the other. The node the WebSocket reaches first does not know the id
+        // (404), and nginx goes on to the next until it finds the one that does.
+        // Cookies by hand only: the client's own container would add nginx's.
+        using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = _cluster.Url };
+        var negotiateCookie = $"hub_node=n-{Guid.NewGuid():N}";
+        var negotiateNode = await NodeForCookieAsync(http, negotiateCookie);
+        string? otherCookie = null;
+        for (var attempt = 0; attempt < 20 && otherCookie is null; attempt++)
+        {
+            var cookie = $"hub_node=w-{Guid.NewGuid():N}";
+            otherCookie = await NodeForCookieAsync(http, cookie) != negotiateNode ? cookie : null;
+        }
+
+        Assert.That(otherCookie, Is.Not.Null, "twenty random cookies all led to the negotiating node");
+        using var negotiate = new HttpRequestMessage(HttpMethod.Post, "/hub/negotiate?negotiateVersion=1");
+        negotiate.Headers.Add("Cookie", negotiateCookie);
+        using var response = await http.SendAsync(negotiate).Within();
+        response.EnsureSuccessStatusCode();
+        var token = JsonDocument.Parse(await response.Content.ReadAsStringAsync().Within()).RootElement.GetProperty("connectionToken").GetString();
+
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.SetRequestHeader("Cookie", otherCookie);
+        await socket.ConnectAsync(new Uri($"ws://{_cluster.Url.Authority}/hub?id={Uri.EscapeDataString(token!)}"), CancellationToken.None).Within();
+        await socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None).Within();
+        var buffer = new byte[256];
+        var received = await socket.ReceiveAsync(buffer, CancellationToken.None).Within();
+
+        Assert.That(System.Text.Encoding.UTF8.GetString(buffer, 0, received.Count), Is.EqualTo("{}\u001e"), "the handshake answer of the node that negotiated the id");
+    }
+
+    [Test]
     public async Task ThePage_WhoseNodeDies_ReconnectsThroughTheBalancer_ToALiveNode()
     {
         var page = await OpenAsync("?user=frank");
@@ -173,6 +233,36 @@ public sealed class LoadBalancerTests
         _clients.Add(client);
         await client.Client.StartAsync().Within();
         return client;
+    }
+
+    private static async Task<string> NodeForCookieAsync(HttpClient http, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/node");
+        request.Headers.Add("Cookie", cookie);
+        using var response = await http.SendAsync(request).Within();
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync().Within()).RootElement.GetProperty("node").GetString()!;
+    }
+
+    /// <summary>Each metric summed over its series and over the nodes, read from each node's /metrics directly.</summary>
+    private async Task<Dictionary<string, long>> ScrapeNodesAsync(params string[] metrics)
+    {
+        var sums = metrics.ToDictionary(m => m, _ => 0L);
+        using var http = new HttpClient();
+        foreach (var port in _cluster.NodePorts)
+        {
+            var text = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics").Within();
+            foreach (var line in text.Split('\n'))
+            {
+                var name = line.Split('{', ' ')[0];
+                if (sums.ContainsKey(name))
+                {
+                    sums[name] += long.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return sums;
     }
 
     private async Task<JsonElement> RunJsClientsAsync(string transport, string protocol, int clients, string skipNegotiation = "")
