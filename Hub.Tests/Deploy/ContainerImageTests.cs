@@ -4,8 +4,9 @@ using Hub.Tests.Infrastructure;
 namespace Hub.Tests.Deploy;
 
 /// <summary>
-/// deploy/Dockerfile cannot be built here (no Docker engine): these tests read it, and run its
-/// health probe (deploy/probe.sh, also docker-compose's readiness check) against real nodes.
+/// deploy/Dockerfile cannot be built here (no Docker engine): these tests read it, replay its
+/// steps without Docker (<see cref="DockerfileReplay"/>) and start the node they publish, and run
+/// its health probe (deploy/probe.sh, also docker-compose's readiness check) against real nodes.
 /// </summary>
 public sealed partial class ContainerImageTests
 {
@@ -68,6 +69,75 @@ public sealed partial class ContainerImageTests
 
         await Bounded.UntilAsync(async () => await ProbeAsync("/readyz", port) != 0, "the readiness probe failed without Redis");
         Assert.That(await ProbeAsync("/healthz", port), Is.EqualTo(0));
+    }
+
+    [Test]
+    public async Task TheImage_ReplayedWithoutDocker_StartsANode_ThatPassesItsHealthCheck_AndServesThePage()
+    {
+        var scratch = Path.Combine(Path.GetTempPath(), $"hub-image-{Guid.NewGuid():N}"[..20]);
+        try
+        {
+            var image = await DockerfileReplay.RunAsync(DeployFiles.PathOf("deploy", "Dockerfile"), RepoPaths.Root, scratch);
+            var port = RedisServer.FreePort();
+            var imagePort = DeployFiles.ImagePort.ToString();
+            var environment = new Dictionary<string, string>(image.Environment)
+            {
+                ["ASPNETCORE_URLS"] = image.Environment["ASPNETCORE_URLS"].Replace($"+:{imagePort}", $"127.0.0.1:{port}"),
+            };
+            using var node = System.Diagnostics.Process.Start(StartInfo(image.Entrypoint, image.WorkingDirectory, environment))!;
+            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            node.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+            node.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
+            node.BeginOutputReadLine();
+            node.BeginErrorReadLine();
+            try
+            {
+                string[] check = [.. image.HealthCheck.Select(a => a == imagePort ? port.ToString() : a)];
+                await Bounded.UntilAsync(
+                    async () => node.HasExited
+                        ? throw new AssertionException("The image's node exited:\n" + string.Join('\n', output))
+                        : (await ChildProcess.RunAsync(check[0], check[1..], TimeSpan.FromSeconds(10))).ExitCode == 0,
+                    "the image's health check passed", TimeSpan.FromSeconds(60));
+
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+                var page = await http.GetStringAsync("/").Within();
+                using var client = await http.GetAsync("/lib/signalr.min.js").Within();
+                Assert.Multiple(() =>
+                {
+                    Assert.That(page, Does.Contain("lib/signalr.min.js"), "the demo page");
+                    Assert.That(client.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), "the browser client the build installed from npm");
+                    Assert.That(image.Skipped, Has.All.Contains("apt-get"), "only package installs are left out");
+                });
+            }
+            finally
+            {
+                node.Kill(entireProcessTree: true);
+                await node.WaitForExitAsync().Within();
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
+    }
+
+    private static System.Diagnostics.ProcessStartInfo StartInfo(IReadOnlyList<string> command, string directory, Dictionary<string, string> environment)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in command.Skip(1))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        return info;
     }
 
     private static async Task<int> ProbeAsync(string path, int port) =>
