@@ -30,7 +30,7 @@ internal sealed class HubMetrics
             "Connections open on this node, by transport (web_sockets, server_sent_events, long_polling, tcp).");
         _published = meter.CreateCounter<long>("hub.messages.published", "{message}", "Messages accepted by this node, by kind (all, connection, user, group).");
         _delivered = meter.CreateCounter<long>("hub.messages.delivered", "{message}",
-            "Messages this node handed to its own connections, by kind (once per message and node, whatever the number of local recipients).");
+            "Messages from the bus this node handed to the delivery to its own connections, by kind (once per message and node, whatever the number of local recipients, none included).");
         _publishDuration = meter.CreateHistogram<double>("hub.backplane.publish.duration", "s",
             "Time to hand a message to the backplane (offset, history and publish in one step).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
