@@ -8,8 +8,9 @@ namespace Hub.Bench.Load;
 /// <summary>
 /// Many idle connections to one node (<see cref="IdleSocket"/>s), their source addresses spread
 /// over 127.0.0.2–254 so that the ephemeral ports of one address do not cap them; each pings
-/// the server every <see cref="PingInterval"/>, and each broadcast the bench marks is counted
-/// once per connection, so the bench knows when the last one got it.
+/// the server every <see cref="PingInterval"/> (hub connections: bare WebSockets have nothing
+/// to time out), and each broadcast the bench marks is counted once per connection, so the
+/// bench knows when the last one got it.
 /// </summary>
 internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
     private static readonly byte[] MarkPrefix = "idle-broadcast-"u8.ToArray();
 
     private readonly Uri _hub;
+    private readonly bool _bare;
     private readonly int _parallel;
     private readonly IdleSocket?[] _sockets;
     private readonly ErrorLog _errors;
@@ -29,9 +31,10 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
     private int _reached;
     private TaskCompletionSource<long> _allReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private IdleConnections(Uri hub, int capacity, int parallel, ErrorLog errors)
+    private IdleConnections(Uri hub, bool bare, int capacity, int parallel, ErrorLog errors)
     {
         _hub = hub;
+        _bare = bare;
         _parallel = parallel;
         _sockets = new IdleSocket?[capacity];
         _errors = errors;
@@ -40,11 +43,18 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
     /// <summary>Connections open so far.</summary>
     public int Connected => Volatile.Read(ref _connected);
 
-    /// <summary>Room for <paramref name="capacity"/> connections, none open yet (see <see cref="OpenAsync"/>).</summary>
-    public static IdleConnections Create(Uri hub, int capacity, int parallel, ErrorLog errors)
+    /// <summary>
+    /// Room for <paramref name="capacity"/> connections, none open yet (see <see cref="OpenAsync"/>):
+    /// hub connections, or with <paramref name="bare"/> WebSockets without a hub protocol (the raw peer).
+    /// </summary>
+    public static IdleConnections Create(Uri hub, bool bare, int capacity, int parallel, ErrorLog errors)
     {
-        var connections = new IdleConnections(hub, capacity, parallel, errors);
-        connections._pinging = connections.PingAsync();
+        var connections = new IdleConnections(hub, bare, capacity, parallel, errors);
+        if (!bare)
+        {
+            connections._pinging = connections.PingAsync();
+        }
+
         return connections;
     }
 
@@ -64,7 +74,7 @@ internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
                 var source = new IPAddress([127, 0, 0, (byte)(2 + (i % SourceAddresses))]);
                 try
                 {
-                    Volatile.Write(ref _sockets[i], await IdleSocket.ConnectAsync(_hub, source, this, token));
+                    Volatile.Write(ref _sockets[i], await IdleSocket.ConnectAsync(_hub, source, this, _bare, token));
                     Interlocked.Increment(ref _connected);
                 }
                 catch (Exception ex) when (!token.IsCancellationRequested)

@@ -12,6 +12,7 @@ namespace Hub.Bench.Load;
 /// upgrade, the hub handshake, then only reading (the server's pings, broadcasts) and a ping
 /// when asked. No ClientWebSocket and no buffer of its own while idle: it waits with a
 /// zero-byte read and reads into a pooled buffer, keeping bytes only when a frame was split.
+/// To the raw peer (<see cref="RawSocket"/>) it is a bare WebSocket: no handshake after the upgrade.
 /// </summary>
 internal sealed class IdleSocket : IDisposable
 {
@@ -42,9 +43,10 @@ internal sealed class IdleSocket : IDisposable
 
     /// <summary>
     /// Connects from <paramref name="source"/> to <paramref name="hub"/> (<c>http://127.0.0.1:port/hub</c>, or Hub's
-    /// TCP endpoint <c>tcp://127.0.0.1:port</c>, whose records go bare after a greeting) and completes the hub handshake.
+    /// TCP endpoint <c>tcp://127.0.0.1:port</c>, whose records go bare after a greeting) and completes the hub handshake;
+    /// with <paramref name="bare"/>, to a WebSocket that needs no handshake (the raw peer's <c>/ws</c>).
     /// </summary>
-    public static async Task<IdleSocket> ConnectAsync(Uri hub, IPAddress source, IIdleSocketOwner owner, CancellationToken cancellationToken)
+    public static async Task<IdleSocket> ConnectAsync(Uri hub, IPAddress source, IIdleSocketOwner owner, bool bare, CancellationToken cancellationToken)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBytes);
@@ -75,7 +77,14 @@ internal sealed class IdleSocket : IDisposable
             }
 
             buffer.AsSpan(headersEnd + 4, length - headersEnd - 4).CopyTo(buffer);
-            return await HandshakeAsync(new IdleSocket(socket, owner, tcp: false), buffer, length - headersEnd - 4, HandshakeFrame, hub, cancellationToken);
+            var idle = new IdleSocket(socket, owner, tcp: false);
+            if (bare)
+            {
+                idle.StartReceiving(buffer, 0, length - headersEnd - 4);
+                return idle;
+            }
+
+            return await HandshakeAsync(idle, buffer, length - headersEnd - 4, HandshakeFrame, hub, cancellationToken);
         }
         catch
         {
@@ -182,13 +191,19 @@ internal sealed class IdleSocket : IDisposable
             length += await ReadSomeAsync(idle._socket, buffer.AsMemory(length), hub, cancellationToken);
         }
 
-        if (length > end)
+        idle.StartReceiving(buffer, end, length);
+        return idle;
+    }
+
+    /// <summary>Reading from now on; what was read past the handshake (<paramref name="buffer"/> from <paramref name="start"/> to <paramref name="end"/>) comes first.</summary>
+    private void StartReceiving(byte[] buffer, int start, int end)
+    {
+        if (end > start)
         {
-            idle._partial = buffer[end..length];
+            _partial = buffer[start..end];
         }
 
-        _ = idle.ReceiveAsync();
-        return idle;
+        _ = ReceiveAsync();
     }
 
     /// <summary>Where the first text record (the greeting, the handshake's reply) ends in <paramref name="buffer"/>, 0 while it has not all arrived; throws if the server refused.</summary>

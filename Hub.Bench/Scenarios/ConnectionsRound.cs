@@ -30,6 +30,11 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
             throw new InvalidOperationException($"The connections scenario speaks WebSocket to an http:// hub or records to a tcp:// one, not to {hub}.");
         }
 
+        if (endpoints[0].Protocol == SocketIoSocket.Protocol)
+        {
+            throw new InvalidOperationException("The connections scenario opens hub connections, or bare WebSockets to the raw peer (--peer raw); it does not speak Engine.IO's handshake.");
+        }
+
         // Node 1's process, when the bench started it; the processes are Redis and the nodes in order.
         var process = target.ServerProcesses.FirstOrDefault(p => p.Name != RedisProcess.Name);
         // Over TCP the node's HTTP address (and its /metrics) is not known here: RSS only.
@@ -48,7 +53,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
             // Half first, then the rest, the node's memory read after each (both after the same idle
             // time): the second half's share is what one more connection costs, without the
             // node's fixed costs (its collector's room, pools) that the first connections bring.
-            idle = IdleConnections.Create(hub, count, Parallel, errors);
+            idle = IdleConnections.Create(hub, bare: endpoints[0].Protocol == RawSocket.Protocol, count, Parallel, errors);
             progress.Show($"{label}: connecting (sends = connects)", () => (idle.Connected, 0));
             var connecting = Stopwatch.GetTimestamp();
             var complete = await idle.OpenAsync(count / 2, cancellationToken);
