@@ -7,10 +7,10 @@ namespace Hub.Bench.Load;
 
 /// <summary>
 /// Many idle connections to one node (<see cref="IdleSocket"/>s), their source addresses spread
-/// over 127.0.0.2–254 so that the ephemeral ports of one address do not cap them; each pings
-/// the server every <see cref="PingInterval"/> (hub connections: bare WebSockets have nothing
-/// to time out), and each broadcast the bench marks is counted once per connection, so the
-/// bench knows when the last one got it.
+/// over 127.0.0.2–254 so that the ephemeral ports of one address do not cap them; each hub
+/// connection pings the server every <see cref="PingInterval"/> (a bare WebSocket has no
+/// timeout to keep off), and each broadcast the bench marks is counted once per connection, so
+/// the bench knows when the last one got it.
 /// </summary>
 internal sealed class IdleConnections : IIdleSocketOwner, IAsyncDisposable
 {
