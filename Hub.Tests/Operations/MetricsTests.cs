@@ -46,6 +46,7 @@ public sealed class MetricsTests() : ClusterTest(Topology.InMemory)
             Assert.That(text, Does.Match(@"hub_recovery_total\{[^}]*result=""recovered""[^}]*\} 1\b"));
             Assert.That(text, Does.Contain("hub_presence_connections"));
             Assert.That(text, Does.Contain("kestrel_active_connections"), "Kestrel's meter");
+            Assert.That(text, Does.Contain("aspnetcore_memory_pool_pooled_bytes"), "Kestrel's memory pool, where send buffers go");
             Assert.That(text, Does.Match(@"signalr_server_active_connections\{[^}]*signalr_transport=""long_polling""[^}]*\} 1\b"), "SignalR's meter");
         });
     }
