@@ -11,6 +11,7 @@ internal sealed record Metric(string Header, string Key, Func<RoundResult, doubl
         new("connects/s", "connectsPerSecond", r => r.ConnectsPerSecond, "N0"),
         new("RSS KiB/conn", "memoryPerConnectionKiB", r => r.MemoryPerConnectionKiB, "0.00"),
         new("RSS KiB/conn, 2nd half", "marginalMemoryPerConnectionKiB", r => r.MarginalMemoryPerConnectionKiB, "0.00"),
+        new("RSS KiB/conn after broadcasts", "memoryAfterBroadcastsPerConnectionKiB", r => r.MemoryAfterBroadcastsPerConnectionKiB, "0.00"),
         new("heap KiB/conn", "heapPerConnectionKiB", r => r.HeapPerConnectionKiB, "0.00"),
         new("broadcast to all ms", "broadcastToAllMs", r => r.BroadcastToAllMs, "0.0"),
         new("node CPU ms/broadcast", "broadcastNodeCpuMs", r => r.BroadcastNodeCpuMs, "0.0"),

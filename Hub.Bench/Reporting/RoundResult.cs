@@ -91,6 +91,13 @@ internal sealed record RoundResult
     /// </summary>
     public double? MarginalMemoryPerConnectionKiB { get; init; }
 
+    /// <summary>
+    /// The node's resident set grown per connection, in KiB, read again once the broadcasts are
+    /// done and the connections have idled for as long again: what a node that has written to
+    /// every connection keeps (send buffers it pooled on the way among them).
+    /// </summary>
+    public double? MemoryAfterBroadcastsPerConnectionKiB { get; init; }
+
     /// <summary>The node's managed heap (after its last collection) grown per idle connection, in KiB.</summary>
     public double? HeapPerConnectionKiB { get; init; }
 

@@ -9,7 +9,7 @@ namespace Hub.Bench.Scenarios;
 /// One round of the connections scenario: a publisher on the first node, the node's memory
 /// measured, N idle connections opened to that node (timed) in two halves with its memory read
 /// after each, then a few broadcasts from the publisher, each timed until the last idle
-/// connection has it.
+/// connection has it, and the memory once more after as long an idle time again.
 /// </summary>
 internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
@@ -112,6 +112,15 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             }
 
+            // Idle as long again, then the memory once more: what writing to every connection left behind.
+            NodeMemory? afterBroadcasts = null;
+            if (times.Count > 0)
+            {
+                progress.Show($"{label}: {idle.Connected:N0} connected, idle after the broadcasts", static () => default);
+                await Task.Delay(shape.Duration, cancellationToken);
+                afterBroadcasts = await NodeMemory.ReadAsync(process, metrics, cancellationToken);
+            }
+
             var broadcastMs = times.Count > 0 && times.All(t => t is not null) ? Statistics.Median(times) : null;
             var connected = idle.Connected;
             return
@@ -131,6 +140,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                     Connections = connected,
                     ConnectsPerSecond = connected / connectSeconds,
                     MemoryPerConnectionKiB = PerConnectionKiB(before.ResidentBytes, after.ResidentBytes, connected),
+                    MemoryAfterBroadcastsPerConnectionKiB = afterBroadcasts is null ? null : PerConnectionKiB(before.ResidentBytes, afterBroadcasts.ResidentBytes, connected),
                     HeapPerConnectionKiB = PerConnectionKiB(before.HeapBytes, after.HeapBytes, connected),
                     MarginalMemoryPerConnectionKiB = half is null || connected == halfConnected ? null : PerConnectionKiB(half.ResidentBytes, after.ResidentBytes, connected - halfConnected),
                     BroadcastToAllMs = broadcastMs,
