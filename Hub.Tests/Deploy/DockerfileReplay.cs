@@ -19,7 +19,7 @@ internal sealed partial class DockerfileReplay
 
     private readonly string _context;
     private readonly string _scratch;
-    private readonly string[] _ignored;
+    private readonly (bool Anywhere, string Name)[] _ignored;
     private readonly Dictionary<string, string> _stages = new(StringComparer.OrdinalIgnoreCase);
     private string _stageRoot = "";
     private string _workdir = "/";
@@ -30,7 +30,7 @@ internal sealed partial class DockerfileReplay
         _scratch = scratch;
         var ignoreFile = Path.Combine(context, ".dockerignore");
         _ignored = File.Exists(ignoreFile)
-            ? File.ReadAllLines(ignoreFile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray()
+            ? File.ReadAllLines(ignoreFile).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(IgnorePattern).ToArray()
             : [];
     }
 
@@ -143,17 +143,21 @@ internal sealed partial class DockerfileReplay
     }
 
     // .dockerignore as this repository writes it: "**/name/" anywhere, "path/" from the root.
+    private static (bool Anywhere, string Name) IgnorePattern(string pattern)
+    {
+        var trimmed = pattern.TrimEnd('/');
+        var anywhere = trimmed.StartsWith("**/", StringComparison.Ordinal);
+        var name = anywhere ? trimmed[3..] : trimmed;
+        Assert.That(name.Contains('*') || name.StartsWith('!'), Is.False, $".dockerignore: '{pattern}' is beyond what the replay models.");
+        return (anywhere, name);
+    }
+
     private bool IsIgnored(string file)
     {
         var relative = "/" + Path.GetRelativePath(_context, file).Replace('\\', '/');
-        return _ignored.Any(pattern =>
-        {
-            var trimmed = pattern.TrimEnd('/');
-            var anywhere = trimmed.StartsWith("**/", StringComparison.Ordinal);
-            var name = anywhere ? trimmed[3..] : trimmed;
-            Assert.That(name.Contains('*') || name.StartsWith('!'), Is.False, $".dockerignore: '{pattern}' is beyond what the replay models.");
-            return anywhere ? relative.Contains("/" + name + "/", StringComparison.Ordinal) : relative.StartsWith("/" + name + "/", StringComparison.Ordinal) || relative == "/" + name;
-        });
+        return _ignored.Any(p => p.Anywhere
+            ? relative.Contains("/" + p.Name + "/", StringComparison.Ordinal)
+            : relative.StartsWith("/" + p.Name + "/", StringComparison.Ordinal) || relative == "/" + p.Name);
     }
 
     private string Local(string imagePath) => Path.Combine(_stageRoot, imagePath.TrimStart('/'));
