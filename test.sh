@@ -62,6 +62,13 @@ else
   echo "Bench smoke: ${bench_runs[*]} passed"
 fi
 
+# The failures again at the end, with their messages (not their stacks): the run's own output is
+# long, and whoever reads only its tail should still learn which tests failed and why.
+if grep -qE '^  Failed ' "$log"; then
+  echo "Failed tests:"
+  awk '/^  Failed / { show = 1; lines = 0 } /^  Stack Trace:/ { show = 0 } show && lines++ < 25 { print }' "$log"
+fi
+
 # One plain closing line: "N passed, N failed, N skipped", from the runner's summary block.
 count() {
   local n
