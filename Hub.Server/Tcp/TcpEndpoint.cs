@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Hub.Server.Auth;
 using Hub.Server.Connections;
@@ -15,7 +16,8 @@ namespace Hub.Server.Tcp;
 /// same protocol (JSON frames ending in 0x1E, or length-prefixed MessagePack) after the same
 /// handshake. A TCP client is a first-class connection: presence, groups, history, limits.
 /// A separate listener rather than a Kestrel endpoint, since endpoints configured in code make
-/// Kestrel ignore the HTTP addresses (ASPNETCORE_URLS).
+/// Kestrel ignore the HTTP addresses (ASPNETCORE_URLS). So it also does what Kestrel does for
+/// HTTP when the node stops: its connections end before the node goes on stopping.
 /// </summary>
 internal sealed partial class TcpEndpoint(
     IEnumerable<IConnectionListenerFactory> transports,
@@ -26,6 +28,7 @@ internal sealed partial class TcpEndpoint(
     IOptions<AuthOptions> auth,
     ILogger<TcpEndpoint> logger) : BackgroundService
 {
+    private readonly ConcurrentDictionary<ConnectionContext, Task> _running = new();
     private IConnectionListener? _listener;
 
     public EndPoint? BoundEndPoint => _listener?.EndPoint;
@@ -38,6 +41,10 @@ internal sealed partial class TcpEndpoint(
         await base.StartAsync(cancellationToken);
     }
 
+    // Called after the drain, which has told every connection to reconnect elsewhere. What is
+    // still open is closed now, and the stop waits until each has left presence and its groups
+    // (OnDisconnectedAsync): later the node signs off and lets Redis go, and a departure then
+    // would fail, leaving it to the other nodes' dead-node sweep.
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_listener is not null)
@@ -46,6 +53,24 @@ internal sealed partial class TcpEndpoint(
         }
 
         await base.StopAsync(cancellationToken);
+        foreach (var connection in _running.Keys)
+        {
+            connection.Abort(new ConnectionAbortedException("The node is stopping."));
+        }
+
+        try
+        {
+            await Task.WhenAll(_running.Values).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.NotEnded(logger, _running.Count);
+        }
+
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -58,7 +83,9 @@ internal sealed partial class TcpEndpoint(
                 break;
             }
 
-            _ = Task.Run(() => RunAsync(connection), CancellationToken.None);
+            var run = Task.Run(() => RunAsync(connection), CancellationToken.None);
+            _running[connection] = run;
+            _ = run.ContinueWith(ended => _running.TryRemove(connection, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -97,6 +124,10 @@ internal sealed partial class TcpEndpoint(
         {
             Log.Dropped(logger, ex.Message);
         }
+        catch (Exception ex)
+        {
+            Log.Failed(logger, connection.ConnectionId, ex);
+        }
     }
 
     // As on HTTP (CloseOnAuthenticationExpiration): when its token expires the connection is
@@ -125,5 +156,11 @@ internal sealed partial class TcpEndpoint(
 
         [LoggerMessage(3, LogLevel.Debug, "A TCP connection ended before its handshake: {Reason}")]
         public static partial void Dropped(ILogger logger, string reason);
+
+        [LoggerMessage(4, LogLevel.Warning, "{Count} TCP connection(s) had not ended when the node's shutdown timeout ran out; the other nodes take them out of presence once this node has signed off.")]
+        public static partial void NotEnded(ILogger logger, int count);
+
+        [LoggerMessage(5, LogLevel.Error, "TCP connection {ConnectionId} failed.")]
+        public static partial void Failed(ILogger logger, string connectionId, Exception exception);
     }
 }

@@ -81,6 +81,13 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>Writes what the server holds to its data directory (see <see cref="StartAsync"/>).</summary>
     public Task SaveAsync() => _admin!.GetServer(_admin.GetEndPoints()[0]).ExecuteAsync("SAVE");
 
+    /// <summary>
+    /// Holds every client's commands for <paramref name="time"/> (CLIENT PAUSE ... ALL): Redis
+    /// slow to answer, not gone; what was sent meanwhile is carried out afterwards, in order.
+    /// </summary>
+    public Task PauseAsync(TimeSpan time) =>
+        _admin!.GetServer(_admin.GetEndPoints()[0]).ExecuteAsync("CLIENT", "PAUSE", ((long)time.TotalMilliseconds).ToString(), "ALL");
+
     public Task FlushAllAsync() => _admin!.GetServer(_admin.GetEndPoints()[0]).FlushAllDatabasesAsync();
 
     public async ValueTask DisposeAsync()

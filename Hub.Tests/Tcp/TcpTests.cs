@@ -66,6 +66,37 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     }
 
     [Test]
+    public async Task AStoppingNode_TakesItsTcpConnectionsOutOfPresence_AndTellsTheirGroups_BeforeItLetsRedisGo()
+    {
+        // As Kestrel waits for HTTP's connections, the stopping node waits for its TCP
+        // connections to leave presence and their groups. Redis answers slowly here (paused for
+        // longer than the node's sign-off waits), so a node that went on stopping without
+        // waiting would close its Redis connection under those departures: the connections
+        // would stay listed until the other nodes counted the node dead, and a MemberLeft that
+        // failed after presence let the connection go would never be sent at all.
+        var (node, port) = await StartTcpNodeAsync(new() { ["Hub:Shutdown:DrainSeconds"] = "0" });
+        var walt = await ConnectAsync(NodeA, "walt");
+        await walt.Client.JoinAsync("room").Within();
+        var ids = new List<string>();
+        for (var i = 0; i < 4; i++)
+        {
+            var tina = await ConnectTcpAsync(port, HubProtocolKind.Json);
+            await tina.Client.JoinAsync("room").Within();
+            ids.Add(tina.ConnectionId);
+        }
+
+        await Redis!.PauseAsync(TimeSpan.FromSeconds(3)).Within();
+        await node.DisposeAsync();
+
+        var room = await walt.Client.GetPresenceAsync("room").Within();
+        Assert.That(room.Connections, Is.EqualTo(1), "the stopped node's connections are out of the room");
+        foreach (var id in ids)
+        {
+            await walt.Left.WaitForAsync(e => e.ConnectionId == id, $"MemberLeft for {id}");
+        }
+    }
+
+    [Test]
     public async Task BadBytesOnTheTcpPort_CloseOnlyThatConnection()
     {
         var (_, port) = await StartTcpNodeAsync();
@@ -181,10 +212,11 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
         }
     }
 
-    private async Task<(TestNode Node, int Port)> StartTcpNodeAsync()
+    private async Task<(TestNode Node, int Port)> StartTcpNodeAsync(Dictionary<string, string?>? settings = null)
     {
         var port = RedisServer.FreePort();
-        var node = Own(await StartNodeAsync("node-tcp", extra: new Dictionary<string, string?> { ["Hub:Tcp:Port"] = port.ToString() }));
+        var extra = new Dictionary<string, string?>(settings ?? []) { ["Hub:Tcp:Port"] = port.ToString() };
+        var node = Own(await StartNodeAsync("node-tcp", extra: extra));
         return (node, port);
     }
 
