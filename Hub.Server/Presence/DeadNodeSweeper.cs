@@ -41,6 +41,7 @@ internal sealed partial class DeadNodeSweeper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, time);
+        var failures = 0;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try
@@ -53,10 +54,20 @@ internal sealed partial class DeadNodeSweeper(
                         await PurgeAsync(node, deadBefore, stoppingToken);
                     }
                 }
+
+                if (failures > 0)
+                {
+                    Log.SweepingAgain(logger, failures);
+                    failures = 0;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                Log.SweepFailed(logger, ex);
+                // Said once for a run of failures, not every second of a Redis outage.
+                if (failures++ == 0)
+                {
+                    Log.SweepFailed(logger, ex);
+                }
             }
         }
     }
@@ -98,7 +109,10 @@ internal sealed partial class DeadNodeSweeper(
         [LoggerMessage(3, LogLevel.Warning, "What a previous run of this node left in presence could not be cleared at start.")]
         public static partial void LeftoversNotCleared(ILogger logger, Exception exception);
 
-        [LoggerMessage(4, LogLevel.Warning, "Looking for dead nodes failed; trying again in a second.")]
+        [LoggerMessage(4, LogLevel.Warning, "Looking for dead nodes failed; trying again every second, and saying so once it works again.")]
         public static partial void SweepFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(5, LogLevel.Information, "Looking for dead nodes works again, after {Failures} failed sweep(s).")]
+        public static partial void SweepingAgain(ILogger logger, int failures);
     }
 }

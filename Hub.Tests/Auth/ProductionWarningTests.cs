@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Hub.Server;
 using Hub.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
@@ -29,30 +28,5 @@ public sealed class ProductionWarningTests
 
         Assert.That(app.Environment.EnvironmentName, Is.EqualTo("Production"));
         Assert.That(logs.Warnings.Any(w => w.Contains("'user' query parameter")), Is.EqualTo(warns), string.Join("\n", logs.Warnings));
-    }
-
-    private sealed class CapturingLoggerProvider : ILoggerProvider, ILogger
-    {
-        private readonly ConcurrentQueue<string> _warnings = new();
-
-        public IReadOnlyList<string> Warnings => [.. _warnings];
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                _warnings.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -21,8 +22,8 @@ public sealed class TestNode : HubNode, IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a node. <paramref name="port"/> 0 picks a free port.</summary>
-    public static async Task<TestNode> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0)
+    /// <summary>Starts a node. <paramref name="port"/> 0 picks a free port; <paramref name="logs"/> also receives what it logs.</summary>
+    public static async Task<TestNode> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0, ILoggerProvider? logs = null)
     {
         // The test host's content root is not Hub.Server's: serve the demo page from its source
         // wwwroot, where the build put the browser client, as dotnet run does.
@@ -38,6 +39,10 @@ public sealed class TestNode : HubNode, IAsyncDisposable
             });
             builder.Configuration.AddInMemoryCollection(settings);
             builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            if (logs is not null)
+            {
+                builder.Logging.AddProvider(logs);
+            }
         });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -87,6 +87,43 @@ public sealed class RedisOutageTests
     }
 
     [Test]
+    public async Task WhileRedisIsDown_TheDeadNodeSweepSaysOnceThatItFails_AndSaysWhenItWorksAgain()
+    {
+        // It sweeps every second: an outage of minutes must not fill the log with a stack a second.
+        var redis = await RedisServer.StartAsync();
+        var port = redis.Port;
+        var logs = new CapturingLoggerProvider();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hub:Redis"] = redis.Configuration,
+            ["Logging:LogLevel:Hub.Server.Presence.DeadNodeSweeper"] = "Information",
+        };
+        await using var node = await TestNode.StartAsync("node-a", settings, logs: logs);
+        try
+        {
+            await redis.DisposeAsync();
+            // Sweeps fail meanwhile, one a second.
+            await Task.Delay(TimeSpan.FromSeconds(3.5));
+            redis = await RedisServer.StartAsync(port);
+
+            var sweeper = () => logs.Entries.Where(e => e.Category == "Hub.Server.Presence.DeadNodeSweeper").ToList();
+            await Bounded.UntilAsync(() => Task.FromResult(sweeper().Any(e => e.Message.StartsWith("Looking for dead nodes works again"))),
+                "the sweeper says it works again", TimeSpan.FromSeconds(10));
+
+            var said = sweeper();
+            Assert.Multiple(() =>
+            {
+                Assert.That(said.Count(e => e.Message.StartsWith("Looking for dead nodes failed")), Is.EqualTo(1), string.Join("\n", said.Select(e => e.Message)));
+                Assert.That(said.Single(e => e.Message.StartsWith("Looking for dead nodes works again")).Message, Does.Match(@"after ([2-9]|\d\d+) failed sweep"));
+            });
+        }
+        finally
+        {
+            await redis.DisposeAsync();
+        }
+    }
+
+    [Test]
     public async Task WhenPresenceIsLostWhileTheBusStaysUp_TheNodesRegisterTheirConnectionsAgain_WithTheirGroups()
     {
         var redis = await RedisServer.StartAsync();
