@@ -207,21 +207,22 @@ public sealed class RedisOutageTests
             await Task.Delay(TimeSpan.FromSeconds(1));
             redis = await RedisServer.StartAsync(port, data.FullName);
 
+            // Node B lost its bus subscription too, so once it is subscribed again it asks bob to
+            // reconnect and resume: for a moment both his connections are listed, the old one
+            // until it has closed. Counted only after that.
+            await staying.Reconnected.WaitForCountAsync(1, "bob's reconnect once node B is subscribed again");
             await Bounded.UntilAsync(async () =>
             {
                 try
                 {
-                    return (await staying.Client.GetPresenceAsync("room")).Users.SequenceEqual(["bob"]) &&
-                        (await staying.Client.GetPresenceAsync()).Users.SequenceEqual(["bob"]);
+                    var (room, hub) = (await staying.Client.GetPresenceAsync("room"), await staying.Client.GetPresenceAsync());
+                    return (room.Users.SequenceEqual(["bob"]), room.Connections, hub.Users.SequenceEqual(["bob"]), hub.Connections) == (true, 1, true, 1);
                 }
                 catch (Exception ex) when (ex is HubException or InvalidOperationException)
                 {
                     return false;
                 }
-            }, "carol no longer listed in the room or the hub", TimeSpan.FromSeconds(15));
-
-            var (room, hub) = (await staying.Client.GetPresenceAsync("room").Within(), await staying.Client.GetPresenceAsync().Within());
-            Assert.That((room.Connections, hub.Connections), Is.EqualTo((1L, 1L)), "only bob's connection is counted");
+            }, "carol no longer listed or counted in the room or the hub, only bob's one connection", TimeSpan.FromSeconds(15));
         }
         finally
         {
