@@ -15,7 +15,7 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     private readonly Dictionary<string, string> _environment;
 
-    private LocalCluster(string stateDirectory, int port, int[] nodePorts, int redisPort)
+    private LocalCluster(string stateDirectory, int port, int[] nodePorts, int redisPort, IReadOnlyDictionary<string, string>? nodeEnvironment)
     {
         StateDirectory = stateDirectory;
         Url = new Uri($"http://127.0.0.1:{port}");
@@ -27,6 +27,10 @@ internal sealed class LocalCluster : IAsyncDisposable
             ["HUB_CLUSTER_NODE_PORTS"] = string.Join(' ', nodePorts),
             ["HUB_CLUSTER_REDIS_PORT"] = redisPort.ToString(),
         };
+        foreach (var (name, value) in nodeEnvironment ?? new Dictionary<string, string>())
+        {
+            _environment[name] = value;
+        }
     }
 
     public static string Script => Path.Combine(RepoPaths.Root, "deploy", "local-cluster.sh");
@@ -38,10 +42,11 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public IReadOnlyList<int> NodePorts { get; }
 
-    public static async Task<LocalCluster> UpAsync()
+    /// <summary>Starts the cluster; the nodes inherit <paramref name="nodeEnvironment"/> (settings as <c>Hub__…</c>) with the script's environment.</summary>
+    public static async Task<LocalCluster> UpAsync(IReadOnlyDictionary<string, string>? nodeEnvironment = null)
     {
         var state = Path.Combine(RepoPaths.TestResults, $"local-cluster-{Guid.NewGuid():N}"[..22]);
-        var cluster = new LocalCluster(state, RedisServer.FreePort(), [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()], RedisServer.FreePort());
+        var cluster = new LocalCluster(state, RedisServer.FreePort(), [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()], RedisServer.FreePort(), nodeEnvironment);
         try
         {
             await cluster.RunAsync("up", UpTimeout);
