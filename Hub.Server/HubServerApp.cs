@@ -32,6 +32,7 @@ internal static class HubServerApp
         var app = builder.Build();
         app.UseHubCors();
         app.UseWebSockets();
+        app.UseWebSocketOrigins();
         app.UseHubAuth();
         app.UseHubWebSockets();
         app.MapRealtimeHub();

@@ -32,10 +32,20 @@ internal static class CorsServiceCollectionExtensions
     public static WebApplication UseHubCors(this WebApplication app)
     {
         app.UseCors(Policy);
+        return app;
+    }
+
+    /// <summary>
+    /// Refuses (403) a WebSocket request from an origin not allowed. After <c>UseWebSockets</c>,
+    /// whose test of a WebSocket request is the one SignalR's transport then acts on: an
+    /// upgrade with any <c>Upgrade</c> list, and HTTP/2's extended CONNECT, with or without TLS.
+    /// </summary>
+    public static WebApplication UseWebSocketOrigins(this WebApplication app)
+    {
         var origins = app.Services.GetRequiredService<WebSocketOrigins>();
         if (origins.IsChecked)
         {
-            app.Use((context, next) => IsRefusedWebSocket(context, origins)
+            app.Use((context, next) => context.WebSockets.IsWebSocketRequest && !origins.Allows(context.Request)
                 ? Results.Problem(statusCode: StatusCodes.Status403Forbidden,
                     detail: "This origin is not in Hub:Cors:Origins; WebSocket connections from it are refused.").ExecuteAsync(context)
                 : next(context));
@@ -43,8 +53,4 @@ internal static class CorsServiceCollectionExtensions
 
         return app;
     }
-
-    private static bool IsRefusedWebSocket(HttpContext context, WebSocketOrigins origins) =>
-        string.Equals(context.Request.Headers.Upgrade, "websocket", StringComparison.OrdinalIgnoreCase) &&
-        !origins.Allows(context.Request.Headers.Origin.ToString(), context.Request.Host.Value);
 }
