@@ -30,6 +30,7 @@ internal static partial class AuthServiceCollectionExtensions
 
         services.AddAuthentication().AddJwtBearer(Scheme);
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, ConfigureHubJwtBearer>();
+        services.AddSingleton<HubRequestAuthorization>();
         services.AddSingleton<HubTokenValidator>();
         services.AddAuthorization();
         // The hub endpoint names this policy in either mode; what it demands follows Hub:Auth:Mode.

@@ -1,32 +1,25 @@
-using System.Security.Claims;
-using Hub.Server.Limits;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
+using Hub.Server.Hubs;
+using Microsoft.Net.Http.Headers;
 
 namespace Hub.Server.Auth;
 
 /// <summary>
-/// Checks a token where no HTTP request carries it through the bearer handler (the TCP
-/// endpoint's first frame, a WebSocket served before HTTP), exactly as the hub's bearer
-/// scheme checks it: the same validation parameters, and a valid <c>sub</c> claim.
+/// Checks a bearer token that no HTTP request carries (the TCP endpoint's first frame) exactly as
+/// a connect to the hub with that token in its <c>Authorization</c> header is checked: through
+/// <see cref="HubRequestAuthorization"/>, so the same scheme, events and claims rules decide.
 /// </summary>
-internal sealed class HubTokenValidator(IOptionsMonitor<JwtBearerOptions> bearer)
+internal sealed class HubTokenValidator(HubRequestAuthorization authorization, IServiceScopeFactory scopes)
 {
-    private static readonly JsonWebTokenHandler Handler = new();
-
     public async Task<TokenCheck> ValidateAsync(string token)
     {
-        var options = bearer.Get(AuthServiceCollectionExtensions.Scheme);
-        var result = await Handler.ValidateTokenAsync(token, options.TokenValidationParameters);
-        if (!result.IsValid)
-        {
-            return TokenCheck.Refused($"The token was refused: {result.Exception?.Message ?? "not valid"}");
-        }
-
-        var subject = result.ClaimsIdentity.FindFirst(HubClaims.Subject)?.Value;
-        return InputRules.IsValidName(subject)
-            ? new TokenCheck(new ClaimsPrincipal(result.ClaimsIdentity), result.SecurityToken.ValidTo, null)
-            : TokenCheck.Refused($"The token has no valid '{HubClaims.Subject}' claim; the hub takes the user id from it.");
+        await using var scope = scopes.CreateAsyncScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
+        context.Request.Method = HttpMethods.Get;
+        context.Request.Path = HubServiceCollectionExtensions.Path;
+        context.Request.Headers[HeaderNames.Authorization] = $"Bearer {token}";
+        var result = await authorization.AuthorizeAsync(context);
+        return result is { Allowed: true, User: { } user }
+            ? new TokenCheck(user, result.ExpiresUtc?.UtcDateTime ?? DateTime.MaxValue, null)
+            : TokenCheck.Refused($"The token was refused: {result.Error ?? "not valid"}");
     }
 }
