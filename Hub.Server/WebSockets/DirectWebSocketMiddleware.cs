@@ -1,14 +1,10 @@
 using System.IO.Pipelines;
-using System.Security.Claims;
 using System.Text;
-using Hub.Server.Auth;
-using Hub.Server.Connections;
-using Hub.Server.Cors;
 using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.WebSockets;
@@ -18,38 +14,47 @@ namespace Hub.Server.WebSockets;
 /// answered here and the socket goes to SignalR's connection handler with WebSocket framing of
 /// our own, as the TCP endpoint's sockets do. An idle connection then holds no HTTP request,
 /// no WebSocket object and no pipes or send loop between the hub and the socket, which is most
-/// of what a SignalR WebSocket costs. Only an upgrade that would surely be accepted is served
-/// here; every other request, and every refusal (origin, token, limits, a stop), goes on to
-/// HTTP unread, which answers it exactly as before.
+/// of what a SignalR WebSocket costs. Only an upgrade in the narrowest form that the node's own
+/// checks admit is served here (<see cref="UpgradeHeadReader"/>, <see cref="DirectUpgradeAdmission"/>);
+/// every other request, and every refusal, goes on to HTTP unread, which answers it exactly as
+/// it would without this path. The head is read within Kestrel's own time limits.
 /// </summary>
 internal sealed partial class DirectWebSocketMiddleware(
     ConnectionDelegate next,
     HubConnectionHandler<RealtimeHub> hub,
-    ConnectionAdmission admission,
-    WebSocketOrigins origins,
-    HubTokenValidator tokens,
-    NegotiatedConnections negotiated,
-    IOptions<AuthOptions> auth,
+    DirectUpgradeAdmission admission,
+    DirectWebSocketTelemetry telemetry,
+    IOptions<KestrelServerOptions> kestrel,
+    IHostApplicationLifetime lifetime,
     ILogger<DirectWebSocketMiddleware> logger)
 {
-    /// <summary>How long a connection may take to send its first request head before it is left to HTTP's own timeouts.</summary>
-    public static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
-
     private const string Path = HubServiceCollectionExtensions.Path;
+
+    // Kestrel's heartbeat interval, which its timers add to every limit.
+    private static readonly TimeSpan KestrelHeartbeat = TimeSpan.FromSeconds(1);
+
+    private readonly KestrelServerOptions _kestrel = kestrel.Value;
 
     public async Task OnConnectionAsync(ConnectionContext connection)
     {
         // Only what the connection needs from here on lives in this method's state, which an
         // idle connection keeps for its whole life; the request head is read and let go in AcceptAsync.
-        var accepted = await AcceptAsync(connection);
-        if (accepted is null)
+        // Kestrel's count of upgraded connections cannot include the direct path's: with a limit
+        // on it, every WebSocket goes through HTTP, which keeps it.
+        var (outcome, accepted, opened) = _kestrel.Limits.MaxConcurrentUpgradedConnections is null
+            ? await AcceptAsync(connection)
+            : (Outcome.Http, null, 0);
+        switch (outcome)
         {
-            await next(connection);
-            return;
+            case Outcome.Http:
+                await next(connection);
+                return;
+            case Outcome.Closed:
+                return;
         }
 
         var socket = new WebSocketConnection(connection.Transport);
-        if (accepted.ExpiresUtc != DateTime.MaxValue)
+        if (accepted!.ExpiresUtc != DateTime.MaxValue)
         {
             // As SignalR's CloseOnAuthenticationExpiration: the client reconnects with a fresh token.
             socket.ExpiresUtc = accepted.ExpiresUtc;
@@ -68,109 +73,96 @@ internal sealed partial class DirectWebSocketMiddleware(
         }
 
         await socket.CloseAsync(error, connection);
-        if (socket.CloseReason is { } reason)
-        {
-            Log.Closed(logger, accepted.ConnectionId, reason);
-        }
+        telemetry.Closed(opened, accepted.ConnectionId, lifetime.ApplicationStopping.IsCancellationRequested, socket.CloseReason);
     }
 
     // Reads the first request head; an upgrade this path serves is answered (101) and consumed,
-    // anything else is left unread for HTTP (null).
-    private async Task<Accepted?> AcceptAsync(ConnectionContext connection)
+    // anything else is left unread for HTTP. As Kestrel does for a connection's first request, a
+    // connection that sends nothing within KeepAliveTimeout is closed, and a head not whole within
+    // RequestHeadersTimeout of its first byte is answered 408: the same limits, not more time.
+    // Kestrel's timer adds one heartbeat (a second) to each limit and looks once a second, so it
+    // ends such a connection between one and two seconds past the limit; here, at one.
+    private async Task<(Outcome, DirectConnection?, long)> AcceptAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
-        ReadResult result;
+        var limits = _kestrel.Limits;
         UpgradeRequest? request = null;
+        ReadResult result;
         SequencePosition end = default;
-        using (var timeout = new CancellationTokenSource(HeadTimeout))
+        using (var timeout = new CancellationTokenSource(limits.KeepAliveTimeout + KestrelHeartbeat))
         {
+            var started = false;
             while (true)
             {
                 try
                 {
                     result = await input.ReadAsync(timeout.Token);
                 }
-                catch (OperationCanceledException)
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
                 {
-                    return null;
+                    if (started)
+                    {
+                        await RequestTimeoutAsync(connection.Transport.Output);
+                    }
+
+                    return (Outcome.Closed, null, 0);
                 }
 
                 var buffer = result.Buffer;
-                if (result.IsCanceled || !UpgradeRequest.CanBe(buffer, Path) ||
-                    UpgradeRequest.TryRead(buffer, Path, out request, out end) ||
-                    buffer.Length > UpgradeRequest.MaxHeadBytes || result.IsCompleted)
+                if (!started && !buffer.IsEmpty)
                 {
-                    break;
+                    started = true;
+                    timeout.CancelAfter(limits.RequestHeadersTimeout + KestrelHeartbeat);
                 }
 
-                input.AdvanceTo(buffer.Start, buffer.End);
+                var status = result.IsCanceled ? HeadStatus.NotServed : UpgradeHeadReader.Read(buffer, Path, limits, out request, out end);
+                if (status == HeadStatus.Incomplete && !result.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    continue;
+                }
+
+                if (status != HeadStatus.Upgrade)
+                {
+                    input.AdvanceTo(buffer.Start);
+                    return (Outcome.Http, null, 0);
+                }
+
+                break;
             }
         }
 
-        var accepted = request is null ? null : await AdmitAsync(request);
+        var accepted = await admission.AdmitAsync(request!, connection);
         if (accepted is null)
         {
             input.AdvanceTo(result.Buffer.Start);
-            return null;
+            return (Outcome.Http, null, 0);
         }
 
         input.AdvanceTo(end);
         await connection.Transport.Output.WriteAsync(Encoding.ASCII.GetBytes(
             $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {request!.AcceptKey()}\r\n\r\n"));
-        return accepted;
+        return (Outcome.WebSocket, accepted, telemetry.Opened(request, accepted.ConnectionId));
     }
 
-    // Null: HTTP is to answer it (with the refusal's status, or SignalR's own handling).
-    private async ValueTask<Accepted?> AdmitAsync(UpgradeRequest request)
+    // Kestrel's answer to a head that took too long, and the end of the connection.
+    private Task RequestTimeoutAsync(PipeWriter output)
     {
-        var query = QueryHelpers.ParseQuery(request.Query);
-        var negotiatedToken = query.TryGetValue("id", out var id) ? id.ToString() : null;
-        if (admission.Refusal(startsConnection: negotiatedToken is null) is not null || !origins.Allows(request.Origin, request.Host))
-        {
-            return null;
-        }
-
-        ClaimsPrincipal? user = null;
-        var expires = DateTime.MaxValue;
-        if (auth.Value.Mode == AuthMode.Jwt)
-        {
-            var token = BearerToken(request.Authorization) ?? (query.TryGetValue(HubJwtBearerEvents.QueryParameter, out var value) ? value.ToString() : null);
-            var check = string.IsNullOrEmpty(token) ? TokenCheck.Refused("no token") : await tokens.ValidateAsync(token);
-            if (check.User is null)
-            {
-                return null;
-            }
-
-            (user, expires) = (check.User, check.ExpiresUtc);
-        }
-
-        string connectionId;
-        if (negotiatedToken is null)
-        {
-            connectionId = ConnectionIds.New();
-        }
-        else if (!negotiated.TryTake(negotiatedToken, out connectionId))
-        {
-            return null;
-        }
-
-        var queryUser = auth.Value.Mode == AuthMode.None && query.TryGetValue("user", out var named) && named.ToString() is { Length: > 0 } name ? name : null;
-        return new Accepted(connectionId, user, expires, queryUser);
+        var server = _kestrel.AddServerHeader ? "Server: Kestrel\r\n" : "";
+        return output.WriteAsync(Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\nDate: {DateTime.UtcNow:R}\r\n{server}\r\n")).AsTask();
     }
 
-    private static string? BearerToken(string? authorization) =>
-        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
-            : null;
-
-    private sealed record Accepted(string ConnectionId, ClaimsPrincipal? User, DateTime ExpiresUtc, string? QueryUser);
+    private enum Outcome
+    {
+        Http,
+        WebSocket,
+        Closed,
+    }
 
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Error, "The hub failed on direct WebSocket {ConnectionId}.")]
         public static partial void HubFailed(ILogger logger, string connectionId, Exception exception);
-
-        [LoggerMessage(2, LogLevel.Debug, "Direct WebSocket {ConnectionId} closed: {Reason}")]
-        public static partial void Closed(ILogger logger, string connectionId, string reason);
     }
 }

@@ -1,5 +1,6 @@
 using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Hub.Server.WebSockets;
 
@@ -7,9 +8,16 @@ internal static partial class WebSocketsServiceCollectionExtensions
 {
     private const string NegotiatePath = HubServiceCollectionExtensions.Path + "/negotiate";
 
-    /// <summary>Registers <c>Hub:WebSockets</c>: the direct WebSocket path in front of every HTTP endpoint.</summary>
+    /// <summary>
+    /// Registers the node's edge: Kestrel's options from the <c>Kestrel</c> section (its limits
+    /// above all), and <c>Hub:WebSockets</c>, the direct WebSocket path in front of every HTTP
+    /// endpoint, when on.
+    /// </summary>
     public static WebApplicationBuilder AddHubWebSockets(this WebApplicationBuilder builder)
     {
+        // Kestrel itself reads only its endpoints from configuration; its limits
+        // (Kestrel__Limits__MaxRequestHeaderCount, …) are bound here, for HTTP and the direct path alike.
+        builder.Services.Configure<KestrelServerOptions>(builder.Configuration.GetSection("Kestrel"));
         builder.Services.AddOptions<WebSocketsOptions>().BindConfiguration(WebSocketsOptions.Section).ValidateOnStart();
 
         // Kestrel's socket transport (every endpoint, and the TCP endpoint's listener) hands each
@@ -26,6 +34,8 @@ internal static partial class WebSocketsServiceCollectionExtensions
         }
 
         builder.Services.AddSingleton<NegotiatedConnections>();
+        builder.Services.AddSingleton<DirectUpgradeAdmission>();
+        builder.Services.AddSingleton<DirectWebSocketTelemetry>();
         // Every endpoint, those from ASPNETCORE_URLS included; on a TLS endpoint it sees only
         // encrypted bytes, no upgrade, and leaves them all to HTTP.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.Use(next =>
@@ -34,8 +44,9 @@ internal static partial class WebSocketsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Notes the ids SignalR's negotiate hands out, for the WebSocket that follows; only when
-    /// the direct path is on.
+    /// When the direct path is on: notes the ids SignalR's negotiate hands out, for the WebSocket
+    /// that follows, and refuses (409, as SignalR does) a request of a connection the direct path
+    /// already serves. After authentication, as SignalR's own 409.
     /// </summary>
     public static WebApplication UseHubWebSockets(this WebApplication app)
     {
@@ -69,6 +80,19 @@ internal static partial class WebSocketsServiceCollectionExtensions
 
                 captured.Position = 0;
                 await captured.CopyToAsync(body, context.RequestAborted);
+            }));
+        app.UseWhen(
+            context => context.Request.Path.Equals(HubServiceCollectionExtensions.Path, StringComparison.OrdinalIgnoreCase) && context.Request.Query.ContainsKey("id"),
+            branch => branch.Use((context, next) =>
+            {
+                if (negotiated.TryTakeForHttp(context.Request.Query["id"].ToString()))
+                {
+                    return next(context);
+                }
+
+                context.Response.StatusCode = StatusCodes.Status409Conflict;
+                context.Response.ContentType = "text/plain";
+                return context.Response.WriteAsync("This connection is already open (a WebSocket took its negotiated id).");
             }));
         return app;
     }

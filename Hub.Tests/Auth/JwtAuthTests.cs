@@ -3,11 +3,18 @@ using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.Auth;
 
-/// <summary>Hub:Auth:Mode=Jwt: the token names the user, on every node, for as long as it is valid.</summary>
-[TestFixture(Topology.InMemory)]
-[TestFixture(Topology.Redis)]
-public sealed class JwtAuthTests(Topology topology) : JwtClusterTest(topology)
+/// <summary>
+/// Hub:Auth:Mode=Jwt: the token names the user, on every node, for as long as it is valid; and
+/// the same for WebSockets served directly.
+/// </summary>
+[TestFixture(Topology.InMemory, false)]
+[TestFixture(Topology.Redis, false)]
+[TestFixture(Topology.InMemory, true)]
+public sealed class JwtAuthTests(Topology topology, bool direct) : JwtClusterTest(topology)
 {
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>(base.Settings) { ["Hub:WebSockets:Direct"] = direct.ToString() };
+
     [Test]
     public async Task TheUserIdIsTheTokenSubject_OnEveryNode_AndTheUserQueryParameterIsIgnored()
     {

@@ -1,0 +1,10 @@
+using System.Security.Claims;
+
+namespace Hub.Server.WebSockets;
+
+/// <summary>
+/// A WebSocket the direct path admitted: the hub connection's id (negotiated, or new), its user
+/// when one was authenticated, until when its credentials hold, and the <c>user</c> query
+/// parameter (<c>Hub:Auth:Mode=None</c>).
+/// </summary>
+internal sealed record DirectConnection(string ConnectionId, ClaimsPrincipal? User, DateTime ExpiresUtc, string? QueryUser);
