@@ -22,8 +22,12 @@ public sealed class TestNode : HubNode, IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts a node. <paramref name="port"/> 0 picks a free port; <paramref name="logs"/> also receives what it logs.</summary>
-    public static async Task<TestNode> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0, ILoggerProvider? logs = null)
+    /// <summary>
+    /// Starts a node. <paramref name="port"/> 0 picks a free port; <paramref name="logs"/> also receives what it logs;
+    /// <paramref name="services"/> sets what configuration does not reach (e.g. SignalR's <c>HubOptions</c>).
+    /// </summary>
+    public static async Task<TestNode> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0, ILoggerProvider? logs = null,
+        Action<IServiceCollection>? services = null)
     {
         // The test host's content root is not Hub.Server's: serve the demo page from its source
         // wwwroot, where the build put the browser client, as dotnet run does.
@@ -43,6 +47,8 @@ public sealed class TestNode : HubNode, IAsyncDisposable
             {
                 builder.Logging.AddProvider(logs);
             }
+
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
