@@ -24,6 +24,7 @@ internal sealed partial class TcpEndpoint(
     HubConnectionHandler<RealtimeHub> hub,
     ConnectionAdmission admission,
     TcpAuthFrame authFrame,
+    TcpHeartbeat heartbeat,
     IOptions<TcpOptions> tcp,
     IOptions<AuthOptions> auth,
     ILogger<TcpEndpoint> logger) : BackgroundService
@@ -113,6 +114,7 @@ internal sealed partial class TcpEndpoint(
             await TcpAuthFrame.WriteFrameAsync(connection.Transport.Output, new { connectionId = connection.ConnectionId });
             using var expiry = ExpiryOf(expires);
             using var onExpiry = expiry?.Token.Register(static c => ((ConnectionContext)c!).Abort(new ConnectionAbortedException("The token expired.")), connection);
+            using var beat = heartbeat.Attach(connection);
             await hub.OnConnectedAsync(connection);
         }
         catch (TcpRefusedException ex)

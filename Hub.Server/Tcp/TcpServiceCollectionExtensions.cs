@@ -12,6 +12,10 @@ internal static class TcpServiceCollectionExtensions
         if (builder.Configuration.GetValue<int>($"{TcpOptions.Section}:Port") > 0)
         {
             services.AddSingleton<TcpAuthFrame>();
+            // Before the endpoint: hosted services stop in reverse, so the heartbeat goes on
+            // ticking while the endpoint's connections end.
+            services.AddSingleton<TcpHeartbeat>();
+            services.AddHostedService(sp => sp.GetRequiredService<TcpHeartbeat>());
             services.AddSingleton<TcpEndpoint>();
             services.AddHostedService(sp => sp.GetRequiredService<TcpEndpoint>());
         }
