@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Hub.Server.Tcp;
 
 internal static class TcpServiceCollectionExtensions
@@ -7,8 +9,8 @@ internal static class TcpServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<TcpOptions>()
             .BindConfiguration(TcpOptions.Section)
-            .Validate(o => o.Port is >= 0 and <= 65535, "Hub:Tcp:Port must be 0 (off) or a port from 1 to 65535.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TcpOptions>, TcpOptionsValidator>();
         if (builder.Configuration.GetValue<int>($"{TcpOptions.Section}:Port") > 0)
         {
             services.AddSingleton<TcpAuthFrame>();

@@ -23,7 +23,16 @@ public sealed class RawTcpConnection(TcpClient socket) : IDisposable
     public static async Task<RawTcpConnection> ConnectAsync(int port, string host = "127.0.0.1")
     {
         var socket = new TcpClient();
-        await socket.ConnectAsync(host, port).Within();
+        try
+        {
+            await socket.ConnectAsync(host, port).Within();
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         var connection = new RawTcpConnection(socket);
         connection.Greeting = await connection.ReadFrameAsync("the node's greeting") ?? throw new AssertionException("The node closed the connection instead of greeting.");
         return connection;
