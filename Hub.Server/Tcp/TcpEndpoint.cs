@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using Hub.Server.Auth;
 using Hub.Server.Connections;
 using Hub.Server.Hubs;
@@ -24,6 +25,7 @@ internal sealed partial class TcpEndpoint(
     HubConnectionHandler<RealtimeHub> hub,
     ConnectionAdmission admission,
     TcpAuthFrame authFrame,
+    TcpHeartbeat heartbeat,
     IOptions<TcpOptions> tcp,
     IOptions<AuthOptions> auth,
     ILogger<TcpEndpoint> logger) : BackgroundService
@@ -35,8 +37,19 @@ internal sealed partial class TcpEndpoint(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Bound before the node counts as started, so a port in use stops the node at once.
-        _listener = await transports.First().BindAsync(new IPEndPoint(IPAddress.Any, tcp.Value.Port), cancellationToken);
+        // Bound before the node counts as started, so a port in use stops the node at once. That, or
+        // an address this machine does not have, shows only in trying: the error names the keys.
+        var endPoint = tcp.Value.EndPoint;
+        try
+        {
+            _listener = await transports.First().BindAsync(endPoint, cancellationToken);
+        }
+        catch (Exception ex) when (ex is SocketException or AddressInUseException)
+        {
+            throw new InvalidOperationException(
+                $"{TcpOptions.Section}:Address ('{tcp.Value.Address}') and {TcpOptions.Section}:Port ({endPoint.Port}): the node cannot listen there: {ex.Message}", ex);
+        }
+
         Log.Listening(logger, _listener.EndPoint.ToString() ?? "");
         await base.StartAsync(cancellationToken);
     }
@@ -113,6 +126,7 @@ internal sealed partial class TcpEndpoint(
             await TcpAuthFrame.WriteFrameAsync(connection.Transport.Output, new { connectionId = connection.ConnectionId });
             using var expiry = ExpiryOf(expires);
             using var onExpiry = expiry?.Token.Register(static c => ((ConnectionContext)c!).Abort(new ConnectionAbortedException("The token expired.")), connection);
+            using var beat = heartbeat.Attach(connection);
             await hub.OnConnectedAsync(connection);
         }
         catch (TcpRefusedException ex)

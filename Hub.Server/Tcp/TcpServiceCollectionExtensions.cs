@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Hub.Server.Tcp;
 
 internal static class TcpServiceCollectionExtensions
@@ -7,11 +9,15 @@ internal static class TcpServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<TcpOptions>()
             .BindConfiguration(TcpOptions.Section)
-            .Validate(o => o.Port is >= 0 and <= 65535, "Hub:Tcp:Port must be 0 (off) or a port from 1 to 65535.")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TcpOptions>, TcpOptionsValidator>();
         if (builder.Configuration.GetValue<int>($"{TcpOptions.Section}:Port") > 0)
         {
             services.AddSingleton<TcpAuthFrame>();
+            // Before the endpoint: hosted services stop in reverse, so the heartbeat goes on
+            // ticking while the endpoint's connections end.
+            services.AddSingleton<TcpHeartbeat>();
+            services.AddHostedService(sp => sp.GetRequiredService<TcpHeartbeat>());
             services.AddSingleton<TcpEndpoint>();
             services.AddHostedService(sp => sp.GetRequiredService<TcpEndpoint>());
         }

@@ -1,4 +1,5 @@
 using Hub.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hub.Tests.Infrastructure;
 
@@ -49,7 +50,8 @@ public abstract class ClusterTest(Topology topology)
         _owned.Clear();
     }
 
-    protected Task<TestNode> StartNodeAsync(string nodeId, int port = 0, IReadOnlyDictionary<string, string?>? extra = null)
+    protected Task<TestNode> StartNodeAsync(string nodeId, int port = 0, IReadOnlyDictionary<string, string?>? extra = null,
+        Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>(Settings);
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
@@ -62,7 +64,7 @@ public abstract class ClusterTest(Topology topology)
             settings["Hub:Redis"] = Redis.Configuration;
         }
 
-        return TestNode.StartAsync(nodeId, settings, port);
+        return TestNode.StartAsync(nodeId, settings, port, configure: services is null ? null : builder => services(builder.Services));
     }
 
     /// <summary>A node in its own process, on this test's Redis, for deaths that must be real (SIGKILL).</summary>

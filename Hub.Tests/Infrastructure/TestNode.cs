@@ -24,7 +24,8 @@ public sealed class TestNode : HubNode, IAsyncDisposable
 
     /// <summary>
     /// Starts a node. <paramref name="port"/> 0 picks a free port; <paramref name="logs"/> also
-    /// receives what it logs; <paramref name="configure"/> sees the builder last (its own URLs, say).
+    /// receives what it logs; <paramref name="configure"/> sees the builder last (its own endpoints, or
+    /// what configuration does not reach, such as SignalR's <c>HubOptions</c>).
     /// </summary>
     public static async Task<TestNode> StartAsync(
         string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0, ILoggerProvider? logs = null, Action<WebApplicationBuilder>? configure = null)
