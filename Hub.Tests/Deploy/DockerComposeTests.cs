@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hub.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
@@ -5,11 +6,19 @@ namespace Hub.Tests.Deploy;
 
 /// <summary>
 /// docker-compose.yml, as docker-compose itself reads it (`docker-compose config`: no Docker engine
-/// needed), and checked against the files it uses.
+/// needed), and checked against the files it uses. Its secrets come from an env file made from
+/// deploy/compose/hub.env.example with fresh values, as a user makes .env.
 /// </summary>
-public sealed class DockerComposeTests
+public sealed partial class DockerComposeTests
 {
     private static readonly string[] HubServices = ["hub-1", "hub-2", "hub-3"];
+
+    /// <summary>The variables of .env, and the node setting each one becomes.</summary>
+    private static readonly Dictionary<string, string> Secrets = new()
+    {
+        ["HUB_JWT_SIGNING_KEY"] = "Hub__Auth__Jwt__SigningKey",
+        ["HUB_API_KEY"] = "Hub__Api__Keys__0",
+    };
 
     [Test]
     public async Task Compose_IsValid_ForDockerCompose()
@@ -70,15 +79,100 @@ public sealed class DockerComposeTests
         });
     }
 
-    /// <summary>The file as docker-compose resolves it; fails with docker-compose's own words when it is invalid.</summary>
-    private static async Task<YamlNode> ConfigAsync()
+    [Test]
+    public async Task HubNodes_RequireTokens_AndTakeTheirKeys_FromTheEnvFile()
+    {
+        var secrets = FilledExample();
+
+        var services = (await ConfigAsync(secrets)).At("services");
+
+        Assert.Multiple(() =>
+        {
+            foreach (var hub in HubServices)
+            {
+                Assert.That(services.Text(hub, "environment", "Hub__Auth__Mode"), Is.EqualTo("Jwt"), hub);
+                foreach (var (variable, setting) in Secrets)
+                {
+                    Assert.That(services.Text(hub, "environment", setting), Is.EqualTo(secrets[variable]), $"{hub}'s {setting}, from {variable}");
+                }
+            }
+        });
+    }
+
+    [Test]
+    public async Task Compose_WithASecretLeftEmpty_StopsWithAMessageNamingIt()
+    {
+        var required = RequiredVariable().Matches(DeployFiles.Read("docker-compose.yml")).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        Assert.That(required.Keys, Is.EquivalentTo(Secrets.Keys), "the variables docker-compose.yml requires (${NAME:?message})");
+
+        foreach (var (variable, message) in required)
+        {
+            var secrets = FilledExample();
+            secrets[variable] = "";
+
+            var result = await RunConfigAsync(secrets);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(result.ExitCode, Is.Not.Zero, $"docker-compose config without {variable}");
+                Assert.That(result.Errors.TrimEnd(), Does.EndWith(message), $"docker-compose's words without {variable}");
+                Assert.That(message, Does.Contain(variable).And.Contain("deploy/compose/hub.env.example"));
+            });
+        }
+    }
+
+    [Test]
+    public async Task TheCommittedExample_HoldsNoSecret_AndTheRealEnvFile_IsNeitherCommittedNorSentToTheImageBuild()
+    {
+        var example = ExampleVariables();
+        var ignored = await ChildProcess.RunAsync("git", ["check-ignore", "--quiet", ".env"], TimeSpan.FromSeconds(30), RepoPaths.Root);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(example.Keys, Is.EquivalentTo(Secrets.Keys), "the variables of deploy/compose/hub.env.example");
+            Assert.That(example.Values, Has.All.Empty, "placeholders only: an example left as it is stops docker compose");
+            // check-ignore answers 1 for a file that is not ignored, or that git already tracks.
+            Assert.That(ignored.ExitCode, Is.Zero, $"git ignores .env: {ignored}");
+            Assert.That(File.ReadAllLines(DeployFiles.PathOf(".dockerignore")).Select(l => l.Trim()), Does.Contain(".env"), "the build context leaves .env out");
+        });
+    }
+
+    /// <summary>The file as docker-compose resolves it with these secrets; fails with docker-compose's own words when it is invalid.</summary>
+    private static async Task<YamlNode> ConfigAsync(Dictionary<string, string>? secrets = null)
+    {
+        var result = await RunConfigAsync(secrets ?? FilledExample());
+        Assert.That(result.ExitCode, Is.Zero, $"docker-compose config failed: {result}");
+        return Yaml.Documents(result.Output).Single();
+    }
+
+    /// <summary>`docker-compose config` with these variables in its env file instead of the working tree's .env.</summary>
+    private static async Task<ChildProcess.Result> RunConfigAsync(Dictionary<string, string> secrets)
     {
         var program = RedisServer.FindOnPath("docker-compose") ?? throw new AssertionException(
             "docker-compose is not installed, so docker-compose.yml cannot be validated. Install it " +
             "(Debian: apt-get install -y docker-compose; no Docker engine is needed) or run ./test.sh, which does.");
-        var output = await ChildProcess.RunToSuccessAsync(program, ["-f", DeployFiles.PathOf("docker-compose.yml"), "config"], TimeSpan.FromSeconds(60));
-        return Yaml.Documents(output).Single();
+        var envFile = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllLinesAsync(envFile, secrets.Select(s => $"{s.Key}={s.Value}")).Within();
+            return await ChildProcess.RunAsync(program, ["--env-file", envFile, "-f", DeployFiles.PathOf("docker-compose.yml"), "config"], TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            File.Delete(envFile);
+        }
     }
+
+    /// <summary>NAME=value lines of deploy/compose/hub.env.example.</summary>
+    private static Dictionary<string, string> ExampleVariables() =>
+        File.ReadAllLines(DeployFiles.PathOf("deploy", "compose", "hub.env.example"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split('=', 2))
+            .ToDictionary(p => p[0], p => p[1]);
+
+    /// <summary>The example with every value filled in with fresh random bytes, as a user fills .env.</summary>
+    private static Dictionary<string, string> FilledExample() =>
+        ExampleVariables().ToDictionary(v => v.Key, _ => "base64:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>A bind mount as "source:target:ro", from docker-compose 1's short form or 2's long one.</summary>
     private static string Mount(YamlNode volume) =>
@@ -86,4 +180,7 @@ public sealed class DockerComposeTests
 
     private static int Seconds(string duration) =>
         duration.EndsWith('s') ? int.Parse(duration[..^1]) : throw new AssertionException($"'{duration}' is not in seconds.");
+
+    [GeneratedRegex(@"\$\{(\w+):\?([^}]+)\}")]
+    private static partial Regex RequiredVariable();
 }

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Text.RegularExpressions;
+using Hub.Server.Telemetry;
+using Hub.Server.Web;
 using Hub.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
@@ -8,7 +11,7 @@ namespace Hub.Tests.Deploy;
 /// deploy/k8s, parsed: every manifest is well-formed, and its probes, ports and names point at what
 /// a Hub node really serves and at each other. (No cluster here: kubectl never ran them.)
 /// </summary>
-public sealed class KubernetesManifestTests
+public sealed partial class KubernetesManifestTests
 {
     private static readonly string Directory = DeployFiles.PathOf("deploy", "k8s");
 
@@ -21,6 +24,8 @@ public sealed class KubernetesManifestTests
             ?? throw new AssertionException($"No {kind} '{name}' in deploy/k8s.");
 
     private static YamlNode HubContainer => Manifest("Deployment", "hub").Named("hub", "spec", "template", "spec", "containers");
+
+    private static IEnumerable<YamlNode> IngressPaths => Manifest("Ingress", "hub").Items("spec", "rules", 0, "http", "paths");
 
     [Test]
     public void EveryManifest_NamesItsKind_AndKustomizeListsEveryFile()
@@ -60,15 +65,15 @@ public sealed class KubernetesManifestTests
     public void Ports_LeadFromTheIngress_ThroughTheService_ToThePortTheImageListensOn()
     {
         var service = Manifest("Service", "hub");
-        var ingressBackend = Manifest("Ingress", "hub").At("spec", "rules", 0, "http", "paths", 0, "backend", "service");
+        var ingressBackends = IngressPaths.Select(p => p.At("backend", "service")).ToList();
         var containerPort = HubContainer.Named("http", "ports");
 
         Assert.Multiple(() =>
         {
             Assert.That(int.Parse(containerPort.Text("containerPort")), Is.EqualTo(DeployFiles.ImagePort));
             Assert.That(service.Named("http", "spec", "ports").Text("targetPort"), Is.EqualTo("http"));
-            Assert.That(ingressBackend.Text("name"), Is.EqualTo("hub"));
-            Assert.That(ingressBackend.Text("port", "name"), Is.EqualTo("http"));
+            Assert.That(ingressBackends.Select(b => b.Text("name")), Has.All.EqualTo("hub"));
+            Assert.That(ingressBackends.Select(b => b.Text("port", "name")), Has.All.EqualTo("http"));
             Assert.That(Labels(service.At("spec", "selector")), Is.EqualTo(Labels(Manifest("Deployment", "hub").At("spec", "template", "metadata", "labels"))));
             Assert.That(Labels(Manifest("PodDisruptionBudget", "hub").At("spec", "selector", "matchLabels")), Is.EqualTo(Labels(service.At("spec", "selector"))));
         });
@@ -121,6 +126,69 @@ public sealed class KubernetesManifestTests
         });
     }
 
+    [Test]
+    public void Deployment_RequiresTokens_AndTakesItsKeys_FromTheSecretTheReadmeCreates()
+    {
+        var readme = DeployFiles.Read("README.md");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(HubContainer.Named("Hub__Auth__Mode", "env").Text("value"), Is.EqualTo("Jwt"));
+            foreach (var setting in new[] { "Hub__Auth__Jwt__SigningKey", "Hub__Api__Keys__0" })
+            {
+                var variable = HubContainer.Named(setting, "env");
+                Assert.That(variable.Has("value"), Is.False, $"{setting} written in the manifest");
+                var secret = variable.At("valueFrom", "secretKeyRef");
+                // An optional key would let a pod start without it: anonymous, or with the API refusing everyone.
+                Assert.That(secret.Has("optional") && secret.Text("optional") == "true", Is.False, $"{setting} optional");
+                Assert.That(readme, Does.Contain($"kubectl create secret generic {secret.Text("name")}"), $"the README creates {setting}'s Secret");
+                Assert.That(readme, Does.Contain($"--from-literal={secret.Text("key")}="), $"the README fills {setting}'s key");
+            }
+        });
+    }
+
+    [Test]
+    public void Ingress_RoutesThePageTheHubAndTheApi_ButNotMetricsOrOpenApi()
+    {
+        var paths = IngressPaths.ToList();
+        bool Routed(string request) => paths.Any(p => Matches(p, request));
+        // What the demo page loads, by the references in its HTML: a file added there needs a path here.
+        var pageFiles = PageReference().Matches(File.ReadAllText(Path.Combine(RepoPaths.DemoWebRoot, "index.html"))).Select(m => "/" + m.Groups[1].Value);
+        string[] used = ["/", WebExtensions.NodePath, .. pageFiles, "/hub", "/hub/negotiate", "/api/v1/messages", "/api/v1/streams/all/messages"];
+        string[] closed = [TelemetryExtensions.MetricsPath, "/METRICS", "/metrics/", "/openapi/v1.json", "/OpenAPI/v1.json", "/openapi"];
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(used.Where(r => !Routed(r)), Is.Empty, "paths clients use that the Ingress does not route");
+            Assert.That(closed.Where(Routed), Is.Empty, "operator paths that the Ingress routes");
+        });
+    }
+
+    [Test]
+    public void Pods_AskPrometheusToScrapeTheirOwnPort_ForTheMetricsTheyServe()
+    {
+        var annotations = Manifest("Deployment", "hub").At("spec", "template", "metadata", "annotations");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(annotations.Text("prometheus.io/scrape"), Is.EqualTo("true"));
+            Assert.That(int.Parse(annotations.Text("prometheus.io/port")), Is.EqualTo(int.Parse(HubContainer.Named("http", "ports").Text("containerPort"))));
+            Assert.That(annotations.Text("prometheus.io/path"), Is.EqualTo(TelemetryExtensions.MetricsPath));
+        });
+    }
+
+    /// <summary>Kubernetes' path matching: Exact is the whole path, Prefix whole path elements; both case-sensitive.</summary>
+    private static bool Matches(YamlNode path, string request) => path.Text("pathType") switch
+    {
+        "Exact" => request == path.Text("path"),
+        "Prefix" => request == path.Text("path").TrimEnd('/') || request.StartsWith(path.Text("path").TrimEnd('/') + "/", StringComparison.Ordinal),
+        var other => throw new AssertionException($"pathType {other}: its matching is the controller's, which this test cannot follow."),
+    };
+
     private static Dictionary<string, string> Labels(YamlNode node) =>
         ((YamlMappingNode)node).Children.ToDictionary(c => c.Key.ToString(), c => c.Value.ToString());
+
+    // Relative src and href attributes: the page's own files (not data: or other sites).
+    [GeneratedRegex(@"(?:src|href)=""([^"":/][^"":]*)""")]
+    private static partial Regex PageReference();
 }

@@ -132,6 +132,26 @@ public sealed class LoadBalancerTests
         Assert.That(counts["kestrel_upgraded_connections"], Is.Zero, "WebSockets that went through HTTP's upgrade instead of the direct path");
     }
 
+    // The nodes route without regard to case or a trailing slash: each spelling they serve must be closed.
+    [TestCase("/metrics")]
+    [TestCase("/METRICS")]
+    [TestCase("/metrics/")]
+    [TestCase("/openapi/v1.json")]
+    [TestCase("/OpenAPI/v1.json")]
+    public async Task MetricsAndOpenApi_AreNotFound_ThroughTheBalancer_WhileEveryNodeServesThemOnItsOwnPort(string path)
+    {
+        using var http = new HttpClient { Timeout = Bounded.Default };
+        foreach (var port in _cluster.NodePorts)
+        {
+            using var direct = await http.GetAsync($"http://127.0.0.1:{port}{path}").Within();
+            Assert.That(direct.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), $"GET {path} on the node at port {port}, as Prometheus scrapes it");
+        }
+
+        using var balanced = await http.GetAsync(new Uri(_cluster.Url, path)).Within();
+
+        Assert.That(balanced.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.NotFound), $"GET {path} through nginx");
+    }
+
     [Test]
     public async Task AWebSocket_WhoseCookieLeadsToAnotherNode_GoesOnToTheNodeThatNegotiatedIt()
     {
