@@ -28,6 +28,18 @@ public sealed class ApiClient : IAsyncDisposable
         }
     }
 
+    /// <summary>A caller that sends these headers as written, unchecked: credentials in forms the API must refuse.</summary>
+    public static ApiClient WithHeaders(HubNode node, params (string Name, string Value)[] headers)
+    {
+        var client = new ApiClient(node, apiKey: null);
+        foreach (var (name, value) in headers)
+        {
+            client._http.DefaultRequestHeaders.TryAddWithoutValidation(name, value);
+        }
+
+        return client;
+    }
+
     public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? contentType = "application/json") =>
         SendContentAsync(method, path, body is null ? null : new StringContent(body, Encoding.UTF8), contentType);
 
