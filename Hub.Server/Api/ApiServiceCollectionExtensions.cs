@@ -18,7 +18,7 @@ internal static partial class ApiServiceCollectionExtensions
         // One instance for the node: it holds the keys' hashes and their rate buckets (a filter
         // added by type would be created anew for every request).
         services.AddSingleton<ApiKeyFilter>();
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ExplainRoutingRefusal);
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
         return builder;
     }
@@ -50,6 +50,19 @@ internal static partial class ApiServiceCollectionExtensions
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Routing answers a body of another content type with its own 415 before any filter runs (the
+    /// send routes' Accepts metadata), and status code pages write it with no detail: say what is expected.
+    /// </summary>
+    private static void ExplainRoutingRefusal(ProblemDetailsContext context)
+    {
+        if (context.ProblemDetails is { Status: StatusCodes.Status415UnsupportedMediaType, Detail: null }
+            && context.HttpContext.Request.Path.StartsWithSegments(Prefix))
+        {
+            context.ProblemDetails.Detail = SendMessageRequest.JsonExpected;
+        }
     }
 
     private static partial class Log

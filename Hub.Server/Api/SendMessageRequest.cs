@@ -1,10 +1,15 @@
+using System.Text;
 using System.Text.Json;
+using Microsoft.Net.Http.Headers;
 
 namespace Hub.Server.Api;
 
 /// <summary>The body of every send: <c>{ "text": … }</c>.</summary>
 internal sealed record SendMessageRequest
 {
+    /// <summary>What a caller whose body is not JSON is told, here and for routing's own 415.</summary>
+    public const string JsonExpected = "The request body must be JSON: send it with 'Content-Type: application/json'.";
+
     public string? Text { get; init; }
 
     /// <summary>
@@ -18,11 +23,10 @@ internal sealed record SendMessageRequest
         // Routing refuses another content type (the routes' Accepts metadata); a missing one gets here.
         if (!request.HasJsonContentType())
         {
-            throw new BadHttpRequestException(
-                "The request body must be JSON: send it with 'Content-Type: application/json'.",
-                StatusCodes.Status415UnsupportedMediaType);
+            throw new BadHttpRequestException(JsonExpected, StatusCodes.Status415UnsupportedMediaType);
         }
 
+        RequireReadableCharset(request);
         SendMessageRequest? body;
         try
         {
@@ -35,5 +39,30 @@ internal sealed record SendMessageRequest
 
         return body?.Text ?? throw new BadHttpRequestException(
             "The request body has no \"text\": send { \"text\": \"...\" } (a string; empty is allowed).");
+    }
+
+    /// <summary>
+    /// ReadFromJsonAsync reads UTF-8 and transcodes any other charset the runtime knows, but throws
+    /// InvalidOperationException (a 500) for one it does not ('bogus', 'utf-7', even a quoted
+    /// "utf-8": dotnet/aspnetcore#61514). The same rule, applied first, makes that the caller's 415.
+    /// </summary>
+    private static void RequireReadableCharset(HttpRequest request)
+    {
+        var charset = MediaTypeHeaderValue.Parse(request.ContentType).Charset;
+        if (!charset.HasValue || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        try
+        {
+            _ = Encoding.GetEncoding(charset.Value);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            throw new BadHttpRequestException(
+                $"The request body's charset '{charset}' is not one the node can read: send UTF-8 with 'Content-Type: application/json'.",
+                StatusCodes.Status415UnsupportedMediaType);
+        }
     }
 }

@@ -28,16 +28,35 @@ public sealed class ApiClient : IAsyncDisposable
         }
     }
 
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? contentType = "application/json")
+    /// <summary>A caller that sends these headers as written, unchecked: credentials in forms the API must refuse.</summary>
+    public static ApiClient WithHeaders(HubNode node, params (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(method, path);
-        if (body is not null)
+        var client = new ApiClient(node, apiKey: null);
+        foreach (var (name, value) in headers)
         {
-            request.Content = new StringContent(body, Encoding.UTF8);
-            request.Content.Headers.ContentType = contentType is null ? null : new MediaTypeHeaderValue(contentType);
+            client._http.DefaultRequestHeaders.TryAddWithoutValidation(name, value);
         }
 
-        return _http.SendAsync(request).Within();
+        return client;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? body = null, string? contentType = "application/json") =>
+        SendContentAsync(method, path, body is null ? null : new StringContent(body, Encoding.UTF8), contentType);
+
+    /// <summary>Sends <paramref name="content"/> with <paramref name="contentType"/> as given, unchecked (garbage too); null sends none.</summary>
+    public async Task<HttpResponseMessage> SendContentAsync(HttpMethod method, string path, HttpContent? content, string? contentType)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (content is not null)
+        {
+            content.Headers.ContentType = null;
+            if (contentType is not null)
+            {
+                content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            }
+        }
+
+        return await _http.SendAsync(request).Within();
     }
 
     public Task<HttpResponseMessage> PostTextAsync(string path, string text) =>

@@ -107,7 +107,11 @@ public sealed class MessagesApiTests(Topology topology) : ApiTest(topology)
         yield return Case("a text over the limit", $"{{\"text\":\"{new string('x', 32769)}\"}}", "application/json",
             HttpStatusCode.BadRequest, "32769 bytes (UTF-8); the limit is 32768 (Hub:Limits:MaxMessageBytes)");
         yield return Case("no content type", "{\"text\":\"hi\"}", null, HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
-        yield return Case("a form", "text=hi", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType, "");
+        yield return Case("a form", "text=hi", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
+        yield return Case("JSON as text/plain", "{\"text\":\"hi\"}", "text/plain", HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
+        yield return Case("an unknown charset", "{\"text\":\"hi\"}", "application/json; charset=bogus", HttpStatusCode.UnsupportedMediaType, "charset 'bogus'");
+        yield return Case("a disabled charset", "{\"text\":\"hi\"}", "application/json; charset=utf-7", HttpStatusCode.UnsupportedMediaType, "charset 'utf-7'");
+        yield return Case("an empty charset", "{\"text\":\"hi\"}", "application/json; charset=", HttpStatusCode.UnsupportedMediaType, "send UTF-8");
     }
 
     private static TestCaseData Case(string name, string body, string? contentType, HttpStatusCode status, string detail) =>
@@ -119,6 +123,17 @@ public sealed class MessagesApiTests(Topology topology) : ApiTest(topology)
         using var response = await Api.SendAsync(HttpMethod.Post, "/api/v1/groups/room/messages", body, contentType);
 
         await ApiClient.AssertProblemAsync(response, status, detail);
+    }
+
+    [TestCase("application/json; charset=utf-8")]
+    [TestCase("Application/JSON; Charset=UTF-8")]
+    [TestCase("application/json; charset=iso-8859-1")]
+    [TestCase("application/merge-patch+json")]
+    public async Task AJsonContentType_TheFrameworkReads_IsAccepted(string contentType)
+    {
+        using var response = await Api.SendAsync(HttpMethod.Post, "/api/v1/groups/room/messages", "{\"text\":\"hi\"}", contentType);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted), await response.Content.ReadAsStringAsync().Within());
     }
 
     private static IEnumerable<TestCaseData> BadNames()

@@ -43,6 +43,16 @@ public sealed class StreamsApiTests(Topology topology) : ApiTest(topology)
         Assert.That((message.Id, message.From, message.Text), Is.EqualTo((result.Id, "api", "from a backend")));
     }
 
+    [Test]
+    public async Task GetMessages_AfterTheLargestOffset_IsEmpty()
+    {
+        await Api.SendTextAsync("/api/v1/messages", "one");
+
+        var page = await Api.GetAsync<Page>($"/api/v1/streams/all/messages?after={long.MaxValue}");
+
+        Assert.That(page.Messages, Is.Empty);
+    }
+
     [TestCase("group:room", "limit=0", "'limit' must be a whole number from 1 to 1000")]
     [TestCase("group:room", "limit=1001", "'limit' must be a whole number from 1 to 1000")]
     [TestCase("group:room", "limit=-1", "'limit' must be a whole number from 1 to 1000")]
