@@ -16,7 +16,14 @@ internal static class BusCodec
 
     public static byte[] Encode(Envelope envelope) => MessagePackSerializer.Serialize(envelope, Options);
 
-    public static Envelope Decode(ReadOnlyMemory<byte> body) => MessagePackSerializer.Deserialize<Envelope>(body, Options);
+    /// <exception cref="FormatException">The body is MessagePack, but not a whole envelope of its kind.</exception>
+    public static Envelope Decode(ReadOnlyMemory<byte> body)
+    {
+        // MessagePack fills in what a body leaves out with defaults, so a cut or garbled body can
+        // read as an envelope; it must carry what its kind needs before a node acts on it.
+        var envelope = MessagePackSerializer.Deserialize<Envelope>(body, Options);
+        return IsWhole(envelope) ? envelope : throw new FormatException($"A bus body read as an incomplete {envelope.Kind} envelope.");
+    }
 
     /// <summary>Reads a published payload: "{offset}:{epoch}:{body}".</summary>
     public static Envelope DecodePublished(ReadOnlyMemory<byte> payload)
@@ -33,6 +40,17 @@ internal static class BusCodec
         var envelope = Decode(payload[(first + second + 2)..]);
         return WithPosition(envelope, epoch, offset);
     }
+
+    private static bool IsWhole(Envelope envelope) =>
+        Enum.IsDefined(envelope.Target.Kind) && (envelope.Target.Kind == TargetKind.All) == (envelope.Target.Id is null) &&
+        envelope.Kind switch
+        {
+            EnvelopeKind.Message => envelope.Message is { Id: not null, Stream: not null, From: not null, Text: not null },
+            EnvelopeKind.MemberJoined or EnvelopeKind.MemberLeft => envelope.Event is not null,
+            EnvelopeKind.AddToGroup or EnvelopeKind.RemoveFromGroup => envelope.Target.Kind == TargetKind.Connection && envelope.Group is not null,
+            EnvelopeKind.Disconnect => envelope.Target.Kind == TargetKind.Connection,
+            _ => false,
+        };
 
     public static Envelope WithPosition(Envelope envelope, string epoch, long offset) =>
         envelope.Message is null || offset == 0
