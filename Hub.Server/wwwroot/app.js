@@ -32,10 +32,11 @@
   let recovery = null; // hub-recovery.js: re-joins groups and resumes streams after a reconnect
   const joined = new Set();
 
-  function setState(state) {
+  // The badge may say more than the state (how a retry is coming along); data-state is the state alone.
+  function setState(state, text = state) {
     demo.state = state;
     const badge = $("state");
-    badge.textContent = state;
+    badge.textContent = text;
     badge.dataset.state = state;
     const online = state === "connected" || state === "reconnected";
     $("connect").disabled = state !== "disconnected";
@@ -57,12 +58,15 @@
     $("error").hidden = true;
   }
 
-  // Unlike the client's default (four tries, then give up), a demo left open keeps coming back:
-  // at once, then with exponential backoff and jitter up to 30 s.
+  // Exponential backoff with jitter, capped at 30 s: 0 before the first retry of a lost connection,
+  // then about 1 s, 2 s, 4 s, … (the jitter keeps pages that lost one node from coming back at once).
+  function backoff(retry) {
+    return retry === 0 ? 0 : Math.min(30000, 500 * 2 ** retry) * (0.8 + Math.random() * 0.4);
+  }
+
+  // Unlike the client's default (four tries, then give up), a demo left open keeps coming back.
   const retryForever = {
-    nextRetryDelayInMilliseconds: context => context.previousRetryCount === 0
-      ? 0
-      : Math.min(30000, 500 * 2 ** context.previousRetryCount) * (0.8 + Math.random() * 0.4),
+    nextRetryDelayInMilliseconds: context => backoff(context.previousRetryCount),
   };
 
   async function showNode() {
@@ -261,21 +265,59 @@
       if (error) showError(error);
     });
 
+    demo.protocol = protocol;
     setState("connecting");
-    try {
-      await recovery.start();
-    } catch (error) {
-      setState("disconnected");
-      showError(error);
+    if (!(await startWithRetries(connection))) {
+      // Disconnect pressed before a try succeeded: there may have been no connection to close.
+      if (!connection) setState("disconnected");
       return;
     }
+    clearError();
     demo.connectionId = connection.connectionId;
-    demo.protocol = protocol;
     // The first call returns only once the node has registered the connection cluster-wide, so
     // "connected" means that messages sent to this page from now on reach it.
     await refreshPresence(selectedGroup());
     await showNode();
     setState("connected");
+  }
+
+  // The client's automatic reconnect covers only a connection that was up once: a first connect
+  // that fails (the node is down or restarting) is tried again here, with the same backoff, until
+  // it succeeds or Disconnect is pressed. False when the page is not to go on as connected.
+  async function startWithRetries(built) {
+    for (let retry = 1; ; retry++) {
+      try {
+        await recovery.start();
+        return true;
+      } catch (error) {
+        if (connection !== built) return false;
+        showError(error);
+        // The connection came up and then failed its first call: it reconnects by itself now
+        // (or is up), and its own handlers tell the state from here.
+        if (built.state !== signalR.HubConnectionState.Disconnected) {
+          return built.state === signalR.HubConnectionState.Connected;
+        }
+        if (!(await waitToRetry(retry, built))) return false;
+      }
+    }
+  }
+
+  // Counts down to the next try on the state line; false if Disconnect was pressed meanwhile.
+  function waitToRetry(retry, built) {
+    const due = Date.now() + backoff(retry);
+    return new Promise(resolve => {
+      const tick = () => {
+        const left = due - Date.now();
+        if (connection !== built || left <= 0) {
+          clearInterval(timer);
+          resolve(connection === built);
+          return;
+        }
+        setState("connecting", `connecting (retry ${retry} in ${Math.ceil(left / 1000)} s)`);
+      };
+      const timer = setInterval(tick, 250);
+      tick();
+    });
   }
 
   async function disconnect() {

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hub.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -78,6 +79,31 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         Assert.That(message.Id, Is.EqualTo(sent.Id));
         await page.ExpectPresenceAsync("frank");
         await Expect(page.Node).ToHaveTextAsync("node-b");
+    }
+
+    [Test]
+    public async Task WhenItsNodeIsDownAtConnect_ThePageRetriesWithBackoff_AndConnectsOnceTheNodeIsUp()
+    {
+        // The page was loaded while the node was up; the person presses Connect after it went down.
+        var page = await OpenAsync(NodeB);
+        var port = NodeB.BaseUrl.Port;
+        await NodeB.StopAsync();
+
+        await page.Page.Locator("#user").FillAsync("ivan");
+        await page.Page.Locator("#connect").ClickAsync();
+
+        // A second retry announced: the first one failed too, and the page did not give up.
+        await Expect(page.State).ToHaveTextAsync(new Regex(@"^connecting \(retry [2-9] in \d+ s\)$"));
+        await page.ExpectStateAsync("connecting");
+        var restarted = Own(await StartNodeAsync("node-b", port));
+        // Bounded by the backoff: the next try is due within about 5 s of the node's return.
+        await Expect(page.State).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 30_000 });
+
+        await Expect(page.State).ToHaveTextAsync("connected");
+        await Expect(page.Page.Locator("#error")).ToBeHiddenAsync();
+        await page.SendAsync("back at last");
+        await page.WaitForMessageAsync("back at last");
+        await Expect(page.Node).ToHaveTextAsync(restarted.NodeId);
     }
 
     [TestCase("json", false)]
