@@ -182,7 +182,46 @@
     const snapshot = await call("GetPresence", group || null);
     if (!snapshot.ok) return;
     demo.presence[group] = snapshot.value;
+    const { users, userCount } = snapshot.value;
+    if (group !== "" && !members.has(group) && users.length === Number(userCount)) members.set(group, new Set(users));
     if (group === selectedGroup()) renderPresence();
+  }
+
+  // MemberJoined and MemberLeft are per connection, and a user may hold several: two tabs, or a
+  // new connection after a reconnect while presence still holds the old one until its node is
+  // counted dead. So the page keeps, for each of its groups, the users it counts as present: taken
+  // from its first snapshot there, then changed by the events one at a time, in the order they
+  // came. A user joins when they were not counted, and leaves when the snapshot taken after their
+  // MemberLeft no longer lists them. (Snapshots alone would not do: one taken for an event may
+  // already show the events after it.)
+  const members = new Map(); // group -> Set of user ids
+  let memberChanges = Promise.resolve();
+
+  function memberChanged(event, change) {
+    memberChanges = memberChanges.then(async () => {
+      const { group, user } = event;
+      const counted = members.get(group);
+      await refreshPresence(group);
+      if (user == null) {
+        // Anonymous connections are no one's: each is its own "someone".
+        note(`someone ${change} #${group}`);
+      } else if (!counted) {
+        // Nothing to compare with: this refresh took the group's first snapshot.
+      } else if (change === "joined" && !counted.has(user)) {
+        counted.add(user);
+        note(`${user} joined #${group}`);
+      } else if (change === "left" && counted.has(user) && isListed(demo.presence[group], user) === false) {
+        counted.delete(user);
+        note(`${user} left #${group}`);
+      }
+    }).catch(showError); // one failed event must not stop the ones after it
+  }
+
+  // Undefined when the snapshot cannot tell: none yet, or a user list capped short of the users.
+  function isListed(snapshot, user) {
+    if (!snapshot) return undefined;
+    if (snapshot.users.includes(user)) return true;
+    return snapshot.users.length < Number(snapshot.userCount) ? undefined : false;
   }
 
   function renderPresence() {
@@ -240,15 +279,13 @@
         note(`Messages were lost while disconnected on: ${streams.join(", ")}`);
       },
     });
-    connection.on("MemberJoined", event => {
-      note(`${event.user ?? "someone"} joined #${event.group}`);
-      refreshPresence(event.group);
+    connection.on("MemberJoined", event => memberChanged(event, "joined"));
+    connection.on("MemberLeft", event => memberChanged(event, "left"));
+    connection.onreconnecting(() => {
+      // Events go by unseen until the page is back: its groups' counts start again from snapshots.
+      members.clear();
+      setState("reconnecting");
     });
-    connection.on("MemberLeft", event => {
-      note(`${event.user ?? "someone"} left #${event.group}`);
-      refreshPresence(event.group);
-    });
-    connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(async connectionId => {
       // A reconnect is a new connection, possibly on another node. The recovery helper re-joins
       // its groups and replays what was missed (its handler runs first, and the node answers one
@@ -324,6 +361,7 @@
     const closing = connection;
     connection = null;
     joined.clear();
+    members.clear();
     demo.presence = {};
     renderGroups();
     renderPresence();
@@ -344,6 +382,7 @@
     clearError();
     if (!(await attempt(() => recovery.leave(group))).ok) return;
     joined.delete(group);
+    members.delete(group);
     delete demo.presence[group];
     renderGroups();
     renderPresence();

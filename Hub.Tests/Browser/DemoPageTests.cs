@@ -106,6 +106,40 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         await Expect(page.Node).ToHaveTextAsync(restarted.NodeId);
     }
 
+    [Test]
+    public async Task AUserWithTwoConnections_IsShownJoiningOnce_AndLeavingOnlyWithTheLastOne()
+    {
+        var page = await OpenAsync(NodeB, "?user=alice");
+        await page.ExpectStateAsync("connected");
+        await page.JoinAsync("room");
+        var bobOnA = await ConnectAsync(NodeA, "bob");
+        var bobOnB = await ConnectAsync(NodeB, "bob");
+        var carol = await ConnectAsync(NodeA, "carol");
+
+        await bobOnA.Client.JoinAsync("room").Within();
+        await Expect(page.Notes("bob joined #room")).ToHaveCountAsync(1);
+        await bobOnB.Client.JoinAsync("room").Within();
+        // The page takes events in the order they came: once it showed carol's, it had taken bob's second.
+        await carol.Client.JoinAsync("room").Within();
+        await Expect(page.Notes("carol joined #room")).ToHaveCountAsync(1);
+        await Expect(page.Notes("bob joined #room")).ToHaveCountAsync(1);
+
+        // One of bob's connections goes away (as when its node dies); the other is still in the room.
+        // Once carol, in the room too, got its MemberLeft, hers comes after it on every node.
+        var bobsConnection = bobOnA.ConnectionId;
+        await bobOnA.Client.StopAsync().Within();
+        await carol.Left.WaitForAsync(e => e.ConnectionId == bobsConnection, "MemberLeft of bob's first connection");
+        await carol.Client.LeaveAsync("room").Within();
+        await Expect(page.Notes("carol left #room")).ToHaveCountAsync(1);
+        await Expect(page.Notes("bob left #room")).ToHaveCountAsync(0);
+        await page.ExpectPresenceAsync("alice", "bob");
+
+        await bobOnB.Client.LeaveAsync("room").Within();
+        await Expect(page.Notes("bob left #room")).ToHaveCountAsync(1);
+        await page.ExpectPresenceAsync("alice");
+        Assert.That(page.Errors, Is.Empty);
+    }
+
     [TestCase("json", false)]
     [TestCase("messagepack", true)]
     public async Task ProtocolOption_IsTheProtocolOnTheWire(string protocol, bool sentAtIsDate)
