@@ -309,7 +309,6 @@
       if (!connection) setState("disconnected");
       return;
     }
-    clearError();
     demo.connectionId = connection.connectionId;
     // The first call returns only once the node has registered the connection cluster-wide, so
     // "connected" means that messages sent to this page from now on reach it.
@@ -325,6 +324,7 @@
     for (let retry = 1; ; retry++) {
       try {
         await recovery.start();
+        clearError(); // what the failed tries said
         return true;
       } catch (error) {
         if (connection !== built) return false;

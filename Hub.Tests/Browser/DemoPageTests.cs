@@ -107,6 +107,33 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
     }
 
     [Test]
+    public async Task Disconnect_WhileAFirstConnectIsRetried_StopsTheTries()
+    {
+        var page = await OpenAsync(NodeB);
+        await NodeB.StopAsync();
+        await page.Page.Locator("#user").FillAsync("judy");
+        await page.Page.Locator("#connect").ClickAsync();
+        await Expect(page.State).ToHaveTextAsync(new Regex(@"^connecting \(retry 1 in \d+ s\)$"));
+
+        await page.Page.Locator("#disconnect").ClickAsync();
+        await page.ExpectStateAsync("disconnected");
+        var tries = 0;
+        page.Page.Request += (_, request) =>
+        {
+            if (new Uri(request.Url).AbsolutePath == "/hub/negotiate")
+            {
+                Interlocked.Increment(ref tries);
+            }
+        };
+        // Longer than the first retry's delay (1 s, give or take a fifth) with time to spare.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        Assert.That(tries, Is.Zero, "tries after Disconnect");
+        await Expect(page.State).ToHaveTextAsync("disconnected");
+        await Expect(page.Page.Locator("#connect")).ToBeEnabledAsync();
+    }
+
+    [Test]
     public async Task AUserWithTwoConnections_IsShownJoiningOnce_AndLeavingOnlyWithTheLastOne()
     {
         var page = await OpenAsync(NodeB, "?user=alice");
