@@ -44,4 +44,10 @@ internal interface IPresenceStore
 
     /// <summary>Presence of a group, or of the whole hub when <paramref name="group"/> is null.</summary>
     Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Connections in the whole cluster: the hub snapshot's count alone, in O(1), cheap enough for
+    /// every metrics scrape. Like the snapshot, it still holds a dead node's connections until they are purged.
+    /// </summary>
+    Task<long> CountConnectionsAsync(CancellationToken cancellationToken);
 }

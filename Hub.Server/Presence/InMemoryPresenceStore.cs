@@ -130,6 +130,14 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         }
     }
 
+    public Task<long> CountConnectionsAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<long>(_connections.Count);
+        }
+    }
+
     public Task<bool> HeartbeatAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task SignOffAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -44,7 +44,8 @@ internal sealed partial class NodeHeartbeat(
                 await groups.ForgetPendingAsync(TimeSpan.FromSeconds(1), stoppingToken);
 
                 first = false;
-                // The cluster-wide gauges come from the same beat: one snapshot per heartbeat, not per scrape.
+                // The live nodes gauge comes from the same beat; the connections gauge counts at every
+                // scrape and reports this count only when presence cannot answer one.
                 var snapshot = await presence.GetSnapshotAsync(null, stoppingToken);
                 metrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
             }

@@ -115,6 +115,10 @@ internal sealed class RedisPresenceStore(
         };
     }
 
+    // The registry is one hash: HLEN is O(1), whatever the number of connections.
+    public Task<long> CountConnectionsAsync(CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(() => redis.Database.HashLengthAsync(RedisKeys.Connections), cancellationToken);
+
     /// <summary>Marks this node alive; the hub snapshot lists nodes that are not silent.</summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
         !await RedisCalls.RunAsync(

@@ -32,10 +32,11 @@
   let recovery = null; // hub-recovery.js: re-joins groups and resumes streams after a reconnect
   const joined = new Set();
 
-  function setState(state) {
+  // The badge may say more than the state (how a retry is coming along); data-state is the state alone.
+  function setState(state, text = state) {
     demo.state = state;
     const badge = $("state");
-    badge.textContent = state;
+    badge.textContent = text;
     badge.dataset.state = state;
     const online = state === "connected" || state === "reconnected";
     $("connect").disabled = state !== "disconnected";
@@ -57,12 +58,15 @@
     $("error").hidden = true;
   }
 
-  // Unlike the client's default (four tries, then give up), a demo left open keeps coming back:
-  // at once, then with exponential backoff and jitter up to 30 s.
+  // Exponential backoff with jitter, capped at 30 s: 0 before the first retry of a lost connection,
+  // then about 1 s, 2 s, 4 s, … (the jitter keeps pages that lost one node from coming back at once).
+  function backoff(retry) {
+    return retry === 0 ? 0 : Math.min(30000, 500 * 2 ** retry) * (0.8 + Math.random() * 0.4);
+  }
+
+  // Unlike the client's default (four tries, then give up), a demo left open keeps coming back.
   const retryForever = {
-    nextRetryDelayInMilliseconds: context => context.previousRetryCount === 0
-      ? 0
-      : Math.min(30000, 500 * 2 ** context.previousRetryCount) * (0.8 + Math.random() * 0.4),
+    nextRetryDelayInMilliseconds: context => backoff(context.previousRetryCount),
   };
 
   async function showNode() {
@@ -178,7 +182,46 @@
     const snapshot = await call("GetPresence", group || null);
     if (!snapshot.ok) return;
     demo.presence[group] = snapshot.value;
+    const { users, userCount } = snapshot.value;
+    if (group !== "" && !members.has(group) && users.length === Number(userCount)) members.set(group, new Set(users));
     if (group === selectedGroup()) renderPresence();
+  }
+
+  // MemberJoined and MemberLeft are per connection, and a user may hold several: two tabs, or a
+  // new connection after a reconnect while presence still holds the old one until its node is
+  // counted dead. So the page keeps, for each of its groups, the users it counts as present: taken
+  // from its first snapshot there, then changed by the events one at a time, in the order they
+  // came. A user joins when they were not counted, and leaves when the snapshot taken after their
+  // MemberLeft no longer lists them. (Snapshots alone would not do: one taken for an event may
+  // already show the events after it.)
+  const members = new Map(); // group -> Set of user ids
+  let memberChanges = Promise.resolve();
+
+  function memberChanged(event, change) {
+    memberChanges = memberChanges.then(async () => {
+      const { group, user } = event;
+      const counted = members.get(group);
+      await refreshPresence(group);
+      if (user == null) {
+        // Anonymous connections are no one's: each is its own "someone".
+        note(`someone ${change} #${group}`);
+      } else if (!counted) {
+        // Nothing to compare with: this refresh took the group's first snapshot.
+      } else if (change === "joined" && !counted.has(user)) {
+        counted.add(user);
+        note(`${user} joined #${group}`);
+      } else if (change === "left" && counted.has(user) && isListed(demo.presence[group], user) === false) {
+        counted.delete(user);
+        note(`${user} left #${group}`);
+      }
+    }).catch(showError); // one failed event must not stop the ones after it
+  }
+
+  // Undefined when the snapshot cannot tell: none yet, or a user list capped short of the users.
+  function isListed(snapshot, user) {
+    if (!snapshot) return undefined;
+    if (snapshot.users.includes(user)) return true;
+    return snapshot.users.length < Number(snapshot.userCount) ? undefined : false;
   }
 
   function renderPresence() {
@@ -236,15 +279,13 @@
         note(`Messages were lost while disconnected on: ${streams.join(", ")}`);
       },
     });
-    connection.on("MemberJoined", event => {
-      note(`${event.user ?? "someone"} joined #${event.group}`);
-      refreshPresence(event.group);
+    connection.on("MemberJoined", event => memberChanged(event, "joined"));
+    connection.on("MemberLeft", event => memberChanged(event, "left"));
+    connection.onreconnecting(() => {
+      // Events go by unseen until the page is back: its groups' counts start again from snapshots.
+      members.clear();
+      setState("reconnecting");
     });
-    connection.on("MemberLeft", event => {
-      note(`${event.user ?? "someone"} left #${event.group}`);
-      refreshPresence(event.group);
-    });
-    connection.onreconnecting(() => setState("reconnecting"));
     connection.onreconnected(async connectionId => {
       // A reconnect is a new connection, possibly on another node. The recovery helper re-joins
       // its groups and replays what was missed (its handler runs first, and the node answers one
@@ -261,16 +302,14 @@
       if (error) showError(error);
     });
 
+    demo.protocol = protocol;
     setState("connecting");
-    try {
-      await recovery.start();
-    } catch (error) {
-      setState("disconnected");
-      showError(error);
+    if (!(await startWithRetries(connection))) {
+      // Disconnect pressed before a try succeeded: there may have been no connection to close.
+      if (!connection) setState("disconnected");
       return;
     }
     demo.connectionId = connection.connectionId;
-    demo.protocol = protocol;
     // The first call returns only once the node has registered the connection cluster-wide, so
     // "connected" means that messages sent to this page from now on reach it.
     await refreshPresence(selectedGroup());
@@ -278,10 +317,51 @@
     setState("connected");
   }
 
+  // The client's automatic reconnect covers only a connection that was up once: a first connect
+  // that fails (the node is down or restarting) is tried again here, with the same backoff, until
+  // it succeeds or Disconnect is pressed. False when the page is not to go on as connected.
+  async function startWithRetries(built) {
+    for (let retry = 1; ; retry++) {
+      try {
+        await recovery.start();
+        clearError(); // what the failed tries said
+        return true;
+      } catch (error) {
+        if (connection !== built) return false;
+        showError(error);
+        // The connection came up and then failed its first call: it reconnects by itself now
+        // (or is up), and its own handlers tell the state from here.
+        if (built.state !== signalR.HubConnectionState.Disconnected) {
+          return built.state === signalR.HubConnectionState.Connected;
+        }
+        if (!(await waitToRetry(retry, built))) return false;
+      }
+    }
+  }
+
+  // Counts down to the next try on the state line; false if Disconnect was pressed meanwhile.
+  function waitToRetry(retry, built) {
+    const due = Date.now() + backoff(retry);
+    return new Promise(resolve => {
+      const tick = () => {
+        const left = due - Date.now();
+        if (connection !== built || left <= 0) {
+          clearInterval(timer);
+          resolve(connection === built);
+          return;
+        }
+        setState("connecting", `connecting (retry ${retry} in ${Math.ceil(left / 1000)} s)`);
+      };
+      const timer = setInterval(tick, 250);
+      tick();
+    });
+  }
+
   async function disconnect() {
     const closing = connection;
     connection = null;
     joined.clear();
+    members.clear();
     demo.presence = {};
     renderGroups();
     renderPresence();
@@ -302,6 +382,7 @@
     clearError();
     if (!(await attempt(() => recovery.leave(group))).ok) return;
     joined.delete(group);
+    members.delete(group);
     delete demo.presence[group];
     renderGroups();
     renderPresence();

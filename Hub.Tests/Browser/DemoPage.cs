@@ -113,6 +113,9 @@ internal sealed class DemoPage
         await Expect(Page.Locator("#text")).ToHaveValueAsync("");
     }
 
+    /// <summary>The page's lines about the room rather than messages ("bob joined #room") with exactly this text.</summary>
+    public ILocator Notes(string text) => Page.Locator("#messages li.event").GetByText(text, new() { Exact = true });
+
     /// <summary>Exactly these users, sorted, are listed as online in the selected group.</summary>
     public Task ExpectPresenceAsync(params string[] users) => Expect(Presence).ToHaveTextAsync(users);
 

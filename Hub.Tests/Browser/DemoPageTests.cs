@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hub.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -78,6 +79,92 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         Assert.That(message.Id, Is.EqualTo(sent.Id));
         await page.ExpectPresenceAsync("frank");
         await Expect(page.Node).ToHaveTextAsync("node-b");
+    }
+
+    [Test]
+    public async Task WhenItsNodeIsDownAtConnect_ThePageRetriesWithBackoff_AndConnectsOnceTheNodeIsUp()
+    {
+        // The page was loaded while the node was up; the person presses Connect after it went down.
+        var page = await OpenAsync(NodeB);
+        var port = NodeB.BaseUrl.Port;
+        await NodeB.StopAsync();
+
+        await page.Page.Locator("#user").FillAsync("ivan");
+        await page.Page.Locator("#connect").ClickAsync();
+
+        // A second retry announced: the first one failed too, and the page did not give up.
+        await Expect(page.State).ToHaveTextAsync(new Regex(@"^connecting \(retry [2-9] in \d+ s\)$"));
+        await page.ExpectStateAsync("connecting");
+        var restarted = Own(await StartNodeAsync("node-b", port));
+        // Bounded by the backoff: the next try is due within about 5 s of the node's return.
+        await Expect(page.State).ToHaveAttributeAsync("data-state", "connected", new() { Timeout = 30_000 });
+
+        await Expect(page.State).ToHaveTextAsync("connected");
+        await Expect(page.Page.Locator("#error")).ToBeHiddenAsync();
+        await page.SendAsync("back at last");
+        await page.WaitForMessageAsync("back at last");
+        await Expect(page.Node).ToHaveTextAsync(restarted.NodeId);
+    }
+
+    [Test]
+    public async Task Disconnect_WhileAFirstConnectIsRetried_StopsTheTries()
+    {
+        var page = await OpenAsync(NodeB);
+        await NodeB.StopAsync();
+        await page.Page.Locator("#user").FillAsync("judy");
+        await page.Page.Locator("#connect").ClickAsync();
+        await Expect(page.State).ToHaveTextAsync(new Regex(@"^connecting \(retry 1 in \d+ s\)$"));
+
+        await page.Page.Locator("#disconnect").ClickAsync();
+        await page.ExpectStateAsync("disconnected");
+        var tries = 0;
+        page.Page.Request += (_, request) =>
+        {
+            if (new Uri(request.Url).AbsolutePath == "/hub/negotiate")
+            {
+                Interlocked.Increment(ref tries);
+            }
+        };
+        // Longer than the first retry's delay (1 s, give or take a fifth) with time to spare.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        Assert.That(tries, Is.Zero, "tries after Disconnect");
+        await Expect(page.State).ToHaveTextAsync("disconnected");
+        await Expect(page.Page.Locator("#connect")).ToBeEnabledAsync();
+    }
+
+    [Test]
+    public async Task AUserWithTwoConnections_IsShownJoiningOnce_AndLeavingOnlyWithTheLastOne()
+    {
+        var page = await OpenAsync(NodeB, "?user=alice");
+        await page.ExpectStateAsync("connected");
+        await page.JoinAsync("room");
+        var bobOnA = await ConnectAsync(NodeA, "bob");
+        var bobOnB = await ConnectAsync(NodeB, "bob");
+        var carol = await ConnectAsync(NodeA, "carol");
+
+        await bobOnA.Client.JoinAsync("room").Within();
+        await Expect(page.Notes("bob joined #room")).ToHaveCountAsync(1);
+        await bobOnB.Client.JoinAsync("room").Within();
+        // The page takes events in the order they came: once it showed carol's, it had taken bob's second.
+        await carol.Client.JoinAsync("room").Within();
+        await Expect(page.Notes("carol joined #room")).ToHaveCountAsync(1);
+        await Expect(page.Notes("bob joined #room")).ToHaveCountAsync(1);
+
+        // One of bob's connections goes away (as when its node dies); the other is still in the room.
+        // Once carol, in the room too, got its MemberLeft, hers comes after it on every node.
+        var bobsConnection = bobOnA.ConnectionId;
+        await bobOnA.Client.StopAsync().Within();
+        await carol.Left.WaitForAsync(e => e.ConnectionId == bobsConnection, "MemberLeft of bob's first connection");
+        await carol.Client.LeaveAsync("room").Within();
+        await Expect(page.Notes("carol left #room")).ToHaveCountAsync(1);
+        await Expect(page.Notes("bob left #room")).ToHaveCountAsync(0);
+        await page.ExpectPresenceAsync("alice", "bob");
+
+        await bobOnB.Client.LeaveAsync("room").Within();
+        await Expect(page.Notes("bob left #room")).ToHaveCountAsync(1);
+        await page.ExpectPresenceAsync("alice");
+        Assert.That(page.Errors, Is.Empty);
     }
 
     [TestCase("json", false)]
