@@ -91,9 +91,7 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
             Assert.That(Encoding.UTF8.GetString(close.Value.Payload.AsSpan(2)), Does.Contain("not masked"));
         });
         Assert.That(await socket.ReadFrameAsync(), Is.Null, "the node closes the socket after its close frame");
-
-        var sent = await honest.Client.SendAsync("still served").Within();
-        await honest.Messages.WaitForAsync(m => m.Id == sent.Id, "the honest client's broadcast");
+        await AssertStillServedAsync(honest);
     }
 
     [Test]
@@ -106,55 +104,57 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
         await Bounded.UntilAsync(() => Task.FromResult(connections.Count == 1), "the connection is registered");
 
         await socket.SendFrameAsync(0x8, [0x03, 0xE9]);
-        var close = await socket.ReadFrameAsync();
 
-        Assert.That(close?.Opcode, Is.EqualTo(0x8));
-        Assert.That(BinaryPrimitives.ReadUInt16BigEndian(close!.Value.Payload), Is.EqualTo(1001), "the client's own code comes back");
-        Assert.That(await socket.ReadFrameAsync(), Is.Null, "the node closes the socket");
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1000"), "answered 1000, as SignalR's WebSocket transport answers any client's close");
         await Bounded.UntilAsync(() => Task.FromResult(connections.Count == 0), "the connection leaves the node");
     }
 
-    [Test]
-    public async Task AnUpgradeTheDirectPathWouldNotServe_GetsHttpsOwnAnswer()
+    [TestCase(null)]
+    [TestCase(1000)]
+    [TestCase(1001)]
+    [TestCase(1003)]
+    [TestCase(1014)]
+    [TestCase(3000)]
+    [TestCase(4999)]
+    public async Task AClientsValidClose_IsAnswered1000_AsSignalRsTransportAnswersIt(int? code)
     {
-        var limited = Own(await StartNodeAsync("node-limited", extra: new Dictionary<string, string?> { ["Hub:Limits:MaxConnections"] = "1" }));
-        using var first = await RawWebSocket.ConnectAsync(limited);
-        await first.SendTextAsync(Handshake);
-        await first.ReadTextUntilAsync("{}");
-        await Bounded.UntilAsync(() => Task.FromResult(limited.Services.GetRequiredService<ConnectionRegistry>().Count == 1), "the first connection is registered");
-        using var second = await RawWebSocket.ConnectAsync(limited);
-        using var unknownToken = await RawWebSocket.ConnectAsync(NodeA, "/hub?id=never-negotiated");
-        using var twoHosts = await RawWebSocket.ConnectAsync(NodeA, extraHeaders: "Host: elsewhere.example\r\n");
+        using var socket = await HandshakenSocketAsync();
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(first.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
-            Assert.That(second.ResponseHead, Does.StartWith("HTTP/1.1 503 "), "over the node's connection limit");
-            Assert.That(unknownToken.ResponseHead, Does.StartWith("HTTP/1.1 404 "), "SignalR's answer to a token it did not hand out");
-            Assert.That(twoHosts.ResponseHead, Does.StartWith("HTTP/1.1 400 "), "Kestrel's answer to a request with two Host headers");
-        });
+        await socket.SendFrameAsync(0x8, code is null ? [] : ClientFrame.ClosePayload((ushort)code, "bye"u8));
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1000"));
     }
 
-    [Test]
-    public async Task InJwtMode_ATokenInTheHeaderOrQuery_IsChecked_AndABadOneGetsHttps401()
+    public static IEnumerable<TestCaseData> BrokenCloses() =>
+        new[] { 0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535 }
+            .Select(code => new TestCaseData(ClientFrame.ClosePayload((ushort)code)).SetArgDisplayNames($"code {code}"))
+            .Append(new TestCaseData(new byte[] { 0x03 }).SetArgDisplayNames("1-byte payload"))
+            .Append(new TestCaseData(ClientFrame.ClosePayload(1000, [.. "κόσμε"u8, 0xed, 0xa0, 0x80])).SetArgDisplayNames("reason not UTF-8"));
+
+    [TestCaseSource(nameof(BrokenCloses))]
+    public async Task AClientsCloseThatBreaksRfc6455_IsAnswered1002_NeverEchoed_AndNoOneElseNotices(byte[] payload)
     {
-        var node = Own(await StartNodeAsync("node-jwt", extra: TestTokens.NodeSettings()));
-        using var header = await RawWebSocket.ConnectAsync(node, extraHeaders: $"Authorization: Bearer {TestTokens.Create("hedy")}\r\n");
-        using var query = await RawWebSocket.ConnectAsync(node, $"/hub?access_token={TestTokens.Create("quinn")}&user=mallory");
-        using var expired = await RawWebSocket.ConnectAsync(node, $"/hub?access_token={TestTokens.Create("eve", expires: DateTime.UtcNow.AddHours(-1))}");
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
 
-        await query.SendTextAsync(Handshake);
-        await query.ReadTextUntilAsync("{}");
-        await query.SendTextAsync("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Send\",\"arguments\":[\"who am I\"]}\u001e");
-        var received = await query.ReadTextUntilAsync("who am I");
+        await socket.SendFrameAsync(0x8, payload);
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(header.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
-            Assert.That(query.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
-            Assert.That(received, Does.Contain("\"user\":\"quinn\""), "the token's sub names the user, not the query");
-            Assert.That(expired.ResponseHead, Does.StartWith("HTTP/1.1 401 "));
-        });
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1002"));
+        await AssertStillServedAsync(honest);
+    }
+
+    private async Task<RawWebSocket> HandshakenSocketAsync()
+    {
+        var socket = await RawWebSocket.ConnectAsync(NodeA);
+        await socket.SendTextAsync(Handshake);
+        await socket.ReadTextUntilAsync("{}");
+        return socket;
+    }
+
+    private static async Task AssertStillServedAsync(TestClient honest)
+    {
+        var sent = await honest.Client.SendAsync("still served").Within();
+        await honest.Messages.WaitForAsync(m => m.Id == sent.Id, "the honest client's broadcast");
     }
 
     private static object? TransportOf(TestNode node, string connectionId) =>
