@@ -143,6 +143,116 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
         await AssertStillServedAsync(honest);
     }
 
+    [TestCase("one frame")]
+    [TestCase("two fragments")]
+    public async Task TextThatIsNotUtf8_IsClosedWith1007_AndNoOneElseNotices(string how)
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+        byte[] invalid = [.. "{\"type\":6,\"x\":\""u8, 0xe2, 0x82, .. "A\"}\u001e"u8];
+
+        if (how == "one frame")
+        {
+            await socket.SendFrameAsync(0x1, invalid);
+        }
+        else
+        {
+            await socket.SendFrameAsync(0x1, invalid[..^4], fin: false);
+            await socket.SendFrameAsync(0x0, invalid[^4..]);
+        }
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1007"));
+        await AssertStillServedAsync(honest);
+    }
+
+    [Test]
+    public async Task TextThatIsNotUtf8_IsClosedWith1007_BeforeTheRestOfItsFrameComes()
+    {
+        using var socket = await HandshakenSocketAsync();
+        byte[] text = [.. "κόσμε"u8, 0xf4, 0x90, 0x80, 0x80, .. new byte[100]];
+        var frame = ClientFrame.Build(0x1, text);
+
+        await socket.SendRawAsync(frame[..(frame.Length - text.Length + 13)]);
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1007"), "the rest of the frame never comes");
+    }
+
+    [Test]
+    public async Task AFrameThatFailsTheConnection_ReachesTheHubInNoPart()
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+        byte[] frame = [.. "{\"type\":1,\"target\":\"Send\",\"arguments\":[\"from a broken frame\"]}\u001e"u8, 0xff];
+
+        await socket.SendFrameAsync(0x1, frame);
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1007"));
+        var sent = await honest.Client.SendAsync("after it").Within();
+        await honest.Messages.WaitForAsync(m => m.Id == sent.Id, "a broadcast sent after the broken frame");
+        Assert.That(honest.Messages.Items.Select(m => m.Text), Does.Not.Contain("from a broken frame"), "RFC 6455 §7.1.7: a failed connection's data is not processed");
+    }
+
+    [Test]
+    public async Task TextSplitInsideACharacter_AcrossFragments_IsDeliveredIntact()
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+        var invocation = Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Send\",\"arguments\":[\"5 € 𤭢\"]}\u001e");
+        var euro = invocation.AsSpan().IndexOf("€"u8);
+
+        await socket.SendFrameAsync(0x1, invocation[..(euro + 1)], fin: false);
+        await socket.SendFrameAsync(0x9, "between"u8.ToArray());
+        await socket.SendFrameAsync(0x0, invocation[(euro + 1)..(euro + 2)], fin: false);
+        await socket.SendFrameAsync(0x0, invocation[(euro + 2)..]);
+
+        var message = await honest.Messages.WaitForAsync(m => m.Text is not null && m.Text.StartsWith("5 ", StringComparison.Ordinal), "the broadcast");
+        Assert.That(message.Text, Is.EqualTo("5 € 𤭢"));
+        Assert.That(await socket.VerdictAsync(), Is.EqualTo("pong 'between', open"));
+    }
+
+    [Test]
+    public async Task AnUpgradeTheDirectPathWouldNotServe_GetsHttpsOwnAnswer()
+    {
+        var limited = Own(await StartNodeAsync("node-limited", extra: new Dictionary<string, string?> { ["Hub:Limits:MaxConnections"] = "1" }));
+        using var first = await RawWebSocket.ConnectAsync(limited);
+        await first.SendTextAsync(Handshake);
+        await first.ReadTextUntilAsync("{}");
+        await Bounded.UntilAsync(() => Task.FromResult(limited.Services.GetRequiredService<ConnectionRegistry>().Count == 1), "the first connection is registered");
+        using var second = await RawWebSocket.ConnectAsync(limited);
+        using var unknownToken = await RawWebSocket.ConnectAsync(NodeA, "/hub?id=never-negotiated");
+        using var twoHosts = await RawWebSocket.ConnectAsync(NodeA, extraHeaders: "Host: elsewhere.example\r\n");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
+            Assert.That(second.ResponseHead, Does.StartWith("HTTP/1.1 503 "), "over the node's connection limit");
+            Assert.That(unknownToken.ResponseHead, Does.StartWith("HTTP/1.1 404 "), "SignalR's answer to a token it did not hand out");
+            Assert.That(twoHosts.ResponseHead, Does.StartWith("HTTP/1.1 400 "), "Kestrel's answer to a request with two Host headers");
+        });
+    }
+
+    [Test]
+    public async Task InJwtMode_ATokenInTheHeaderOrQuery_IsChecked_AndABadOneGetsHttps401()
+    {
+        var node = Own(await StartNodeAsync("node-jwt", extra: TestTokens.NodeSettings()));
+        using var header = await RawWebSocket.ConnectAsync(node, extraHeaders: $"Authorization: Bearer {TestTokens.Create("hedy")}\r\n");
+        using var query = await RawWebSocket.ConnectAsync(node, $"/hub?access_token={TestTokens.Create("quinn")}&user=mallory");
+        using var expired = await RawWebSocket.ConnectAsync(node, $"/hub?access_token={TestTokens.Create("eve", expires: DateTime.UtcNow.AddHours(-1))}");
+
+        await query.SendTextAsync(Handshake);
+        await query.ReadTextUntilAsync("{}");
+        await query.SendTextAsync("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Send\",\"arguments\":[\"who am I\"]}\u001e");
+        var received = await query.ReadTextUntilAsync("who am I");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(header.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
+            Assert.That(query.ResponseHead, Does.StartWith("HTTP/1.1 101 "));
+            Assert.That(received, Does.Contain("\"user\":\"quinn\""), "the token's sub names the user, not the query");
+            Assert.That(expired.ResponseHead, Does.StartWith("HTTP/1.1 401 "));
+        });
+    }
+
     private async Task<RawWebSocket> HandshakenSocketAsync()
     {
         var socket = await RawWebSocket.ConnectAsync(NodeA);

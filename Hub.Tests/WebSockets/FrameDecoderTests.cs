@@ -207,6 +207,77 @@ public sealed class FrameDecoderTests
     public void AfterAFinalFrame_ANewMessageMayBegin() =>
         Assert.That(Decode([.. ClientFrame.Build(0x2, "x"u8), .. ClientFrame.Build(0x1, "y"u8, fin: false), .. ClientFrame.Build(0x0, "z"u8)]).Data, Is.EqualTo("xyz"u8.ToArray()));
 
+    [Test]
+    public void TextThatIsNotUtf8_Fails1007_BeforeTheRestOfItsFrameComes()
+    {
+        var kosme = "κόσμε"u8.ToArray();
+        byte[] text = [.. kosme, 0xf4, 0x90, 0x80, 0x80, .. "edited"u8];
+        var frame = ClientFrame.Build(0x1, text);
+        var header = frame.Length - text.Length;
+
+        Assert.That(() => Decode(frame[..(header + kosme.Length)]), Throws.Nothing, "κόσμε so far");
+        AssertInvalidText(frame[..(header + kosme.Length + 2)]);
+    }
+
+    [Test]
+    public void TextThatIsNotUtf8_Fails1007_InAContinuation() =>
+        AssertInvalidText([.. ClientFrame.Build(0x1, "ok "u8, fin: false), .. ClientFrame.Build(0x0, [0xc0, 0xaf])]);
+
+    [Test]
+    public void TextSplitInsideACodePoint_AcrossFramesAndReads_IsAccepted()
+    {
+        var text = "price: 5 € 𤭢"u8.ToArray();
+        for (var frameCut = 0; frameCut <= text.Length; frameCut++)
+        {
+            byte[] stream = [.. ClientFrame.Build(0x1, text[..frameCut], fin: false), .. ClientFrame.Build(0x9, []), .. ClientFrame.Build(0x0, text[frameCut..])];
+            for (var readCut = 0; readCut <= stream.Length; readCut++)
+            {
+                Assert.That(Decode(stream[..readCut], stream[readCut..]).Data, Is.EqualTo(text), $"frames cut after {frameCut} bytes of text, reads after {readCut}");
+            }
+        }
+    }
+
+    [Test]
+    public void TextEndingInsideACodePoint_Fails1007_AtItsLastFrame()
+    {
+        AssertInvalidText(ClientFrame.Build(0x1, [.. "5 "u8, 0xe2, 0x82]));
+        AssertInvalidText([.. ClientFrame.Build(0x1, [0xe2, 0x82], fin: false), .. ClientFrame.Build(0x0, [])]);
+        Assert.That(() => Decode(ClientFrame.Build(0x1, [0xe2, 0x82], fin: false)), Throws.Nothing, "the message goes on: the code point may still end");
+    }
+
+    [Test]
+    public void BinaryIsNotChecked_AndTextIsCheckedAfreshForEachMessage()
+    {
+        byte[] stream =
+        [
+            .. ClientFrame.Build(0x2, [0xe2, 0x82], fin: false), .. ClientFrame.Build(0x0, [0xff]),
+            .. ClientFrame.Build(0x1, "€"u8),
+            .. ClientFrame.Build(0x2, [0xac]),
+            .. ClientFrame.Build(0x1, "a"u8),
+        ];
+
+        Assert.That(Decode(stream).Data, Has.Length.EqualTo(8));
+        AssertInvalidText([.. ClientFrame.Build(0x1, "€"u8), .. ClientFrame.Build(0x1, [0xac])]);
+    }
+
+    [Test]
+    public void OnceTheHubReadsNoMore_TextIsNeitherKeptNorChecked()
+    {
+        var decoder = new ClientFrameDecoder();
+        var payload = new UnmaskedPayload();
+        var buffer = new ReadOnlySequence<byte>(ClientFrame.Build(0x1, [0xe2, 0x82], fin: false));
+        decoder.TryDecode(ref buffer, ref payload, out _);
+        payload.Discard();
+        buffer = new ReadOnlySequence<byte>([.. ClientFrame.Build(0x0, [0xff]), .. ClientFrame.Build(0x1, [0xc0])]);
+
+        Assert.That(decoder.TryDecode(ref buffer, ref payload, out _), Is.False);
+        Assert.That(payload.Buffered.IsEmpty, Is.True);
+    }
+
+    private static void AssertInvalidText(byte[] stream) =>
+        Assert.That(() => Decode(stream), Throws.InstanceOf<WebSocketFrameException>()
+            .With.Message.Contains("UTF-8").And.Property(nameof(WebSocketFrameException.Status)).EqualTo(WebSocketFrames.InvalidPayloadData));
+
     // What the decoder makes of the client's bytes arriving in these reads; what a read leaves
     // undecoded (a partial header or control frame) comes again at the front of the next one, as
     // the reader's AdvanceTo leaves it in Kestrel's input.
