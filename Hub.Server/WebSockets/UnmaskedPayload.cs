@@ -21,12 +21,18 @@ internal struct UnmaskedPayload
     /// <summary>True when data came that the hub has not looked at yet.</summary>
     public readonly bool HasNew => _end > _start && !_examined;
 
-    /// <summary>Unmasks <paramref name="masked"/> onto the end, the key starting at <paramref name="maskOffset"/>; returns where the key stands after it.</summary>
-    public int Append(ReadOnlySequence<byte> masked, uint mask, int maskOffset)
+    /// <summary>True once the hub reads no more (<see cref="Discard"/>).</summary>
+    public readonly bool Discarding => _discarding;
+
+    /// <summary>
+    /// Unmasks <paramref name="masked"/> onto the end, the key starting at <paramref name="maskOffset"/>
+    /// (left where it stands after it); returns the bytes unmasked, empty when discarding.
+    /// </summary>
+    public ReadOnlySpan<byte> Append(ReadOnlySequence<byte> masked, uint mask, ref int maskOffset)
     {
         if (_discarding)
         {
-            return maskOffset;
+            return [];
         }
 
         var length = (int)masked.Length;
@@ -39,6 +45,7 @@ internal struct UnmaskedPayload
             (_buffer, _start, _end) = (larger, 0, kept);
         }
 
+        var start = _end;
         foreach (var segment in masked)
         {
             WebSocketFrames.Unmask(segment.Span, _buffer.AsSpan(_end), mask, maskOffset);
@@ -47,7 +54,7 @@ internal struct UnmaskedPayload
         }
 
         _examined = false;
-        return maskOffset;
+        return _buffer.AsSpan(start, length);
     }
 
     /// <summary>As <see cref="System.IO.Pipelines.PipeReader.AdvanceTo(SequencePosition, SequencePosition)"/> for positions of <see cref="Buffered"/>.</summary>

@@ -240,7 +240,10 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
         {
             CloseReason = ex.Message;
             _ended = true;
-            await SendCloseAsync(WebSocketFrames.ProtocolError, ex.Message);
+            // A failed connection's data is processed no further (RFC 6455 §7.1.7), even what the
+            // hub had yet to read: the hub sees the end at once, as SignalR's pipe completed with an error.
+            _payload.Discard();
+            await SendCloseAsync(ex.Status, ex.Message);
         }
         finally
         {
@@ -265,7 +268,8 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
         return (buffer.Start, false);
     }
 
-    // True when the client closed: its close frame is answered with its own status code.
+    // True when the client closed. Its close frame is answered with 1000, whatever code it carried,
+    // as SignalR's WebSocket transport answers it; one that breaks RFC 6455 throws (1002).
     private async ValueTask<bool> AnswerControlAsync(ControlFrame control)
     {
         var payload = control.Payload;
@@ -275,9 +279,9 @@ internal sealed class WebSocketFrameReader(PipeReader transport, WebSocketFrameW
                 await writer.PongAsync(payload);
                 return false;
             case WebSocketFrames.Close:
-                var code = payload.Length >= 2 ? (ushort)((payload[0] << 8) | payload[1]) : WebSocketFrames.NormalClosure;
-                CloseReason ??= $"The client closed the WebSocket ({code}).";
-                await SendCloseAsync(code, "");
+                var code = WebSocketFrames.ReadCloseStatus(payload);
+                CloseReason ??= code is null ? "The client closed the WebSocket." : $"The client closed the WebSocket ({code}).";
+                await SendCloseAsync(WebSocketFrames.NormalClosure, "");
                 return true;
             default:
                 return false;

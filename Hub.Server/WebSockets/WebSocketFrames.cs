@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Text.Unicode;
 
 namespace Hub.Server.WebSockets;
 
@@ -15,7 +16,11 @@ internal static class WebSocketFrames
 
     public const ushort NormalClosure = 1000;
     public const ushort ProtocolError = 1002;
+    public const ushort InvalidPayloadData = 1007;
     public const ushort InternalError = 1011;
+
+    /// <summary>The longest payload of a control frame (RFC 6455 §5.5).</summary>
+    public const int MaxControlPayload = 125;
 
     /// <summary>The largest header a server writes (no mask): 2 bytes and a 64-bit length.</summary>
     public const int MaxServerHeader = 10;
@@ -49,14 +54,60 @@ internal static class WebSocketFrames
         output.Write(payload);
     }
 
-    /// <summary>A close frame's payload: the status code, then a reason of at most 123 UTF-8 bytes.</summary>
+    /// <summary>
+    /// A status code a close frame may carry (RFC 6455 §7.4), the ones ManagedWebSocket accepts:
+    /// 1000–1003, 1007–1014 and 3000–4999. The rest of 1000–2999 is reserved (1004), never sent
+    /// (1005, 1006, 1015) or not registered; below 1000 and from 5000 on are not status codes.
+    /// </summary>
+    public static bool IsValidCloseStatus(int code) => code is (>= 1000 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
+
+    /// <summary>
+    /// A close frame's payload: the status code, then the reason cut to whole characters within 123
+    /// UTF-8 bytes, so that it stays UTF-8 as the client must find it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">RFC 6455 forbids <paramref name="code"/> on the wire.</exception>
     public static byte[] ClosePayload(ushort code, string reason)
     {
-        var text = System.Text.Encoding.UTF8.GetBytes(reason);
-        var payload = new byte[2 + Math.Min(text.Length, 123)];
+        if (!IsValidCloseStatus(code))
+        {
+            throw new ArgumentOutOfRangeException(nameof(code), code, "RFC 6455 forbids this close status code on the wire.");
+        }
+
+        Span<byte> payload = stackalloc byte[MaxControlPayload];
         BinaryPrimitives.WriteUInt16BigEndian(payload, code);
-        text.AsSpan(0, payload.Length - 2).CopyTo(payload.AsSpan(2));
-        return payload;
+        Utf8.FromUtf16(reason, payload[2..], out _, out var written);
+        return payload[..(2 + written)].ToArray();
+    }
+
+    /// <summary>
+    /// The status code of a client's close frame, null when it has none. Throws
+    /// <see cref="WebSocketFrameException"/> (1002, as ManagedWebSocket) for a payload of 1 byte, a
+    /// code no endpoint may send, or a reason that is not UTF-8.
+    /// </summary>
+    public static ushort? ReadCloseStatus(ReadOnlySpan<byte> payload)
+    {
+        if (payload.IsEmpty)
+        {
+            return null;
+        }
+
+        if (payload.Length == 1)
+        {
+            throw new WebSocketFrameException("A close frame's payload is 1 byte: a status code takes 2.");
+        }
+
+        var code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+        if (!IsValidCloseStatus(code))
+        {
+            throw new WebSocketFrameException($"A close frame has the status code {code}, which no endpoint may send.");
+        }
+
+        if (!Utf8.IsValid(payload[2..]))
+        {
+            throw new WebSocketFrameException("A close frame's reason is not valid UTF-8.");
+        }
+
+        return code;
     }
 
     /// <summary>
@@ -110,7 +161,7 @@ internal static class WebSocketFrames
             throw new WebSocketFrameException($"A frame has the unknown opcode {opcode}.");
         }
 
-        if (opcode >= Close && (!fin || length > 125))
+        if (opcode >= Close && (!fin || length > MaxControlPayload))
         {
             throw new WebSocketFrameException("A control frame is fragmented or longer than 125 bytes.");
         }

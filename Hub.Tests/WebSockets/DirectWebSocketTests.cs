@@ -91,9 +91,7 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
             Assert.That(Encoding.UTF8.GetString(close.Value.Payload.AsSpan(2)), Does.Contain("not masked"));
         });
         Assert.That(await socket.ReadFrameAsync(), Is.Null, "the node closes the socket after its close frame");
-
-        var sent = await honest.Client.SendAsync("still served").Within();
-        await honest.Messages.WaitForAsync(m => m.Id == sent.Id, "the honest client's broadcast");
+        await AssertStillServedAsync(honest);
     }
 
     [Test]
@@ -106,12 +104,110 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
         await Bounded.UntilAsync(() => Task.FromResult(connections.Count == 1), "the connection is registered");
 
         await socket.SendFrameAsync(0x8, [0x03, 0xE9]);
-        var close = await socket.ReadFrameAsync();
 
-        Assert.That(close?.Opcode, Is.EqualTo(0x8));
-        Assert.That(BinaryPrimitives.ReadUInt16BigEndian(close!.Value.Payload), Is.EqualTo(1001), "the client's own code comes back");
-        Assert.That(await socket.ReadFrameAsync(), Is.Null, "the node closes the socket");
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1000"), "answered 1000, as SignalR's WebSocket transport answers any client's close");
         await Bounded.UntilAsync(() => Task.FromResult(connections.Count == 0), "the connection leaves the node");
+    }
+
+    [TestCase(null)]
+    [TestCase(1000)]
+    [TestCase(1001)]
+    [TestCase(1003)]
+    [TestCase(1014)]
+    [TestCase(3000)]
+    [TestCase(4999)]
+    public async Task AClientsValidClose_IsAnswered1000_AsSignalRsTransportAnswersIt(int? code)
+    {
+        using var socket = await HandshakenSocketAsync();
+
+        await socket.SendFrameAsync(0x8, code is null ? [] : ClientFrame.ClosePayload((ushort)code, "bye"u8));
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1000"));
+    }
+
+    public static IEnumerable<TestCaseData> BrokenCloses() =>
+        new[] { 0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535 }
+            .Select(code => new TestCaseData(ClientFrame.ClosePayload((ushort)code)).SetArgDisplayNames($"code {code}"))
+            .Append(new TestCaseData(new byte[] { 0x03 }).SetArgDisplayNames("1-byte payload"))
+            .Append(new TestCaseData(ClientFrame.ClosePayload(1000, [.. "κόσμε"u8, 0xed, 0xa0, 0x80])).SetArgDisplayNames("reason not UTF-8"));
+
+    [TestCaseSource(nameof(BrokenCloses))]
+    public async Task AClientsCloseThatBreaksRfc6455_IsAnswered1002_NeverEchoed_AndNoOneElseNotices(byte[] payload)
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+
+        await socket.SendFrameAsync(0x8, payload);
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1002"));
+        await AssertStillServedAsync(honest);
+    }
+
+    [TestCase("one frame")]
+    [TestCase("two fragments")]
+    public async Task TextThatIsNotUtf8_IsClosedWith1007_AndNoOneElseNotices(string how)
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+        byte[] invalid = [.. "{\"type\":6,\"x\":\""u8, 0xe2, 0x82, .. "A\"}\u001e"u8];
+
+        if (how == "one frame")
+        {
+            await socket.SendFrameAsync(0x1, invalid);
+        }
+        else
+        {
+            await socket.SendFrameAsync(0x1, invalid[..^4], fin: false);
+            await socket.SendFrameAsync(0x0, invalid[^4..]);
+        }
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1007"));
+        await AssertStillServedAsync(honest);
+    }
+
+    [Test]
+    public async Task TextThatIsNotUtf8_IsClosedWith1007_BeforeTheRestOfItsFrameComes()
+    {
+        using var socket = await HandshakenSocketAsync();
+        byte[] text = [.. "κόσμε"u8, 0xf4, 0x90, 0x80, 0x80, .. new byte[100]];
+        var frame = ClientFrame.Build(0x1, text);
+
+        await socket.SendRawAsync(frame[..(frame.Length - text.Length + 13)]);
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1007"), "the rest of the frame never comes");
+    }
+
+    [Test]
+    public async Task AFrameThatFailsTheConnection_ReachesTheHubInNoPart()
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+        byte[] frame = [.. "{\"type\":1,\"target\":\"Send\",\"arguments\":[\"from a broken frame\"]}\u001e"u8, 0xff];
+
+        await socket.SendFrameAsync(0x1, frame);
+
+        Assert.That(await socket.VerdictAsync(probe: false), Is.EqualTo("close 1007"));
+        var sent = await honest.Client.SendAsync("after it").Within();
+        await honest.Messages.WaitForAsync(m => m.Id == sent.Id, "a broadcast sent after the broken frame");
+        Assert.That(honest.Messages.Items.Select(m => m.Text), Does.Not.Contain("from a broken frame"), "RFC 6455 §7.1.7: a failed connection's data is not processed");
+    }
+
+    [Test]
+    public async Task TextSplitInsideACharacter_AcrossFragments_IsDeliveredIntact()
+    {
+        var honest = await ConnectAsync(NodeA);
+        using var socket = await HandshakenSocketAsync();
+        var invocation = Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Send\",\"arguments\":[\"5 € 𤭢\"]}\u001e");
+        var euro = invocation.AsSpan().IndexOf("€"u8);
+
+        await socket.SendFrameAsync(0x1, invocation[..(euro + 1)], fin: false);
+        await socket.SendFrameAsync(0x9, "between"u8.ToArray());
+        await socket.SendFrameAsync(0x0, invocation[(euro + 1)..(euro + 2)], fin: false);
+        await socket.SendFrameAsync(0x0, invocation[(euro + 2)..]);
+
+        var message = await honest.Messages.WaitForAsync(m => m.Text is not null && m.Text.StartsWith("5 ", StringComparison.Ordinal), "the broadcast");
+        Assert.That(message.Text, Is.EqualTo("5 € 𤭢"));
+        Assert.That(await socket.VerdictAsync(), Is.EqualTo("pong 'between', open"));
     }
 
     [Test]
@@ -155,6 +251,20 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
             Assert.That(received, Does.Contain("\"user\":\"quinn\""), "the token's sub names the user, not the query");
             Assert.That(expired.ResponseHead, Does.StartWith("HTTP/1.1 401 "));
         });
+    }
+
+    private async Task<RawWebSocket> HandshakenSocketAsync()
+    {
+        var socket = await RawWebSocket.ConnectAsync(NodeA);
+        await socket.SendTextAsync(Handshake);
+        await socket.ReadTextUntilAsync("{}");
+        return socket;
+    }
+
+    private static async Task AssertStillServedAsync(TestClient honest)
+    {
+        var sent = await honest.Client.SendAsync("still served").Within();
+        await honest.Messages.WaitForAsync(m => m.Id == sent.Id, "the honest client's broadcast");
     }
 
     private static object? TransportOf(TestNode node, string connectionId) =>

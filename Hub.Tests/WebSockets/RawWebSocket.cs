@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
+using Hub.Server.WebSockets;
 using Hub.Tests.Infrastructure;
 
 namespace Hub.Tests.WebSockets;
@@ -18,6 +19,7 @@ public sealed class RawWebSocket : IDisposable
     private RawWebSocket(TcpClient socket)
     {
         _socket = socket;
+        _socket.NoDelay = true;
         _stream = socket.GetStream();
     }
 
@@ -54,33 +56,36 @@ public sealed class RawWebSocket : IDisposable
         SendFrameAsync(opcode, Encoding.UTF8.GetBytes(text), fin);
 
     /// <summary>One frame, masked as a client's must be unless <paramref name="mask"/> says otherwise.</summary>
-    public async Task SendFrameAsync(byte opcode, byte[] payload, bool fin = true, bool mask = true)
-    {
-        var frame = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
-        var maskBit = mask ? 0x80 : 0;
-        if (payload.Length <= 125)
-        {
-            frame.Add((byte)(maskBit | payload.Length));
-        }
-        else
-        {
-            frame.Add((byte)(maskBit | 126));
-            frame.Add((byte)(payload.Length >> 8));
-            frame.Add((byte)payload.Length);
-        }
+    public Task SendFrameAsync(byte opcode, byte[] payload, bool fin = true, bool mask = true) =>
+        SendRawAsync(ClientFrame.Build(opcode, payload, fin, mask));
 
-        var key = mask ? RandomNumberGenerator.GetBytes(4) : [];
-        frame.AddRange(key);
-        frame.AddRange(mask ? payload.Select((b, i) => (byte)(b ^ key[i % 4])) : payload);
-        await _stream.WriteAsync(frame.ToArray()).AsTask().Within();
+    /// <summary>
+    /// Bytes as they are, in writes of <paramref name="chunk"/> bytes (all at once for 0), each
+    /// sent on its own (no Nagle), so the node may read a frame in pieces.
+    /// </summary>
+    public async Task SendRawAsync(byte[] bytes, int chunk = 0)
+    {
+        var size = chunk > 0 ? chunk : Math.Max(bytes.Length, 1);
+        for (var start = 0; start < bytes.Length; start += size)
+        {
+            await _stream.WriteAsync(bytes.AsMemory(start, Math.Min(size, bytes.Length - start))).AsTask().Within();
+        }
     }
 
     /// <summary>The next frame from the node; null when it closed the socket.</summary>
     public async Task<(byte Opcode, byte[] Payload)?> ReadFrameAsync()
     {
         var first = new byte[2];
-        if (await _stream.ReadAtLeastAsync(first, 2, throwOnEndOfStream: false).AsTask().Within() < 2)
+        try
         {
+            if (await _stream.ReadAtLeastAsync(first, 2, throwOnEndOfStream: false).AsTask().Within() < 2)
+            {
+                return null;
+            }
+        }
+        catch (IOException)
+        {
+            // Reset: the node closed the socket, and something it had not read was on its way.
             return null;
         }
 
@@ -116,7 +121,86 @@ public sealed class RawWebSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// What the node made of everything sent so far, as a line to compare. With
+    /// <paramref name="probe"/>, a ping goes out and the node's frames are read until its pong to it
+    /// (<c>open</c>); without, until the node closes. Either way a close frame ends it
+    /// (<c>close 1002</c>), or the end of the stream (<c>dropped</c>), or 5 s without either
+    /// (<c>silent</c>). Pongs to the client's own pings come before, in order
+    /// (<c>pong 'a', pong 'b', open</c>); data frames are skipped. A close the node should never send
+    /// (a code RFC 6455 forbids, a reason that is not UTF-8, data after it) fails the test.
+    /// </summary>
+    /// <param name="probe">
+    /// False when the node is expected to close: a ping it would not read makes its socket close
+    /// with a reset, which may overtake its close frame.
+    /// </param>
+    public async Task<string> VerdictAsync(bool probe = true)
+    {
+        var ping = "verdict-probe"u8.ToArray();
+        if (probe)
+        {
+            try
+            {
+                await SendFrameAsync(0x9, ping);
+            }
+            catch (IOException)
+            {
+                // The node closed the socket already; what it sent before is still to be read.
+            }
+        }
+
+        var seen = new List<string>();
+        try
+        {
+            while (true)
+            {
+                var frame = await ReadFrameAsync().Within(TimeSpan.FromSeconds(5));
+                switch (frame)
+                {
+                    case null:
+                        seen.Add("dropped");
+                        return string.Join(", ", seen);
+                    case { Opcode: 0xA } pong when probe && pong.Payload.AsSpan().SequenceEqual(ping):
+                        seen.Add("open");
+                        return string.Join(", ", seen);
+                    case { Opcode: 0xA } pong:
+                        seen.Add($"pong '{Printable(pong.Payload)}'");
+                        break;
+                    case { Opcode: 0x8 } close:
+                        seen.Add(CloseOf(close.Payload));
+                        Assert.That(await ReadFrameAsync(), Is.Null, $"after its close frame ({string.Join(", ", seen)}) the node sends nothing more and closes the socket");
+                        return string.Join(", ", seen);
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            seen.Add("silent");
+            return string.Join(", ", seen);
+        }
+    }
+
+    /// <summary>The status code of a close frame the node sent, after checking that RFC 6455 lets an endpoint send it.</summary>
+    public static ushort? CloseStatusOf(byte[] payload)
+    {
+        if (payload.Length == 0)
+        {
+            return null;
+        }
+
+        Assert.That(payload, Has.Length.Not.EqualTo(1), "a close frame's payload of 1 byte");
+        var code = BinaryPrimitives.ReadUInt16BigEndian(payload);
+        Assert.That(WebSocketFrames.IsValidCloseStatus(code), Is.True, $"the node sent close code {code}, which RFC 6455 forbids on the wire");
+        Assert.That(Utf8.IsValid(payload.AsSpan(2)), Is.True, "the node's close reason is UTF-8");
+        return code;
+    }
+
     public void Dispose() => _socket.Dispose();
+
+    private static string CloseOf(byte[] payload) => CloseStatusOf(payload) is { } code ? $"close {code}" : "close (no code)";
+
+    private static string Printable(byte[] bytes) =>
+        bytes.All(b => b is >= 0x20 and < 0x7F) ? Encoding.ASCII.GetString(bytes) : Convert.ToHexString(bytes);
 
     private async Task<byte> ReadByteAsync()
     {
