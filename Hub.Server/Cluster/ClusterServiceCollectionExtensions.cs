@@ -55,11 +55,13 @@ internal static class ClusterServiceCollectionExtensions
         services.AddHostedService<NodeHeartbeat>();
         services.AddSingleton<ResumingConnections>();
         services.AddSingleton<StreamRecovery>();
+        services.AddSingleton<LocalFanout>();
+        services.AddSingleton<BusGapRecovery>();
         services.AddSingleton<LocalDelivery>();
         services.AddHostedService<BackplaneSubscription>();
         // After the subscription: clearing a previous run's leftovers announces departures on the bus.
         services.AddHostedService<DeadNodeSweeper>();
-        services.AddHostedService<BusGapRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<BusGapRecovery>());
         return builder;
     }
 }
