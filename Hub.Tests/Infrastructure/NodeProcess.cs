@@ -76,11 +76,17 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
     /// <summary>SIGTERM, as an orchestrator stops a node: it drains, then exits.</summary>
     public void Terminate()
     {
-        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        if (!_process.HasExited)
         {
-            throw new InvalidOperationException($"SIGTERM could not be sent to node {NodeId} (errno {Marshal.GetLastPInvokeError()}).");
+            Signal(SigTerm);
         }
     }
+
+    /// <summary>SIGSTOP: the node stops reading anything, its connections stay open.</summary>
+    public void Pause() => Signal(SigStop);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Continue() => Signal(SigCont);
 
     /// <summary>Waits, bounded, for the process to end; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -97,6 +103,16 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"Signal {signal} could not be sent to node {NodeId} (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);

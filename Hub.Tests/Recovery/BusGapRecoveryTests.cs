@@ -1,5 +1,6 @@
 using Hub.Client;
 using Hub.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Hub.Tests.Recovery;
 
@@ -25,6 +26,9 @@ public sealed class BusGapRecoveryTests
         await using var dave = await ReceiverAsync(nodeA, "dave");
         await using var carol = NodeScript.Start("recovery.mjs", nodeB.HubUrl.ToString(), "json", "carol");
         await carol.WaitForAsync("ready");
+        // Without a client library nothing resumes: only the node's own fill keeps this one whole.
+        var (plainConnection, plain) = await PlainMemberAsync(nodeB);
+        await using var plainDisposal = plainConnection;
         await using var sender = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(nodeA, "alice") });
         await sender.Client.StartAsync().Within();
 
@@ -48,10 +52,12 @@ public sealed class BusGapRecoveryTests
         await bob.Messages.WaitForAsync(m => m.Id == end.Id, "bob's end of the group stream");
         await bob.Messages.WaitForAsync(m => m.Id == endBob.Id, "bob's end of his user stream");
         await dave.Messages.WaitForAsync(m => m.Id == end.Id, "dave's end of the group stream");
+        await plain.WaitForAsync(m => m.Id == end.Id, "the plain client's end of the group stream");
         var carolsReceipt = Receipt.Of("carol (JS, node B)", await carol.WaitForAsync("received"));
 
         var accepted = publisher.Accepted.Select(a => a.Result).ToList();
-        var receipts = new[] { Receipt.Of("bob (.NET, node B)", bob), Receipt.Of("dave (.NET, node A)", dave), carolsReceipt };
+        var plainReceipt = new Receipt("a plain SignalR client (node B)", [.. plain.Items.Select(m => new Receipt.Item(m.Id, m.Stream, m.Epoch, m.Offset))], [], 0);
+        var receipts = new[] { Receipt.Of("bob (.NET, node B)", bob), Receipt.Of("dave (.NET, node A)", dave), carolsReceipt, plainReceipt };
         Assert.Multiple(() =>
         {
             Assert.That(publisher.Refused, Is.Empty, "node A's sends never failed: only node B's subscription dropped");
@@ -59,6 +65,7 @@ public sealed class BusGapRecoveryTests
             receipts[0].AssertEveryAcceptedMessageOnce(accepted, Group, User);
             receipts[1].AssertEveryAcceptedMessageOnce(accepted, Group);
             receipts[2].AssertEveryAcceptedMessageOnce(accepted, Group);
+            receipts[3].AssertEveryAcceptedMessageOnce(accepted, Group);
             foreach (var receipt in receipts)
             {
                 Assert.That(receipt.LostStreams, Is.Empty, $"{receipt.Name}: history covered every gap");
@@ -66,6 +73,79 @@ public sealed class BusGapRecoveryTests
 
             Receipt.AssertNoPositionNamesTwoMessages(receipts);
         });
+    }
+
+    [Test]
+    public async Task AGapTheNodeCannotSee_IsResumedByTheClientLibraries_OnTheSameConnection()
+    {
+        // Node B has delivered nothing of the group yet, so it does not know where the stream was
+        // when its subscription dropped: only its clients, which know their join position, can
+        // tell that the next message skips some. A plain SignalR client shows the skip.
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Hub:Redis"] = redis.Configuration };
+        await using var nodeA = await TestNode.StartAsync("node-a", settings);
+        await using var nodeB = await NodeProcess.StartAsync("node-b", settings);
+        await using var bob = await ReceiverAsync(nodeB, "bob");
+        await using var carol = NodeScript.Start("recovery.mjs", nodeB.HubUrl.ToString(), "messagepack", "carol");
+        await carol.WaitForAsync("ready");
+        var (plainConnection, plain) = await PlainMemberAsync(nodeB);
+        await using var plainDisposal = plainConnection;
+        await using var sender = new TestClient(new HubClientOptions { Url = nodeA.HubUrl });
+        await sender.Client.StartAsync().Within();
+
+        // Stopped, node B reads nothing; its pub/sub connection dropped meanwhile takes with it
+        // what Redis had not sent yet, and it cannot reconnect before it goes on.
+        nodeB.Pause();
+        var missed = new List<SendResult>();
+        try
+        {
+            Assert.That(await redis.KillSubscriptionsAsync("hub-node-b").Within(), Is.EqualTo(1));
+            for (var i = 0; i < 5; i++)
+            {
+                missed.Add(await sender.Client.SendToGroupAsync("room", $"missed {i}").Within());
+            }
+        }
+        finally
+        {
+            nodeB.Continue();
+        }
+
+        await WaitUntilReadyAsync(nodeB);
+        var end = await sender.Client.SendToGroupAsync("room", "end").Within();
+        await bob.Messages.WaitForAsync(m => m.Id == end.Id, "bob's end of the group stream");
+        await plain.WaitForAsync(m => m.Id == end.Id, "the plain client's end of the group stream");
+        var carolsReceipt = Receipt.Of("carol (JS, node B)", await carol.WaitForAsync("received"));
+
+        var accepted = missed.Append(end).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.Items.Select(m => m.Id), Is.EqualTo(new[] { end.Id }), "node B's bus missed the five: a gap only its clients can see");
+            Receipt.Of("bob (.NET, node B)", bob).AssertEveryAcceptedMessageOnce(accepted, Group);
+            carolsReceipt.AssertEveryAcceptedMessageOnce(accepted, Group);
+            Assert.That(bob.Lost.Items, Is.Empty);
+            Assert.That(carolsReceipt.LostStreams, Is.Empty);
+        });
+    }
+
+    /// <summary>A plain SignalR connection in the group: no tracking, no resume, no reconnect.</summary>
+    private static async Task<(HubConnection Connection, Inbox<Message> Received)> PlainMemberAsync(HubNode node)
+    {
+        var received = new Inbox<Message>();
+        var connection = new HubConnectionBuilder().WithUrl(node.HubUrl).Build();
+        connection.On<Message>("Receive", received.Add);
+        await connection.StartAsync().Within();
+        await connection.InvokeAsync<JoinResult>("Join", "room").Within();
+        return (connection, received);
+    }
+
+    private static async Task WaitUntilReadyAsync(HubNode node)
+    {
+        using var http = new HttpClient();
+        await Bounded.UntilAsync(async () =>
+        {
+            using var response = await http.GetAsync(new Uri(node.BaseUrl, "/readyz"));
+            return response.IsSuccessStatusCode;
+        }, $"{node.NodeId} is ready again (subscribed to the bus)");
     }
 
     private static async Task<TestClient> ReceiverAsync(HubNode node, string user)
