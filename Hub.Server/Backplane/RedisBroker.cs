@@ -20,7 +20,7 @@ internal sealed partial class RedisBroker(
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisKeys.Bus);
     private readonly HistoryOptions _history = historyOptions.Value;
-    private ChannelMessageQueue? _queue;
+    private volatile ChannelMessageQueue? _queue;
     private int _subscriptionLost;
     private ISubscriber? _subscriber;
 
@@ -29,26 +29,29 @@ internal sealed partial class RedisBroker(
     // A publish while this node's own subscription is down would reach every node but this one.
     public bool IsAvailable => redis.IsConnected && _queue is not null && _subscriber!.IsConnected(Channel);
 
+    /// <summary>
+    /// Subscribes in the background, so a node whose Redis is away at start still starts; waits
+    /// for it as long as <see cref="RedisConnection.StartWait"/>, so a node whose Redis is there is
+    /// subscribed before it takes its first client.
+    /// </summary>
     public async Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
-        // Redis may be down at start: keep trying in the background rather than fail the node.
-        while (true)
+        var subscribing = Task.Run(() => SubscribeInBackgroundAsync(handler));
+        await Task.WhenAny(subscribing, Task.Delay(RedisConnection.StartWait, cancellationToken));
+    }
+
+    private async Task SubscribeInBackgroundAsync(Func<Envelope, Task> handler)
+    {
+        IConnectionMultiplexer multiplexer;
+        try
         {
-            try
-            {
-                // Kept: every publish asks it whether this node is still subscribed.
-                _subscriber ??= redis.Multiplexer.GetSubscriber();
-                _queue = await _subscriber.SubscribeAsync(Channel);
-                break;
-            }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
-            {
-                Log.SubscribeFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
+            multiplexer = await redis.Created.WaitAsync(redis.Stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
         }
 
-        var multiplexer = redis.Multiplexer;
         multiplexer.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Subscription)
@@ -60,12 +63,35 @@ internal sealed partial class RedisBroker(
         {
             if (e.ConnectionType == ConnectionType.Subscription && Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
             {
-                Log.Resubscribed(logger);
                 Resubscribed?.Invoke();
             }
         };
 
-        _queue.OnMessage(async message =>
+        // Kept: every publish asks it whether this node is still subscribed.
+        _subscriber = multiplexer.GetSubscriber();
+        ChannelMessageQueue? queue = null;
+        while (queue is null)
+        {
+            try
+            {
+                queue = await _subscriber.SubscribeAsync(Channel);
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            {
+                // Redis is away; the connection said so once already.
+                Log.SubscribeFailed(logger, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), redis.Stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        queue.OnMessage(async message =>
         {
             Envelope envelope;
             try
@@ -80,6 +106,7 @@ internal sealed partial class RedisBroker(
 
             await handler(envelope);
         });
+        _queue = queue;
     }
 
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
@@ -119,11 +146,8 @@ internal sealed partial class RedisBroker(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Subscribing to the Redis bus failed; retrying.")]
-        public static partial void SubscribeFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(3, LogLevel.Warning, "The bus subscription is back after an interruption; messages published meanwhile did not reach this node.")]
-        public static partial void Resubscribed(ILogger logger);
+        [LoggerMessage(1, LogLevel.Debug, "Subscribing to the Redis bus failed ({Reason}); retrying every second.")]
+        public static partial void SubscribeFailed(ILogger logger, string reason);
 
         [LoggerMessage(2, LogLevel.Error, "A bus payload could not be read; it was skipped.")]
         public static partial void UnreadablePayload(ILogger logger, Exception exception);

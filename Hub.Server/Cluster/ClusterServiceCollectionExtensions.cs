@@ -32,6 +32,7 @@ internal static class ClusterServiceCollectionExtensions
         services.AddHistoryOptions();
         services.AddPresenceOptions();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PreviousRunCleared>();
 
         var usesRedis = !string.IsNullOrWhiteSpace(builder.Configuration[$"{ClusterOptions.Section}:Redis"]);
         if (usesRedis)

@@ -1,3 +1,4 @@
+using Hub.Server.Backplane;
 using Hub.Server.Cluster;
 using Hub.Server.Connections;
 using Hub.Server.Groups;
@@ -47,6 +48,10 @@ internal sealed partial class NodeHeartbeat(
                 // The cluster-wide gauges come from the same beat: one snapshot per heartbeat, not per scrape.
                 var snapshot = await presence.GetSnapshotAsync(null, stoppingToken);
                 metrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
+            }
+            catch (BackplaneUnavailableException)
+            {
+                // Redis is away: the connection to it says so, once for the outage.
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

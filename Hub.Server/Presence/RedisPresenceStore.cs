@@ -1,4 +1,5 @@
 using Hub.Client;
+using Hub.Server.Backplane;
 using Hub.Server.Cluster;
 using Hub.Server.Redis;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ namespace Hub.Server.Presence;
 /// </summary>
 internal sealed class RedisPresenceStore(
     RedisConnection redis,
+    PreviousRunCleared previousRun,
     IOptions<ClusterOptions> cluster,
     IOptions<PresenceOptions> presenceOptions,
     TimeProvider time) : IPresenceStore
@@ -21,10 +23,13 @@ internal sealed class RedisPresenceStore(
     private readonly PresenceOptions _options = presenceOptions.Value;
 
     public Task AddConnectionAsync(ConnectionEntry connection, CancellationToken cancellationToken) =>
-        EvaluateAsync(RedisScripts.AddConnection,
-            [RedisKeys.Connections, RedisKeys.Users, RedisKeys.NodeConnections(connection.Node)],
-            [connection.ConnectionId, connection.Node, connection.User ?? ""],
-            cancellationToken);
+        previousRun.IsDone
+            ? EvaluateAsync(RedisScripts.AddConnection,
+                [RedisKeys.Connections, RedisKeys.Users, RedisKeys.NodeConnections(connection.Node)],
+                [connection.ConnectionId, connection.Node, connection.User ?? ""],
+                cancellationToken)
+            : Task.FromException(new BackplaneUnavailableException(
+                "The node has not yet cleared what its previous run left in presence (Redis was away); try again in a moment."));
 
     public async Task<IReadOnlyList<string>> RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {

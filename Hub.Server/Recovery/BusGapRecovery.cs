@@ -329,7 +329,7 @@ internal sealed partial class BusGapRecovery(
         [LoggerMessage(2, LogLevel.Warning, "Connection {ConnectionId} could not be closed cleanly.")]
         public static partial void CloseFailed(ILogger logger, string connectionId, Exception exception);
 
-        [LoggerMessage(3, LogLevel.Information, "The bus subscription is back; filling {Count} local stream(s) from history where the interruption left a gap.")]
+        [LoggerMessage(3, LogLevel.Debug, "The bus subscription is back; filling {Count} local stream(s) from history where the interruption left a gap.")]
         public static partial void Resubscribed(ILogger logger, int count);
 
         [LoggerMessage(4, LogLevel.Debug, "Stream {Stream}: delivered up to {Epoch}:{Offset}, then {NextEpoch}:{NextOffset} arrived; filling the gap from history.")]
