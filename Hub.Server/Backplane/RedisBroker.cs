@@ -15,6 +15,7 @@ namespace Hub.Server.Backplane;
 /// </summary>
 internal sealed partial class RedisBroker(
     RedisConnection redis,
+    KnownPositions known,
     IOptions<HistoryOptions> historyOptions,
     ILogger<RedisBroker> logger) : IBroker
 {
@@ -30,14 +31,17 @@ internal sealed partial class RedisBroker(
     public bool IsAvailable => redis.IsConnected && _queue is not null && _subscriber!.IsConnected(Channel);
 
     /// <summary>
-    /// Subscribes in the background, so a node whose Redis is away at start still starts; waits
-    /// for it as long as <see cref="RedisConnection.StartWait"/>, so a node whose Redis is there is
-    /// subscribed before it takes its first client.
+    /// Subscribes in the background, so a node whose Redis is away at start still starts; when
+    /// Redis is connected, waits for it (at most <see cref="RedisConnection.StartWait"/>), so the
+    /// node is subscribed before it takes its first client.
     /// </summary>
     public async Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
         var subscribing = Task.Run(() => SubscribeInBackgroundAsync(handler));
-        await Task.WhenAny(subscribing, Task.Delay(RedisConnection.StartWait, cancellationToken));
+        if (redis.IsConnected)
+        {
+            await Task.WhenAny(subscribing, Task.Delay(RedisConnection.StartWait, cancellationToken));
+        }
     }
 
     private async Task SubscribeInBackgroundAsync(Func<Envelope, Task> handler)
@@ -104,6 +108,11 @@ internal sealed partial class RedisBroker(
                 return;
             }
 
+            if (envelope.Message is { Offset: > 0 } seen)
+            {
+                known.Note(seen.Stream, seen.Epoch, seen.Offset);
+            }
+
             await handler(envelope);
         });
         _queue = queue;
@@ -118,6 +127,7 @@ internal sealed partial class RedisBroker(
 
         var stream = envelope.Message?.Stream ?? "";
         var size = envelope.Message is null ? 0 : _history.Size;
+        var (knownEpoch, knownOffset) = size > 0 ? known.Of(stream) : ("", 0);
         RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream), RedisKeys.Connections];
         RedisValue[] values =
         [
@@ -128,6 +138,8 @@ internal sealed partial class RedisBroker(
             (long)_history.MetaTtl.TotalSeconds,
             size > 0 ? NewEpoch() : "",
             requiredConnectionId ?? "",
+            knownEpoch,
+            knownOffset,
         ];
 
         var parts = (RedisResult[])(await RedisCalls.RunAsync(
@@ -138,7 +150,9 @@ internal sealed partial class RedisBroker(
             throw HubRequestException.NotFound($"No connection with id '{requiredConnectionId}' is connected to the hub.");
         }
 
-        return new StreamPosition { Stream = stream, Epoch = (string?)parts[0] ?? "", Offset = offset };
+        var epoch = (string?)parts[0] ?? "";
+        known.Note(stream, epoch, offset);
+        return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
     }
 
     // Random, so a stream that starts over (Redis flushed or restarted empty) never repeats an old epoch.

@@ -39,6 +39,7 @@ internal static class ClusterServiceCollectionExtensions
         {
             services.AddSingleton<RedisConnection>();
             services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            services.AddSingleton<KnownPositions>();
             services.AddSingleton<IBroker, RedisBroker>();
             services.AddSingleton<IPresenceStore, RedisPresenceStore>();
             services.AddSingleton<IHistoryStore, RedisHistoryStore>();

@@ -13,6 +13,7 @@ namespace Hub.Server.Presence;
 internal sealed partial class DeadNodeSweeper(
     IPresenceStore presence,
     GroupMembership groups,
+    IBroker broker,
     PreviousRunCleared previousRun,
     IOptions<PresenceOptions> options,
     IOptions<ClusterOptions> cluster,
@@ -82,8 +83,14 @@ internal sealed partial class DeadNodeSweeper(
     // in presence for good: its own heartbeat says the node is alive.
     private async Task ClearPreviousRunAsync(CancellationToken cancellationToken)
     {
+        // The bus first: the members of the departed connections' groups are told on it.
         if (!previousRun.IsDone)
         {
+            if (!broker.IsAvailable)
+            {
+                throw new BackplaneUnavailableException("The bus is not subscribed yet.");
+            }
+
             await PurgeAsync(_nodeId, unlessAliveSince: null, cancellationToken);
             previousRun.Done();
         }

@@ -39,6 +39,7 @@ internal sealed partial class BusGapRecovery(
     private const int MaxFailedReads = 10;
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SecondLook = TimeSpan.FromSeconds(1);
 
     private readonly CancellationTokenSource _stopping = new();
 
@@ -93,7 +94,16 @@ internal sealed partial class BusGapRecovery(
 
         // What was published while the subscription was down shows as a gap at the stream's next
         // live message; a stream with no next message would keep its gap until then, so each one
-        // looks now.
+        // looks now. And once more a moment later: the library raises this event right after it
+        // sent SUBSCRIBE again without waiting for it, so a message published just before Redis
+        // took that may be neither live nor in the first look.
+        CatchUp();
+        _ = Task.Delay(SecondLook, _stopping.Token).ContinueWith(_ => CatchUp(), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
+
+    private void CatchUp()
+    {
         var started = 0;
         foreach (var cursor in streams.All)
         {

@@ -17,10 +17,11 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 {
     /// <summary>
     /// How long the node's start waits for Redis: long enough for a Redis that is there to be
-    /// connected and subscribed before the first client arrives, short enough that a node whose
-    /// Redis is away listens (and answers its probes) at once.
+    /// connected before the first client arrives (through Sentinel that takes up to about 2 s),
+    /// short enough that a node whose Redis is away listens (and answers its probes) at once;
+    /// a refused connection ends the wait at once anyway.
     /// </summary>
-    public static readonly TimeSpan StartWait = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan StartWait = TimeSpan.FromSeconds(5);
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 

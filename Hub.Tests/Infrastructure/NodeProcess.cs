@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Hub.Tests.Infrastructure;
@@ -78,15 +77,15 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            Signal(SigTerm);
+            Signal(Signals.Terminate);
         }
     }
 
     /// <summary>SIGSTOP: the node stops reading anything, its connections stay open.</summary>
-    public void Pause() => Signal(SigStop);
+    public void Pause() => Signal(Signals.Stop);
 
     /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
-    public void Continue() => Signal(SigCont);
+    public void Continue() => Signal(Signals.Continue);
 
     /// <summary>Waits, bounded, for the process to end; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -102,20 +101,7 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         _process.Dispose();
     }
 
-    private const int SigTerm = 15;
-    private const int SigStop = 19;
-    private const int SigCont = 18;
-
-    private void Signal(int signal)
-    {
-        if (Kill(_process.Id, signal) != 0)
-        {
-            throw new InvalidOperationException($"Signal {signal} could not be sent to node {NodeId} (errno {Marshal.GetLastPInvokeError()}).");
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    private void Signal(int signal) => Signals.Send(_process, signal, $"node {NodeId}");
 
     private void Append(string? line)
     {

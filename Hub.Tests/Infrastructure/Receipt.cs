@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Hub.Client;
+using Hub.Server.History;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Hub.Tests.Infrastructure;
 
@@ -18,6 +20,35 @@ public sealed record Receipt(string Name, IReadOnlyList<Receipt.Item> Messages, 
         [.. script["received"]!.AsArray().Select(m => new Item((string)m!["id"]!, (string)m["stream"]!, (string?)m["epoch"] ?? "", (long)m["offset"]!))],
         [.. script["lost"]!.AsArray().SelectMany(s => s!.AsArray().Select(n => (string)n!)).Distinct()],
         (int)script["reconnects"]!);
+
+    /// <summary>What the stream's history holds now, read through a node, as if a receiver had been handed it.</summary>
+    public static async Task<Receipt> OfHistoryAsync(TestNode node, string stream)
+    {
+        var history = node.Services.GetRequiredService<IHistoryStore>();
+        var messages = new List<Item>();
+        for (var after = 0L; ;)
+        {
+            var page = await history.ReadAsync(stream, after, 1000, CancellationToken.None).Within();
+            messages.AddRange(page.Messages.Select(m => new Item(m.Id, m.Stream, m.Epoch, m.Offset)));
+            if (page.Messages.Count == 0 || page.Messages[^1].Offset >= page.Offset)
+            {
+                return new Receipt($"the history of {stream}", messages, [], 0);
+            }
+
+            after = page.Messages[^1].Offset;
+        }
+    }
+
+    /// <summary>Each stream's accepted offsets rise, in the order they were accepted: none was handed out twice.</summary>
+    public static void AssertNoOffsetHandedOutTwice(IEnumerable<SendResult> accepted)
+    {
+        foreach (var stream in accepted.GroupBy(r => r.Stream))
+        {
+            var offsets = stream.Select(r => r.Offset).ToList();
+            var back = offsets.Zip(offsets.Skip(1)).Where(p => p.Second <= p.First).Take(5).ToList();
+            Assert.That(back, Is.Empty, $"offsets of {stream.Key} accepted after a higher one: {string.Join(", ", back.Select(p => $"{p.First} then {p.Second}"))}");
+        }
+    }
 
     /// <summary>
     /// Every accepted message of <paramref name="streams"/> reached the receiver exactly once, each

@@ -55,12 +55,15 @@ public sealed class SteadyPublisher : IAsyncDisposable
         await _loop.Within(TimeSpan.FromSeconds(20));
     }
 
-    /// <summary>Waits until a send made after now was accepted: the node takes messages again.</summary>
-    public async Task<TimeSpan> WaitForAcceptanceAsync(string what, TimeSpan timeout)
+    /// <summary>
+    /// Waits until a send made after <paramref name="from"/> (on <see cref="Clock"/>; default now)
+    /// was accepted, and returns how long after <paramref name="from"/> that was.
+    /// </summary>
+    public async Task<TimeSpan> WaitForAcceptanceAsync(string what, TimeSpan timeout, TimeSpan? from = null)
     {
-        var from = Clock.Elapsed;
-        await Bounded.UntilAsync(() => Task.FromResult(Accepted.Any(a => a.At > from)), what, timeout);
-        return Accepted.First(a => a.At > from).At - from;
+        var since = from ?? Clock.Elapsed;
+        await Bounded.UntilAsync(() => Task.FromResult(Accepted.Any(a => a.At - a.Took > since)), what, timeout);
+        return Accepted.First(a => a.At - a.Took > since).At - since;
     }
 
     public async ValueTask DisposeAsync()
@@ -86,7 +89,7 @@ public sealed class SteadyPublisher : IAsyncDisposable
                 var result = await SendAsync(sender, stream, text).WaitAsync(TimeSpan.FromSeconds(10));
                 lock (_accepted)
                 {
-                    _accepted.Add(new Sent(result, text, Clock.Elapsed));
+                    _accepted.Add(new Sent(result, text, Clock.Elapsed, Clock.Elapsed - started));
                 }
             }
             catch (Exception ex)
@@ -121,8 +124,8 @@ public sealed class SteadyPublisher : IAsyncDisposable
         _ => throw new ArgumentException($"The publisher does not send to '{stream}'.", nameof(stream)),
     };
 
-    /// <summary>An accepted send, and when it was accepted.</summary>
-    public sealed record Sent(SendResult Result, string Text, TimeSpan At);
+    /// <summary>An accepted send, when it was accepted and how long that took.</summary>
+    public sealed record Sent(SendResult Result, string Text, TimeSpan At, TimeSpan Took);
 
     /// <summary>A refused send: when it started, how long it took to fail, and why.</summary>
     public sealed record Refusal(string Stream, TimeSpan At, TimeSpan Took, string Reason);

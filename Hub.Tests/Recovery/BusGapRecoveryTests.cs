@@ -12,8 +12,7 @@ namespace Hub.Tests.Recovery;
 /// </summary>
 public sealed class BusGapRecoveryTests
 {
-    private const string Group = "group:room";
-    private const string User = "user:bob";
+    private const string Group = Audience.Group;
 
     [Test]
     public async Task WhenANodesSubscriptionDropsAgainAndAgain_ItsClientsGetEveryAcceptedMessageOnce_InOrder_WithoutReconnecting()
@@ -22,17 +21,12 @@ public sealed class BusGapRecoveryTests
         var settings = new Dictionary<string, string?> { ["Hub:Redis"] = redis.Configuration };
         await using var nodeA = await TestNode.StartAsync("node-a", settings);
         await using var nodeB = await TestNode.StartAsync("node-b", settings);
-        await using var bob = await ReceiverAsync(nodeB, "bob");
-        await using var dave = await ReceiverAsync(nodeA, "dave");
-        await using var carol = NodeScript.Start("recovery.mjs", nodeB.HubUrl.ToString(), "json", "carol");
-        await carol.WaitForAsync("ready");
+        await using var audience = await Audience.StartAsync(nodeA, nodeB);
         // Without a client library nothing resumes: only the node's own fill keeps this one whole.
         var (plainConnection, plain) = await PlainMemberAsync(nodeB);
         await using var plainDisposal = plainConnection;
-        await using var sender = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(nodeA, "alice") });
-        await sender.Client.StartAsync().Within();
 
-        await using var publisher = SteadyPublisher.Start(sender.Client, [Group, User]);
+        await using var publisher = audience.Publish();
         for (var blip = 0; blip < 6; blip++)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(700));
@@ -46,32 +40,22 @@ public sealed class BusGapRecoveryTests
         await redis.PauseAsync(TimeSpan.FromMilliseconds(1500)).Within();
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         await publisher.StopAsync();
-
-        var end = await sender.Client.SendToGroupAsync("room", "end").Within();
-        var endBob = await sender.Client.SendToUserAsync("bob", "end").Within();
-        await bob.Messages.WaitForAsync(m => m.Id == end.Id, "bob's end of the group stream");
-        await bob.Messages.WaitForAsync(m => m.Id == endBob.Id, "bob's end of his user stream");
-        await dave.Messages.WaitForAsync(m => m.Id == end.Id, "dave's end of the group stream");
+        var receipts = await audience.EndAsync();
+        var end = audience.Dave.Messages.Items.Last(m => m.Stream == Group);
         await plain.WaitForAsync(m => m.Id == end.Id, "the plain client's end of the group stream");
-        var carolsReceipt = Receipt.Of("carol (JS, node B)", await carol.WaitForAsync("received"));
 
         var accepted = publisher.Accepted.Select(a => a.Result).ToList();
         var plainReceipt = new Receipt("a plain SignalR client (node B)", [.. plain.Items.Select(m => new Receipt.Item(m.Id, m.Stream, m.Epoch, m.Offset))], [], 0);
-        var receipts = new[] { Receipt.Of("bob (.NET, node B)", bob), Receipt.Of("dave (.NET, node A)", dave), carolsReceipt, plainReceipt };
         Assert.Multiple(() =>
         {
             Assert.That(publisher.Refused, Is.Empty, "node A's sends never failed: only node B's subscription dropped");
             Assert.That(accepted.Count(a => a.Stream == Group), Is.GreaterThan(100));
-            receipts[0].AssertEveryAcceptedMessageOnce(accepted, Group, User);
-            receipts[1].AssertEveryAcceptedMessageOnce(accepted, Group);
-            receipts[2].AssertEveryAcceptedMessageOnce(accepted, Group);
-            receipts[3].AssertEveryAcceptedMessageOnce(accepted, Group);
-            foreach (var receipt in receipts)
+            Audience.AssertDelivered(accepted, [.. receipts, plainReceipt]);
+            foreach (var receipt in receipts.Append(plainReceipt))
             {
                 Assert.That(receipt.LostStreams, Is.Empty, $"{receipt.Name}: history covered every gap");
+                Assert.That(receipt.Reconnects, Is.Zero, $"{receipt.Name}: no reconnect");
             }
-
-            Receipt.AssertNoPositionNamesTwoMessages(receipts);
         });
     }
 
@@ -85,7 +69,7 @@ public sealed class BusGapRecoveryTests
         var settings = new Dictionary<string, string?> { ["Hub:Redis"] = redis.Configuration };
         await using var nodeA = await TestNode.StartAsync("node-a", settings);
         await using var nodeB = await NodeProcess.StartAsync("node-b", settings);
-        await using var bob = await ReceiverAsync(nodeB, "bob");
+        await using var bob = await TestClient.InGroupAsync(nodeB, "bob", "room");
         await using var carol = NodeScript.Start("recovery.mjs", nodeB.HubUrl.ToString(), "messagepack", "carol");
         await carol.WaitForAsync("ready");
         var (plainConnection, plain) = await PlainMemberAsync(nodeB);
@@ -110,7 +94,7 @@ public sealed class BusGapRecoveryTests
             nodeB.Continue();
         }
 
-        await WaitUntilReadyAsync(nodeB);
+        await nodeB.WaitUntilReadyAsync();
         var end = await sender.Client.SendToGroupAsync("room", "end").Within();
         await bob.Messages.WaitForAsync(m => m.Id == end.Id, "bob's end of the group stream");
         await plain.WaitForAsync(m => m.Id == end.Id, "the plain client's end of the group stream");
@@ -136,23 +120,5 @@ public sealed class BusGapRecoveryTests
         await connection.StartAsync().Within();
         await connection.InvokeAsync<JoinResult>("Join", "room").Within();
         return (connection, received);
-    }
-
-    private static async Task WaitUntilReadyAsync(HubNode node)
-    {
-        using var http = new HttpClient();
-        await Bounded.UntilAsync(async () =>
-        {
-            using var response = await http.GetAsync(new Uri(node.BaseUrl, "/readyz"));
-            return response.IsSuccessStatusCode;
-        }, $"{node.NodeId} is ready again (subscribed to the bus)");
-    }
-
-    private static async Task<TestClient> ReceiverAsync(HubNode node, string user)
-    {
-        var client = new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, user) });
-        await client.Client.StartAsync().Within();
-        await client.Client.JoinAsync("room").Within();
-        return client;
     }
 }

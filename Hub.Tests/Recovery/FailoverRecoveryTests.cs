@@ -1,0 +1,57 @@
+using Hub.Tests.Infrastructure;
+
+namespace Hub.Tests.Recovery;
+
+/// <summary>
+/// Redis failing over under a steady publisher, as a Sentinel-run or managed Redis does in routine
+/// maintenance: sends fail fast while there is no primary and are taken again soon after; every
+/// accepted message reaches every receiver once, or the receiver is told its stream lost messages
+/// — also when the promoted replica lacks the last writes, which would otherwise hand out their
+/// offsets a second time.
+/// </summary>
+public sealed class FailoverRecoveryTests
+{
+    private static readonly TimeSpan Lag = TimeSpan.FromMilliseconds(400);
+
+    private SentinelSetup _sentinels = null!;
+
+    [OneTimeSetUp]
+    public async Task StartSentinels() => _sentinels = await SentinelSetup.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopSentinels() => await _sentinels.DisposeAsync();
+
+    [Test]
+    public async Task WhenThePrimaryIsKilledAgainAndAgain_SendsFailFast_AndEveryAcceptedMessageIsDeliveredOnce_OrReportedLost()
+    {
+        var settings = new Dictionary<string, string?> { ["Hub:Redis"] = _sentinels.Configuration };
+        await using var nodeA = await TestNode.StartAsync("node-a", settings);
+        await using var nodeB = await TestNode.StartAsync("node-b", settings);
+        await nodeA.WaitUntilReadyAsync();
+        await nodeB.WaitUntilReadyAsync();
+        await using var audience = await Audience.StartAsync(nodeA, nodeB);
+
+        await using var publisher = audience.Publish();
+        var backAfter = new List<TimeSpan>();
+        foreach (var lag in new[] { TimeSpan.Zero, Lag, Lag })
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            var killedAt = await _sentinels.FailOverAsync(publisher.Clock, lag);
+            backAfter.Add(await publisher.WaitForAcceptanceAsync("sends are taken again after the failover", TimeSpan.FromSeconds(20), killedAt));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await publisher.StopAsync();
+        var receipts = await audience.EndAsync();
+
+        var accepted = publisher.Accepted.Select(a => a.Result).ToList();
+        TestContext.Out.WriteLine($"accepted {accepted.Count}, refused {publisher.Refused.Count}, taken again after {string.Join(", ", backAfter)}");
+        var history = new[] { await Receipt.OfHistoryAsync(nodeA, Audience.Group), await Receipt.OfHistoryAsync(nodeA, Audience.User) };
+        Assert.Multiple(() =>
+        {
+            Assert.That(publisher.Refused.Select(r => r.Took), Has.All.LessThan(TimeSpan.FromSeconds(1)), "sends fail fast during a failover");
+            Assert.That(backAfter, Has.All.LessThan(TimeSpan.FromSeconds(15)), "sends are taken again within 15 s");
+            Audience.AssertDelivered(accepted, receipts, history);
+        });
+    }
+}
