@@ -152,7 +152,30 @@ internal sealed partial class RedisBroker(
 
         var epoch = (string?)parts[0] ?? "";
         known.Note(stream, epoch, offset);
+        if (size > 0 && _history.WaitReplicas > 0)
+        {
+            await WaitForReplicasAsync(cancellationToken);
+        }
+
         return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
+    }
+
+    /// <summary>
+    /// WAIT on the connection that ran the publish (the primary's: WAIT counts that connection's
+    /// writes), so the message is accepted only once replicas hold it: a replica promoted later has
+    /// every accepted message. Other commands on the connection wait behind it; that is its cost.
+    /// </summary>
+    private async Task WaitForReplicasAsync(CancellationToken cancellationToken)
+    {
+        var wanted = _history.WaitReplicas;
+        var timeout = (long)_history.WaitTimeout.TotalMilliseconds;
+        var acknowledged = (long)(await RedisCalls.RunAsync(
+            () => redis.Database.ExecuteAsync("WAIT", [wanted, timeout], CommandFlags.DemandMaster), cancellationToken));
+        if (acknowledged < wanted)
+        {
+            throw new BackplaneUnavailableException(
+                $"Only {acknowledged} of the {wanted} Redis replica(s) that Hub:History:WaitReplicas asks for had the message within {timeout} ms; it was not accepted (its recipients may still receive it).");
+        }
     }
 
     // Random, so a stream that starts over (Redis flushed or restarted empty) never repeats an old epoch.

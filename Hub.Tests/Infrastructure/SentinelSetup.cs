@@ -77,9 +77,9 @@ public sealed class SentinelSetup : IAsyncDisposable
     /// <summary>
     /// Kills the primary (SIGKILL) and waits until the sentinels promoted the replica; then brings
     /// the killed one back as the new primary's replica, synced, ready for the next round. With
-    /// <paramref name="replicaLagging"/>, the replica falls that far behind before the kill: the
-    /// last writes the primary accepted never reach it, and the promoted replica lacks them.
-    /// Returns when the primary was killed, on <paramref name="clock"/>.
+    /// <paramref name="replicaLagging"/>, the replica is cut off (<see cref="CutOffReplicaAsync"/>)
+    /// that long before the kill: the last writes the primary accepted never reach it, and the
+    /// promoted replica lacks them. Returns when the primary was killed, on <paramref name="clock"/>.
     /// </summary>
     public async Task<TimeSpan> FailOverAsync(System.Diagnostics.Stopwatch clock, TimeSpan replicaLagging = default)
     {
@@ -88,10 +88,7 @@ public sealed class SentinelSetup : IAsyncDisposable
         var replica = _data[1 - index]!;
         if (replicaLagging > TimeSpan.Zero)
         {
-            // Stopped, the replica cannot reconnect; its replication link dropped, nothing more
-            // reaches it (a stop alone would not do: the kernel keeps receiving for it).
-            replica.Pause();
-            await primary.Admin.ExecuteAsync("CLIENT", "KILL", "TYPE", "replica");
+            await CutOffReplicaAsync();
             await Task.Delay(replicaLagging);
         }
 
@@ -107,6 +104,28 @@ public sealed class SentinelSetup : IAsyncDisposable
         _data[index] = await StartReplicaAsync(_ports[index], replica.Port);
         await WaitUntilReplicaKnownAsync();
         return killedAt;
+    }
+
+    /// <summary>
+    /// Cuts the replica off: it is stopped (SIGSTOP), so it cannot reconnect, and the primary drops
+    /// its replication link, so nothing more reaches it (a stop alone would not do: the kernel
+    /// keeps receiving for it). <see cref="RejoinReplicaAsync"/> undoes it.
+    /// </summary>
+    public async Task CutOffReplicaAsync()
+    {
+        var primary = await PrimaryAsync();
+        _data.Single(s => s != primary)!.Pause();
+        await primary.Admin.ExecuteAsync("CLIENT", "KILL", "TYPE", "replica");
+    }
+
+    /// <summary>Lets the cut-off replica go on; returns once it has caught up and the sentinels list it again.</summary>
+    public async Task RejoinReplicaAsync()
+    {
+        var primary = await PrimaryAsync();
+        var replica = _data.Single(s => s != primary)!;
+        replica.Continue();
+        await WaitUntilSyncedAsync(replica);
+        await WaitUntilReplicaKnownAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -134,10 +153,13 @@ public sealed class SentinelSetup : IAsyncDisposable
     private static async Task<RedisServer> StartReplicaAsync(int port, int primaryPort)
     {
         var replica = await RedisServer.StartAsync(port, arguments: ["--replicaof", "127.0.0.1", primaryPort.ToString()]);
-        await Bounded.UntilAsync(async () => (await replica.Admin.InfoRawAsync("replication"))?.Contains("master_link_status:up") == true,
-            $"the replica on port {port} has synced", FailoverWait);
+        await WaitUntilSyncedAsync(replica);
         return replica;
     }
+
+    private static Task WaitUntilSyncedAsync(RedisServer replica) =>
+        Bounded.UntilAsync(async () => (await replica.Admin.InfoRawAsync("replication"))?.Contains("master_link_status:up") == true,
+            $"the replica on port {replica.Port} has synced", FailoverWait);
 
     private async Task<int?> PrimaryPortAsync()
     {

@@ -1,4 +1,6 @@
+using Hub.Client;
 using Hub.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Tests.Recovery;
 
@@ -53,5 +55,71 @@ public sealed class FailoverRecoveryTests
             Assert.That(backAfter, Has.All.LessThan(TimeSpan.FromSeconds(15)), "sends are taken again within 15 s");
             Audience.AssertDelivered(accepted, receipts, history);
         });
+    }
+
+    [Test]
+    public async Task WithWaitReplicas_ASendIsAcceptedOnlyOnceTheReplicaHasIt_AndAFailoverCostsClientsNothing()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hub:Redis"] = _sentinels.Configuration,
+            ["Hub:History:WaitReplicas"] = "1",
+            ["Hub:History:WaitTimeout"] = "00:00:00.5",
+        };
+        await using var nodeA = await TestNode.StartAsync("node-a", settings);
+        await using var nodeB = await TestNode.StartAsync("node-b", settings);
+        await nodeA.WaitUntilReadyAsync();
+        await nodeB.WaitUntilReadyAsync();
+        await using var audience = await Audience.StartAsync(nodeA, nodeB);
+        var accepted = new List<SendResult>();
+        await SendAsync(audience, accepted, "followed");
+
+        await _sentinels.CutOffReplicaAsync();
+        HubException? refused;
+        try
+        {
+            refused = Assert.ThrowsAsync<HubException>(() => audience.Alice.Client.SendToGroupAsync("room", "unconfirmed").Within());
+        }
+        finally
+        {
+            await _sentinels.RejoinReplicaAsync();
+        }
+
+        await SendAsync(audience, accepted, "caught up");
+        await _sentinels.FailOverAsync(System.Diagnostics.Stopwatch.StartNew());
+        await Bounded.UntilAsync(async () =>
+        {
+            try
+            {
+                accepted.Add(await audience.Alice.Client.SendToGroupAsync("room", "after the failover"));
+                return true;
+            }
+            catch (HubException)
+            {
+                return false;
+            }
+        }, "sends are taken again after the failover");
+        await SendAsync(audience, accepted, "on the new primary");
+        var receipts = await audience.EndAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(refused!.Message, Does.Contain("Hub:History:WaitReplicas"), "a send no replica confirmed fails, and says why");
+            Audience.AssertDelivered(accepted, receipts);
+            foreach (var receipt in receipts)
+            {
+                Assert.That((receipt.LostStreams, receipt.Reconnects), Is.EqualTo((Array.Empty<string>(), 0)),
+                    $"{receipt.Name}: the promoted replica had every accepted message: nothing lost, no reconnect");
+            }
+        });
+    }
+
+    private static async Task SendAsync(Audience audience, List<SendResult> accepted, string text)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            accepted.Add(await audience.Alice.Client.SendToGroupAsync("room", $"{text} {i}").Within());
+            accepted.Add(await audience.Alice.Client.SendToUserAsync("bob", $"{text} {i}").Within());
+        }
     }
 }
