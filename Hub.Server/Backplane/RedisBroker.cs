@@ -30,6 +30,8 @@ internal sealed partial class RedisBroker(
     // A publish while this node's own subscription is down would reach every node but this one.
     public bool IsAvailable => redis.IsConnected && _queue is not null && _subscriber!.IsConnected(Channel);
 
+    public bool IsReady => IsAvailable && redis.HasPrimary;
+
     /// <summary>
     /// Subscribes in the background, so a node whose Redis is away at start still starts; when
     /// Redis is connected, waits for it (at most <see cref="RedisConnection.StartWait"/>), so the
@@ -143,7 +145,7 @@ internal sealed partial class RedisBroker(
         ];
 
         var parts = (RedisResult[])(await RedisCalls.RunAsync(
-            () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values), cancellationToken))!;
+            () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values, RedisCalls.Primary), cancellationToken))!;
         var offset = (long)parts[1];
         if (offset < 0)
         {
@@ -170,7 +172,7 @@ internal sealed partial class RedisBroker(
         var wanted = _history.WaitReplicas;
         var timeout = (long)_history.WaitTimeout.TotalMilliseconds;
         var acknowledged = (long)(await RedisCalls.RunAsync(
-            () => redis.Database.ExecuteAsync("WAIT", [wanted, timeout], CommandFlags.DemandMaster), cancellationToken));
+            () => redis.Database.ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary), cancellationToken));
         if (acknowledged < wanted)
         {
             throw new BackplaneUnavailableException(

@@ -33,6 +33,7 @@ internal static class ClusterServiceCollectionExtensions
         services.AddPresenceOptions();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<PreviousRunCleared>();
+        services.AddSingleton<ClusterReadiness>();
 
         var usesRedis = !string.IsNullOrWhiteSpace(builder.Configuration[$"{ClusterOptions.Section}:Redis"]);
         if (usesRedis)

@@ -43,7 +43,7 @@ internal sealed class RedisPresenceStore(
     public async Task<ConnectionEntry?> FindConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
         var entry = await RedisCalls.RunAsync(
-            () => redis.Database.HashGetAsync(RedisKeys.Connections, connectionId), cancellationToken);
+            () => redis.Database.HashGetAsync(RedisKeys.Connections, connectionId, RedisCalls.Primary), cancellationToken);
         if (entry.IsNull)
         {
             return null;
@@ -81,7 +81,7 @@ internal sealed class RedisPresenceStore(
     }
 
     public Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId), cancellationToken);
+        RedisCalls.RunAsync(() => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId, RedisCalls.Primary), cancellationToken);
 
     public async Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken)
     {
@@ -123,19 +123,19 @@ internal sealed class RedisPresenceStore(
     /// <summary>Marks this node alive; the hub snapshot lists nodes that are not silent.</summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
         !await RedisCalls.RunAsync(
-            () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds()),
+            () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds(), RedisCalls.Primary),
             cancellationToken);
 
     // A heartbeat from the beginning of time: silent at once, so presence lists the node no more
     // and the next sweep forgets it with anything it could not clear itself.
     public Task SignOffAsync(CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0), cancellationToken);
+        RedisCalls.RunAsync(() => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0, RedisCalls.Primary), cancellationToken);
 
     public async Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken)
     {
         var nodes = await RedisCalls.RunAsync(
             () => redis.Database.SortedSetRangeByScoreAsync(RedisKeys.Nodes, double.NegativeInfinity, silentSince.ToUnixTimeMilliseconds(),
-                Exclude.Stop, take: 100),
+                Exclude.Stop, take: 100, flags: RedisCalls.Primary),
             cancellationToken);
         return [.. nodes.Select(n => (string)n!)];
     }
@@ -168,5 +168,5 @@ internal sealed class RedisPresenceStore(
     }
 
     private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values), cancellationToken);
+        RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values, RedisCalls.Primary), cancellationToken);
 }

@@ -162,7 +162,7 @@ internal sealed partial class BusGapRecovery(
                     {
                         // While Redis is away nothing arrives live either: wait for it. A read that
                         // keeps failing while Redis takes messages is given up.
-                        if (broker.IsAvailable && ++failures >= MaxFailedReads)
+                        if (broker.IsReady && ++failures >= MaxFailedReads)
                         {
                             Log.FillFailed(logger, cursor.Stream, ex);
                             await GiveUpAsync(cursor, target);

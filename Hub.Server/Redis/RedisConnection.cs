@@ -40,6 +40,9 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
+    /// <summary>Whether a primary is connected: through Sentinel, replicas alone may be while a failover runs.</summary>
+    public bool HasPrimary => _multiplexer?.GetServers().Any(s => s.IsConnected && !s.IsReplica) == true;
+
     /// <summary>Completes with the multiplexer once it exists (it then reconnects by itself).</summary>
     public Task<IConnectionMultiplexer> Created => _created.Task;
 
@@ -62,6 +65,11 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         // load, rather than on the library's own threads, which sleep between answers: each
         // answer then costs no wake-up of a sleeping thread before it reaches the thread pool.
         config.SocketManager = SocketManager.ThreadPool;
+
+        if (config.ServiceName is not null)
+        {
+            EnoughThreadsForSentinel();
+        }
 
         Log.Connecting(logger, config.ToString(includePassword: false), options.Value.NodeId);
         _connecting = Task.Run(() => ConnectAsync(config));
@@ -89,6 +97,20 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
             multiplexer.Dispose();
         }
     }
+
+    /// <summary>
+    /// While Redis fails over, StackExchange.Redis's Sentinel handling blocks thread-pool threads
+    /// (synchronous waits on the sentinels, in parallel). Past the pool's minimum (the number of
+    /// cores) a thread is added only every 500 ms, so on a small machine hub calls waited seconds
+    /// for one and sends did not fail fast. Threads up to the minimum are made at once, when needed.
+    /// </summary>
+    private static void EnoughThreadsForSentinel()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, SentinelMinThreads), completions);
+    }
+
+    private const int SentinelMinThreads = 16;
 
     // A standalone server that is away still gives a multiplexer, which reconnects by itself; a
     // Sentinel setup gives none until a sentinel names the primary, so that is tried again here.

@@ -30,7 +30,11 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings)
+    /// <param name="untilReady">
+    /// Return once the hub takes connections (Redis connected, the bus subscribed); false: once
+    /// the process answers at all (/healthz), for a node that starts without its Redis.
+    /// </param>
+    public static async Task<NodeProcess> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, bool untilReady = true)
     {
         var port = RedisServer.FreePort();
         var baseUrl = new Uri($"http://127.0.0.1:{port}");
@@ -58,7 +62,7 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        await node.WaitUntilServingAsync();
+        await node.WaitUntilServingAsync(untilReady);
         return node;
     }
 
@@ -116,7 +120,7 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilServingAsync()
+    private async Task WaitUntilServingAsync(bool untilReady)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -125,7 +129,9 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
             try
             {
                 // Negotiate answers once the hub (and with it the bus subscription) is up.
-                using var response = await http.PostAsync(new Uri(HubUrl + "/negotiate?negotiateVersion=1"), null);
+                using var response = untilReady
+                    ? await http.PostAsync(new Uri(HubUrl + "/negotiate?negotiateVersion=1"), null)
+                    : await http.GetAsync(new Uri(BaseUrl, "/healthz"));
                 if (response.IsSuccessStatusCode)
                 {
                     return;

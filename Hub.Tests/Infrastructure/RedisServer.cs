@@ -16,6 +16,7 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly DirectoryInfo? _ownDirectory;
+    private readonly Queue<string> _output = new();
     private ConnectionMultiplexer? _admin;
 
     private RedisServer(Process process, int port, DirectoryInfo? ownDirectory)
@@ -62,12 +63,12 @@ public sealed class RedisServer : IAsyncDisposable
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var server = new RedisServer(process, port, ownDirectory);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var server = new RedisServer(process, port, ownDirectory);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (true)
         {
@@ -91,6 +92,18 @@ public sealed class RedisServer : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The last lines the server logged, for failure messages.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
         }
     }
 
@@ -168,6 +181,23 @@ public sealed class RedisServer : IAsyncDisposable
 
             _process.Dispose();
             _ownDirectory?.Delete(recursive: true);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            if (_output.Count > 40)
+            {
+                _output.Dequeue();
+            }
         }
     }
 

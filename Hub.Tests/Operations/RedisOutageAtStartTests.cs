@@ -26,7 +26,7 @@ public sealed class RedisOutageAtStartTests
             ["Hub:Redis"] = $"127.0.0.1:{port}",
             ["Hub:Api:Keys:0"] = ApiKey,
             ["Logging:LogLevel:Hub.Server.Redis"] = "Information",
-        });
+        }, untilReady: false);
         var serving = clock.Elapsed;
         TestContext.Out.WriteLine($"serving after {serving.TotalSeconds:0.0} s (dotnet's own start included)");
         using var http = new HttpClient { BaseAddress = node.BaseUrl, Timeout = TimeSpan.FromSeconds(10) };
@@ -46,6 +46,12 @@ public sealed class RedisOutageAtStartTests
         // A few seconds without Redis: retries every second must not fill the log.
         await Task.Delay(TimeSpan.FromSeconds(3));
         clock.Restart();
+        using (var negotiate = await http.PostAsync("/hub/negotiate?negotiateVersion=1", null))
+        {
+            Assert.That(negotiate.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable),
+                "a new connection is refused up front, so its client tries again rather than being closed for good");
+        }
+
         using (var refused = await http.PostAsJsonAsync("/api/v1/messages", new { text = "before Redis" }))
         {
             var detail = await refused.Content.ReadAsStringAsync();
