@@ -160,8 +160,16 @@ public sealed class SentinelSetup : IAsyncDisposable
     private static async Task<RedisServer> StartReplicaAsync(int port, int primaryPort)
     {
         var replica = await RedisServer.StartAsync(port, arguments: [.. ReplicationArguments, "--replicaof", "127.0.0.1", primaryPort.ToString()]);
-        await WaitUntilSyncedAsync(replica);
-        return replica;
+        try
+        {
+            await WaitUntilSyncedAsync(replica);
+            return replica;
+        }
+        catch
+        {
+            await replica.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task WaitUntilSyncedAsync(RedisServer replica)
