@@ -33,6 +33,8 @@ internal sealed record BenchOptions
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --text-length N   characters per message text (default 64)
           --nodes N         Hub nodes to start (default 2)
+          --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
+                            with --set Hub:History:WaitReplicas=1, what a send acknowledged by a replica costs)
           --url URL         a running node's hub (http://127.0.0.1:5000/hub, or its TCP endpoint
                             tcp://127.0.0.1:5001); repeat for more nodes.
                             The bench then starts nothing and runs the servers as configured.
@@ -59,6 +61,9 @@ internal sealed record BenchOptions
     public int Rounds { get; init; } = 3;
 
     public int Nodes { get; init; } = 2;
+
+    /// <summary>Replicas of the bench's own Redis (<c>--replicas</c>).</summary>
+    public int Replicas { get; init; }
 
     public bool Smoke { get; init; }
 
@@ -113,6 +118,7 @@ internal sealed record BenchOptions
             Smoke = smoke,
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
             Nodes = Int(values, "--nodes", load.Nodes, 1, 16),
+            Replicas = Int(values, "--replicas", 0, 0, 4),
             Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
             Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
             Out = values.Remove("--out", out var output) ? output[^1] : null,

@@ -23,6 +23,11 @@ public sealed partial class HubClient : IAsyncDisposable
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
     private readonly Channel<Message> _reader;
     private readonly ResumeHold _hold = new();
+
+    // One resume at a time, whatever started it (the first connect, a reconnect, a gap in live
+    // delivery): each hands over what was held, and two must not do so at once.
+    private readonly SemaphoreSlim _resuming = new(1, 1);
+    private readonly HashSet<string> _gaps = new(StringComparer.Ordinal);
     private volatile bool _readerActive;
 
     /// <summary>Creates a client; nothing is connected until <see cref="StartAsync"/>.</summary>
@@ -76,7 +81,8 @@ public sealed partial class HubClient : IAsyncDisposable
         _connection.Reconnected += OnReconnectedAsync;
         _connection.Closed += error =>
         {
-            // A connection that closed mid-resume leaves nothing held back.
+            // A connection that closed mid-resume leaves nothing held back but what follows a gap,
+            // which the next start resumes.
             ReleaseHeld(liveConnectionId: null);
             Closed?.Invoke(error);
             return Task.CompletedTask;
@@ -114,21 +120,18 @@ public sealed partial class HubClient : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _connection.StartAsync(cancellationToken);
-        ResumeResult? positions = null;
+        var connectionId = _connection.ConnectionId;
+        ObserveOwnStream(connectionId);
+        await _resuming.WaitAsync(cancellationToken);
         try
         {
-            positions = await ResumeStreamsAsync([], cancellationToken);
+            // What came before the positions were known is delivered first, so that taking them
+            // cannot make those messages look old.
+            await ResumeAndReleaseAsync([], connectionId, cancellationToken);
         }
         finally
         {
-            // What came before the positions were known is delivered first, so that taking them
-            // (below) cannot make those messages look old.
-            ReleaseHeld(_connection.ConnectionId);
-        }
-
-        if (positions is not null)
-        {
-            ApplyResumeResult([], positions);
+            _resuming.Release();
         }
     }
 
@@ -210,17 +213,27 @@ public sealed partial class HubClient : IAsyncDisposable
 
     private void OnReceive(Message message)
     {
-        if (!_hold.TryHold(message, _connection.ConnectionId))
-        {
-            Deliver(message);
-        }
-    }
-
-    private void Deliver(Message message)
-    {
-        if (!_streams.Accept(message))
+        if (_hold.TryHold(message, _connection.ConnectionId) || TryDeliver(message))
         {
             return;
+        }
+
+        // Messages are missing before this one (an offset jump or another epoch is a gap, never
+        // progress): it and everything after it wait for a resume of its stream.
+        _hold.Begin();
+        _hold.HoldAgain([message]);
+        ResumeGap(message.Stream);
+    }
+
+    /// <summary>Hands the message to the application, unless seen already; false when messages are missing before it.</summary>
+    private bool TryDeliver(Message message)
+    {
+        switch (_streams.Accept(message))
+        {
+            case Arrival.Gap:
+                return false;
+            case Arrival.Seen:
+                return true;
         }
 
         MessageReceived?.Invoke(message);
@@ -228,6 +241,47 @@ public sealed partial class HubClient : IAsyncDisposable
         {
             Log.ReaderOverflow(_logger, message.Stream);
             MessagesLost?.Invoke([message.Stream]);
+        }
+
+        return true;
+    }
+
+    private void ResumeGap(string stream)
+    {
+        lock (_gaps)
+        {
+            _gaps.Add(stream);
+        }
+
+        var connectionId = _connection.ConnectionId;
+        _ = Task.Run(() => ResumeGapsAsync(connectionId));
+    }
+
+    /// <summary>Resumes, on the same connection, the streams whose live delivery showed a gap.</summary>
+    private async Task ResumeGapsAsync(string? connectionId)
+    {
+        await _resuming.WaitAsync();
+        try
+        {
+            string[] streams;
+            lock (_gaps)
+            {
+                streams = [.. _gaps];
+                _gaps.Clear();
+            }
+
+            // Once the connection changed, its reconnect resumed every stream and handed over what was held.
+            if (streams.Length == 0 || connectionId is null || connectionId != _connection.ConnectionId)
+            {
+                return;
+            }
+
+            Log.GapInLiveDelivery(_logger, string.Join(", ", streams));
+            await ResumeAndReleaseAsync(_streams.Snapshot(streams), connectionId, CancellationToken.None);
+        }
+        finally
+        {
+            _resuming.Release();
         }
     }
 
@@ -251,83 +305,112 @@ public sealed partial class HubClient : IAsyncDisposable
             }
         }
 
-        // A connection stream ends with its connection: there is nothing to resume on it.
-        _streams.ForgetConnectionStreams();
-        var positions = _streams.Snapshot();
-        ResumeResult? result = null;
+        await _resuming.WaitAsync();
         try
         {
-            result = await ResumeStreamsAsync(positions, CancellationToken.None);
-            if (result is not null)
+            // Every stream is resumed now, those with a gap too.
+            lock (_gaps)
             {
-                await WaitForReplayAsync(result);
+                _gaps.Clear();
             }
+
+            // A connection stream ends with its connection: there is nothing to resume on it.
+            _streams.ForgetConnectionStreams();
+            var positions = _streams.Snapshot();
+            ObserveOwnStream(connectionId);
+            await ResumeAndReleaseAsync(positions, connectionId, CancellationToken.None);
         }
         finally
         {
-            ReleaseHeld(connectionId);
-        }
-
-        if (result is not null)
-        {
-            ApplyResumeResult(positions, result);
+            _resuming.Release();
         }
 
         Reconnected?.Invoke(connectionId);
     }
 
-    /// <summary>Delivers what arrived while resuming (the tracker drops duplicates).</summary>
-    private void ReleaseHeld(string? liveConnectionId)
+    // The connection's own stream starts empty: a missing first message is a gap like any other.
+    private void ObserveOwnStream(string? connectionId)
     {
-        _hold.GoLive(liveConnectionId);
-        while (_hold.TakeOrStop() is { } held)
+        if (connectionId is not null)
         {
-            foreach (var message in held)
-            {
-                Deliver(message);
-            }
+            _streams.Observe("connection:" + connectionId, "", 0, overwrite: true);
         }
     }
 
-    /// <summary>Replays what was missed on the given streams; reports those that could not be recovered.</summary>
-    private async Task<ResumeResult?> ResumeStreamsAsync(IReadOnlyList<StreamPosition> positions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replays what was missed on the given streams, hands over what was held meanwhile (the
+    /// tracker drops duplicates), takes the positions the resume reported and reports the streams
+    /// that lost messages. When the connection goes during the resume, it leaves everything held
+    /// for the reconnect, which resumes from the same positions.
+    /// </summary>
+    private async Task ResumeAndReleaseAsync(IReadOnlyList<StreamPosition> positions, string? connectionId, CancellationToken cancellationToken)
     {
+        ResumeResult? result;
         try
         {
-            return await ResumeAsync(new ResumeRequest { Streams = positions }, cancellationToken);
+            result = await ResumeAsync(new ResumeRequest { Streams = positions }, cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested && !IsCurrent(connectionId))
+        {
+            return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Without a resume the client cannot know what it missed.
             Log.ResumeFailed(_logger, ex);
-            if (positions.Count > 0)
-            {
-                MessagesLost?.Invoke([.. positions.Select(p => p.Stream)]);
-            }
+            result = null;
+        }
+        catch (OperationCanceledException)
+        {
+            ReleaseHeld(connectionId);
+            throw;
+        }
 
-            return null;
+        if (result is not null)
+        {
+            await WaitForReplayAsync(result);
+        }
+
+        // A stream not recovered goes on from whatever comes next: its loss is reported below.
+        var lost = result is null ? [.. positions.Select(p => p.Stream)] : result.Streams.Where(s => !s.Recovered).Select(s => s.Stream).ToList();
+        foreach (var stream in lost)
+        {
+            _streams.Forget(stream);
+        }
+
+        ReleaseHeld(connectionId);
+        foreach (var stream in result?.Streams ?? [])
+        {
+            _streams.Observe(stream.Stream, stream.Epoch, stream.Offset, overwrite: false);
+        }
+
+        if (lost.Count > 0 && positions.Count > 0)
+        {
+            MessagesLost?.Invoke(lost);
         }
     }
 
-    /// <summary>
-    /// Takes the positions a resume reported, after its replayed messages were delivered (a
-    /// stream not recovered jumps to where the server is), and reports the streams that lost messages.
-    /// </summary>
-    private void ApplyResumeResult(IReadOnlyList<StreamPosition> positions, ResumeResult result)
-    {
-        var lost = new List<string>();
-        foreach (var stream in result.Streams)
-        {
-            _streams.Observe(stream.Stream, stream.Epoch, stream.Offset, overwrite: !stream.Recovered);
-            if (!stream.Recovered && positions.Count > 0)
-            {
-                lost.Add(stream.Stream);
-            }
-        }
+    private bool IsCurrent(string? connectionId) =>
+        connectionId is not null && connectionId == _connection.ConnectionId && _connection.State == HubConnectionState.Connected;
 
-        if (lost.Count > 0)
+    /// <summary>
+    /// Delivers what arrived while resuming (the tracker drops duplicates). A gap among the held
+    /// messages keeps them, from there on, for a resume of that stream.
+    /// </summary>
+    private void ReleaseHeld(string? liveConnectionId)
+    {
+        _hold.GoLive(liveConnectionId);
+        while (_hold.TakeOrStop() is { } held)
         {
-            MessagesLost?.Invoke(lost);
+            for (var i = 0; i < held.Count; i++)
+            {
+                if (!TryDeliver(held[i]))
+                {
+                    _hold.HoldAgain(held.Skip(i));
+                    ResumeGap(held[i].Stream);
+                    return;
+                }
+            }
         }
     }
 
@@ -361,5 +444,8 @@ public sealed partial class HubClient : IAsyncDisposable
 
         [LoggerMessage(3, LogLevel.Warning, "The message reader fell more than its capacity behind; a message of stream {Stream} was dropped.")]
         public static partial void ReaderOverflow(ILogger logger, string stream);
+
+        [LoggerMessage(5, LogLevel.Information, "Live delivery skipped messages of {Streams}; resuming them before going on.")]
+        public static partial void GapInLiveDelivery(ILogger logger, string streams);
     }
 }

@@ -12,6 +12,11 @@
 # HUB_CLUSTER_PORT, nginx's port [8080]; HUB_CLUSTER_NODE_PORTS [5101 5102 5103];
 # HUB_CLUSTER_REDIS_PORT [6390]. Needs the .NET SDK, Node with npm (the build), redis-server,
 # nginx and curl.
+#
+# HUB_CLUSTER_SENTINEL=1 runs Redis as Sentinel runs it instead: the primary on the Redis port, a
+# replica on HUB_CLUSTER_REPLICA_PORT [6391] and three sentinels on HUB_CLUSTER_SENTINEL_PORTS
+# [26390 26391 26392], watching service "hub"; the nodes get Hub__Redis=<the sentinels>,serviceName=hub
+# and follow the primary through a failover (kill -9 "$(cat .local-cluster/redis.pid)" to see one).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +27,9 @@ state=${HUB_CLUSTER_DIR:-$root/.local-cluster}
 lb_port=${HUB_CLUSTER_PORT:-8080}
 read -r -a node_ports <<<"${HUB_CLUSTER_NODE_PORTS:-5101 5102 5103}"
 redis_port=${HUB_CLUSTER_REDIS_PORT:-6390}
+sentinel=${HUB_CLUSTER_SENTINEL:-0}
+replica_port=${HUB_CLUSTER_REPLICA_PORT:-6391}
+read -r -a sentinel_ports <<<"${HUB_CLUSTER_SENTINEL_PORTS:-26390 26391 26392}"
 publish=$state/publish
 # Bounds of every wait, in seconds. A node stops within Hub:Shutdown:DrainSeconds (10) of SIGTERM,
 # having drained its clients; stop_timeout leaves it that and a margin before SIGKILL.
@@ -40,7 +48,7 @@ need() {
 # What each name's process runs, so that a pid reused by another program is never taken for it.
 program_of() {
   case $1 in
-    redis) echo redis-server ;;
+    redis | redis-replica | sentinel-*) echo redis-server ;;
     nginx) echo nginx ;;
     *) echo Hub.Server.dll ;;
   esac
@@ -74,13 +82,97 @@ ready() {
   curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$1/readyz"
 }
 
-start_redis() {
-  running_pid redis >/dev/null && return
+# One redis-server under a name, in a directory of its own (a replica writes its sync there).
+start_redis_server() {
+  local name=$1 port=$2
+  shift 2
+  running_pid "$name" >/dev/null && return
   need redis-server redis-server
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
-    </dev/null >"$state/redis.log" 2>&1 &
-  echo $! >"$state/redis.pid"
-  wait_for "redis-server on port $redis_port" "$state/redis.log" $! redis-cli -p "$redis_port" ping
+  mkdir -p "$state/$name"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$state/$name" "$@" \
+    </dev/null >"$state/$name.log" 2>&1 &
+  echo $! >"$state/$name.pid"
+  wait_for "redis-server on port $port" "$state/$name.log" $! redis-cli -p "$port" ping
+}
+
+start_redis() {
+  if [ "$sentinel" != 1 ]; then
+    start_redis_server redis "$redis_port"
+    return
+  fi
+  # After a failover the sentinels name the other server primary: one that is started again
+  # joins it as its replica, never as a second, empty primary. Before they failed over, the
+  # primary they name is the one that is gone: started again without persistence it would come
+  # back empty, and its replica would empty itself to follow it.
+  local primary name
+  primary=$(primary_port)
+  for name in redis redis-replica; do
+    if [ "$(port_of "$name")" = "$primary" ] && ! running_pid "$name" >/dev/null &&
+      running_pid "$([ "$name" = redis ] && echo redis-replica || echo redis)" >/dev/null; then
+      die "the sentinels still name the stopped $name (port $primary) primary; wait for their failover (a few seconds) and run up again."
+    fi
+  done
+  start_redis_server redis "$redis_port" $([ "$primary" = "$redis_port" ] || echo --replicaof 127.0.0.1 "$primary")
+  start_redis_server redis-replica "$replica_port" $([ "$primary" = "$replica_port" ] || echo --replicaof 127.0.0.1 "$primary")
+  local n port conf
+  for n in "${!sentinel_ports[@]}"; do
+    port=${sentinel_ports[$n]}
+    running_pid "sentinel-$((n + 1))" >/dev/null && continue
+    conf=$state/sentinel-$((n + 1)).conf
+    # Sentinel rewrites its file with what it learns (replicas, other sentinels, failovers).
+    [ -f "$conf" ] || cat >"$conf" <<CONF
+dir $state
+sentinel monitor hub 127.0.0.1 $redis_port 2
+sentinel down-after-milliseconds hub 2000
+sentinel failover-timeout hub 10000
+CONF
+    redis-server "$conf" --sentinel --port "$port" --bind 127.0.0.1 </dev/null >"$state/sentinel-$((n + 1)).log" 2>&1 &
+    echo $! >"$state/sentinel-$((n + 1)).pid"
+    wait_for "sentinel on port $port" "$state/sentinel-$((n + 1)).log" $! redis-cli -p "$port" ping
+  done
+}
+
+# The primary's port as the sentinels name it, or the first server's before they run.
+primary_port() {
+  local port answer
+  for port in "${sentinel_ports[@]}"; do
+    answer=$(redis-cli -p "$port" sentinel get-master-addr-by-name hub 2>/dev/null | sed -n 2p)
+    [ -n "$answer" ] && echo "$answer" && return
+  done
+  echo "$redis_port"
+}
+
+# Hub:Redis for the nodes: the one server, or the sentinels and the service name.
+redis_configuration() {
+  if [ "$sentinel" = 1 ]; then
+    local port list=
+    for port in "${sentinel_ports[@]}"; do list="${list}127.0.0.1:$port,"; done
+    echo "${list}serviceName=hub"
+  else
+    echo "127.0.0.1:$redis_port"
+  fi
+}
+
+# Every name "up" starts, in the order it starts them ("down" stops them the other way round).
+names() {
+  echo redis
+  local n
+  if [ "$sentinel" = 1 ]; then
+    echo redis-replica
+    for n in "${!sentinel_ports[@]}"; do echo "sentinel-$((n + 1))"; done
+  fi
+  for n in "${!node_ports[@]}"; do echo "node-$((n + 1))"; done
+  echo nginx
+}
+
+port_of() {
+  case $1 in
+    redis) echo "$redis_port" ;;
+    redis-replica) echo "$replica_port" ;;
+    sentinel-*) echo "${sentinel_ports[$((${1#sentinel-} - 1))]}" ;;
+    nginx) echo "$lb_port" ;;
+    *) echo "${node_ports[$((${1#node-} - 1))]}" ;;
+  esac
 }
 
 start_node() {
@@ -89,7 +181,7 @@ start_node() {
   # The working directory is the content root: the node serves the demo page from its wwwroot.
   (cd "$publish" && exec env \
     ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    Hub__Redis="127.0.0.1:$redis_port" \
+    Hub__Redis="$(redis_configuration)" \
     Hub__NodeId="node-$n" \
     dotnet Hub.Server.dll) </dev/null >"$state/node-$n.log" 2>&1 &
   echo $! >"$state/node-$n.pid"
@@ -125,6 +217,9 @@ up() {
 : "\${HUB_CLUSTER_PORT:=$lb_port}"
 : "\${HUB_CLUSTER_NODE_PORTS:=${node_ports[*]}}"
 : "\${HUB_CLUSTER_REDIS_PORT:=$redis_port}"
+: "\${HUB_CLUSTER_SENTINEL:=$sentinel}"
+: "\${HUB_CLUSTER_REPLICA_PORT:=$replica_port}"
+: "\${HUB_CLUSTER_SENTINEL_PORTS:=${sentinel_ports[*]}}"
 ENV
   start_redis
   # Publish only when no node runs from the published files: "up" after a node died reuses them.
@@ -146,13 +241,18 @@ ENV
       "$(cat "$state/node-$((n + 1)).pid")" ready "${node_ports[$n]}"
   done
   start_nginx
-  echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, Redis on port $redis_port)"
+  if [ "$sentinel" = 1 ]; then
+    echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, Redis primary on port $(primary_port), sentinels on ${sentinel_ports[*]})"
+  else
+    echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, Redis on port $redis_port)"
+  fi
 }
 
 down() {
   local name pid
-  # nginx first, so no client is sent to a node that is going away.
-  for name in nginx $(for n in "${!node_ports[@]}"; do echo "node-$((n + 1))"; done) redis; do
+  # nginx first, so no client is sent to a node that is going away; the sentinels before the
+  # servers they watch, so that none fails over while they stop.
+  for name in $(names | tac); do
     if pid=$(running_pid "$name"); then
       kill -TERM "$pid"
       local deadline=$((SECONDS + stop_timeout))
@@ -168,15 +268,10 @@ down() {
 }
 
 status() {
-  local name pid port
-  for name in redis $(for n in "${!node_ports[@]}"; do echo "node-$((n + 1))"; done) nginx; do
-    case $name in
-      redis) port=$redis_port ;;
-      nginx) port=$lb_port ;;
-      *) port=${node_ports[$((${name#node-} - 1))]} ;;
-    esac
+  local name pid
+  for name in $(names); do
     if pid=$(running_pid "$name"); then
-      echo "$name running (pid $pid, port $port)"
+      echo "$name running (pid $pid, port $(port_of "$name"))"
     else
       echo "$name stopped"
     fi

@@ -3,11 +3,12 @@ using System.Net.Sockets;
 
 namespace Hub.Bench.Cluster;
 
-/// <summary>A redis-server of the bench's own on a free loopback port, without persistence.</summary>
+/// <summary>A redis-server of the bench's own on a free loopback port, without persistence; a replica when given its primary.</summary>
 internal sealed class RedisProcess : IAsyncDisposable
 {
     public const string Name = "redis-server";
     private readonly ChildProcess _process;
+    private DirectoryInfo? _directory;
 
     private RedisProcess(ChildProcess process, int port)
     {
@@ -24,14 +25,24 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     public ChildProcess Process => _process;
 
-    public static async Task<RedisProcess> StartAsync()
+    public static async Task<RedisProcess> StartAsync(RedisProcess? replicaOf = null)
     {
         var port = Ports.Free();
         var info = new ProcessStartInfo(FindRedisServer())
         {
             ArgumentList = { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
         };
-        var redis = new RedisProcess(ChildProcess.Start(Name, info), port);
+        // Its own directory: a replica writes what it syncs to disk, and never in the caller's.
+        var directory = replicaOf is null ? null : Directory.CreateTempSubdirectory("hub-bench-replica-");
+        if (replicaOf is not null)
+        {
+            foreach (var argument in new[] { "--replicaof", "127.0.0.1", replicaOf.Port.ToString(), "--dir", directory!.FullName })
+            {
+                info.ArgumentList.Add(argument);
+            }
+        }
+
+        var redis = new RedisProcess(ChildProcess.Start(Name, info), port) { _directory = directory };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
@@ -63,6 +74,7 @@ internal sealed class RedisProcess : IAsyncDisposable
     {
         await Admin.DisposeAsync();
         await _process.DisposeAsync();
+        _directory?.Delete(recursive: true);
     }
 
     private static string FindRedisServer() =>

@@ -97,6 +97,18 @@ internal sealed class ResumeHold
     }
 
     /// <summary>
+    /// Holds again, ahead of whatever arrived meanwhile, messages taken by <see cref="TakeOrStop"/>
+    /// that cannot be delivered yet (a gap showed before them): they wait for the next resume.
+    /// </summary>
+    public void HoldAgain(IEnumerable<Message> messages)
+    {
+        lock (_gate)
+        {
+            _held = [.. messages, .. _held ?? []];
+        }
+    }
+
+    /// <summary>
     /// Takes what is held, each stream in offset order; when nothing is, stops holding in the
     /// same step, so no message slips between the last batch and normal delivery.
     /// </summary>
@@ -118,13 +130,16 @@ internal sealed class ResumeHold
         }
     }
 
-    /// <summary>Sorts each stream by offset while keeping the streams' interleaving as it arrived.</summary>
+    /// <summary>
+    /// Sorts each stream's messages of one epoch by offset while keeping the interleaving as it
+    /// arrived: offsets of two epochs say nothing about which came first.
+    /// </summary>
     private static List<Message> InStreamOrder(List<Message> messages)
     {
         var sorted = messages
-            .GroupBy(m => m.Stream, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => new Queue<Message>(g.OrderBy(m => m.Offset)), StringComparer.Ordinal);
-        return [.. messages.Select(m => sorted[m.Stream].Dequeue())];
+            .GroupBy(m => (m.Stream, m.Epoch))
+            .ToDictionary(g => g.Key, g => new Queue<Message>(g.OrderBy(m => m.Offset)));
+        return [.. messages.Select(m => sorted[(m.Stream, m.Epoch)].Dequeue())];
     }
 
     /// <summary>

@@ -15,8 +15,14 @@ internal interface IBroker
     /// </summary>
     event Action? Resubscribed;
 
-    /// <summary>Whether a publish can succeed now (for Redis: connected and subscribed).</summary>
+    /// <summary>Whether a publish can succeed now (for Redis: connected and subscribed). Asked on every publish.</summary>
     bool IsAvailable { get; }
+
+    /// <summary>
+    /// Whether the node should take clients: <see cref="IsAvailable"/>, and for Redis a primary
+    /// to write to (through Sentinel the node may be connected to a replica alone while there is none).
+    /// </summary>
+    bool IsReady { get; }
 
     Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken);
 

@@ -21,6 +21,8 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
 
     public bool IsAvailable => true;
 
+    public bool IsReady => true;
+
     // One process: the bus is never interrupted.
     public event Action? Resubscribed { add { } remove { } }
 

@@ -15,12 +15,13 @@ namespace Hub.Server.Backplane;
 /// </summary>
 internal sealed partial class RedisBroker(
     RedisConnection redis,
+    KnownPositions known,
     IOptions<HistoryOptions> historyOptions,
     ILogger<RedisBroker> logger) : IBroker
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisKeys.Bus);
     private readonly HistoryOptions _history = historyOptions.Value;
-    private ChannelMessageQueue? _queue;
+    private volatile ChannelMessageQueue? _queue;
     private int _subscriptionLost;
     private ISubscriber? _subscriber;
 
@@ -29,26 +30,34 @@ internal sealed partial class RedisBroker(
     // A publish while this node's own subscription is down would reach every node but this one.
     public bool IsAvailable => redis.IsConnected && _queue is not null && _subscriber!.IsConnected(Channel);
 
+    public bool IsReady => IsAvailable && redis.HasPrimary;
+
+    /// <summary>
+    /// Subscribes in the background, so a node whose Redis is away at start still starts; when
+    /// Redis is connected, waits for it (at most <see cref="RedisConnection.StartWait"/>), so the
+    /// node is subscribed before it takes its first client.
+    /// </summary>
     public async Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {
-        // Redis may be down at start: keep trying in the background rather than fail the node.
-        while (true)
+        var subscribing = Task.Run(() => SubscribeInBackgroundAsync(handler));
+        if (redis.IsConnected)
         {
-            try
-            {
-                // Kept: every publish asks it whether this node is still subscribed.
-                _subscriber ??= redis.Multiplexer.GetSubscriber();
-                _queue = await _subscriber.SubscribeAsync(Channel);
-                break;
-            }
-            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
-            {
-                Log.SubscribeFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
+            await Task.WhenAny(subscribing, Task.Delay(RedisConnection.StartWait, cancellationToken));
+        }
+    }
+
+    private async Task SubscribeInBackgroundAsync(Func<Envelope, Task> handler)
+    {
+        IConnectionMultiplexer multiplexer;
+        try
+        {
+            multiplexer = await redis.Created.WaitAsync(redis.Stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
         }
 
-        var multiplexer = redis.Multiplexer;
         multiplexer.ConnectionFailed += (_, e) =>
         {
             if (e.ConnectionType == ConnectionType.Subscription)
@@ -60,12 +69,35 @@ internal sealed partial class RedisBroker(
         {
             if (e.ConnectionType == ConnectionType.Subscription && Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
             {
-                Log.Resubscribed(logger);
                 Resubscribed?.Invoke();
             }
         };
 
-        _queue.OnMessage(async message =>
+        // Kept: every publish asks it whether this node is still subscribed.
+        _subscriber = multiplexer.GetSubscriber();
+        ChannelMessageQueue? queue = null;
+        while (queue is null)
+        {
+            try
+            {
+                queue = await _subscriber.SubscribeAsync(Channel);
+            }
+            catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+            {
+                // Redis is away; the connection said so once already.
+                Log.SubscribeFailed(logger, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), redis.Stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
+        queue.OnMessage(async message =>
         {
             Envelope envelope;
             try
@@ -78,8 +110,14 @@ internal sealed partial class RedisBroker(
                 return;
             }
 
+            if (envelope.Message is { Offset: > 0 } seen)
+            {
+                known.Note(seen.Stream, seen.Epoch, seen.Offset);
+            }
+
             await handler(envelope);
         });
+        _queue = queue;
     }
 
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
@@ -91,6 +129,7 @@ internal sealed partial class RedisBroker(
 
         var stream = envelope.Message?.Stream ?? "";
         var size = envelope.Message is null ? 0 : _history.Size;
+        var (knownEpoch, knownOffset) = size > 0 ? known.Of(stream) : ("", 0);
         RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream), RedisKeys.Connections];
         RedisValue[] values =
         [
@@ -101,17 +140,44 @@ internal sealed partial class RedisBroker(
             (long)_history.MetaTtl.TotalSeconds,
             size > 0 ? NewEpoch() : "",
             requiredConnectionId ?? "",
+            knownEpoch,
+            knownOffset,
         ];
 
         var parts = (RedisResult[])(await RedisCalls.RunAsync(
-            () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values), cancellationToken))!;
+            () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values, RedisCalls.Primary), cancellationToken))!;
         var offset = (long)parts[1];
         if (offset < 0)
         {
             throw HubRequestException.NotFound($"No connection with id '{requiredConnectionId}' is connected to the hub.");
         }
 
-        return new StreamPosition { Stream = stream, Epoch = (string?)parts[0] ?? "", Offset = offset };
+        var epoch = (string?)parts[0] ?? "";
+        known.Note(stream, epoch, offset);
+        if (size > 0 && _history.WaitReplicas > 0)
+        {
+            await WaitForReplicasAsync(cancellationToken);
+        }
+
+        return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
+    }
+
+    /// <summary>
+    /// WAIT on the connection that ran the publish (the primary's: WAIT counts that connection's
+    /// writes), so the message is accepted only once replicas hold it: a replica promoted later has
+    /// every accepted message. Other commands on the connection wait behind it; that is its cost.
+    /// </summary>
+    private async Task WaitForReplicasAsync(CancellationToken cancellationToken)
+    {
+        var wanted = _history.WaitReplicas;
+        var timeout = (long)_history.WaitTimeout.TotalMilliseconds;
+        var acknowledged = (long)(await RedisCalls.RunAsync(
+            () => redis.Database.ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary), cancellationToken));
+        if (acknowledged < wanted)
+        {
+            throw new BackplaneUnavailableException(
+                $"Only {acknowledged} of the {wanted} Redis replica(s) that Hub:History:WaitReplicas asks for had the message within {timeout} ms; it was not accepted (its recipients may still receive it).");
+        }
     }
 
     // Random, so a stream that starts over (Redis flushed or restarted empty) never repeats an old epoch.
@@ -119,11 +185,8 @@ internal sealed partial class RedisBroker(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Subscribing to the Redis bus failed; retrying.")]
-        public static partial void SubscribeFailed(ILogger logger, Exception exception);
-
-        [LoggerMessage(3, LogLevel.Warning, "The bus subscription is back after an interruption; messages published meanwhile did not reach this node.")]
-        public static partial void Resubscribed(ILogger logger);
+        [LoggerMessage(1, LogLevel.Debug, "Subscribing to the Redis bus failed ({Reason}); retrying every second.")]
+        public static partial void SubscribeFailed(ILogger logger, string reason);
 
         [LoggerMessage(2, LogLevel.Error, "A bus payload could not be read; it was skipped.")]
         public static partial void UnreadablePayload(ILogger logger, Exception exception);

@@ -32,12 +32,15 @@ internal static class ClusterServiceCollectionExtensions
         services.AddHistoryOptions();
         services.AddPresenceOptions();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<PreviousRunCleared>();
+        services.AddSingleton<ClusterReadiness>();
 
         var usesRedis = !string.IsNullOrWhiteSpace(builder.Configuration[$"{ClusterOptions.Section}:Redis"]);
         if (usesRedis)
         {
             services.AddSingleton<RedisConnection>();
             services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+            services.AddSingleton<KnownPositions>();
             services.AddSingleton<IBroker, RedisBroker>();
             services.AddSingleton<IPresenceStore, RedisPresenceStore>();
             services.AddSingleton<IHistoryStore, RedisHistoryStore>();
@@ -55,11 +58,13 @@ internal static class ClusterServiceCollectionExtensions
         services.AddHostedService<NodeHeartbeat>();
         services.AddSingleton<ResumingConnections>();
         services.AddSingleton<StreamRecovery>();
+        services.AddSingleton<LocalFanout>();
+        services.AddSingleton<BusGapRecovery>();
         services.AddSingleton<LocalDelivery>();
         services.AddHostedService<BackplaneSubscription>();
         // After the subscription: clearing a previous run's leftovers announces departures on the bus.
         services.AddHostedService<DeadNodeSweeper>();
-        services.AddHostedService<BusGapRecovery>();
+        services.AddHostedService(sp => sp.GetRequiredService<BusGapRecovery>());
         return builder;
     }
 }

@@ -1,3 +1,4 @@
+using Hub.Server.Cluster;
 using Hub.Server.Limits;
 using Microsoft.Extensions.Options;
 
@@ -6,9 +7,15 @@ namespace Hub.Server.Connections;
 /// <summary>
 /// Whether this node takes a new connection, one answer for every way in (HTTP, WebSocket, TCP):
 /// none once it is stopping (a client that reconnects at once must land elsewhere, not on a
-/// connection that would hold the shutdown open), none past <c>Hub:Limits:MaxConnections</c>.
+/// connection that would hold the shutdown open), none past <c>Hub:Limits:MaxConnections</c>, none
+/// while the node is not ready (its Redis away): the connection would fail at its first step, and
+/// SignalR closes a connection that failed there for good, so its client would not come back.
 /// </summary>
-internal sealed class ConnectionAdmission(ConnectionRegistry connections, IOptions<LimitsOptions> limits, IHostApplicationLifetime lifetime)
+internal sealed class ConnectionAdmission(
+    ConnectionRegistry connections,
+    ClusterReadiness readiness,
+    IOptions<LimitsOptions> limits,
+    IHostApplicationLifetime lifetime)
 {
     /// <summary>
     /// Why a request is refused, said to its client; null when it is welcome. Requests of a
@@ -24,6 +31,11 @@ internal sealed class ConnectionAdmission(ConnectionRegistry connections, IOptio
         if (!startsConnection)
         {
             return null;
+        }
+
+        if (readiness.NotReadyReason is { } notReady)
+        {
+            return notReady;
         }
 
         var max = limits.Value.MaxConnections;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Hub.Server.Backplane;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 
@@ -7,9 +8,10 @@ namespace Hub.Server.Connections;
 /// <summary>
 /// This node's open connections by id, with the groups each is in here. The framework keeps its
 /// lists private, but a node must be able to act on its own connections: close one for the HTTP
-/// API, close them all for a drain, or register them again when presence lost them.
+/// API, close them all for a drain, or register them again when presence lost them. It also keeps
+/// the <see cref="LocalStreams"/>: which streams have recipients here.
 /// </summary>
-internal sealed class ConnectionRegistry
+internal sealed class ConnectionRegistry(LocalStreams streams)
 {
     private readonly ConcurrentDictionary<string, LocalConnection> _connections = new(StringComparer.Ordinal);
 
@@ -17,13 +19,21 @@ internal sealed class ConnectionRegistry
 
     public IReadOnlyList<LocalConnection> All => [.. _connections.Values];
 
-    public void Add(HubConnectionContext connection) => _connections[connection.ConnectionId] = new LocalConnection(connection);
+    public void Add(HubConnectionContext connection)
+    {
+        _connections[connection.ConnectionId] = new LocalConnection(connection);
+        streams.Add(Target.All.Stream);
+        streams.Add(Target.Connection(connection.ConnectionId).Stream, startsEmpty: true);
+    }
 
     public void Remove(HubConnectionContext connection)
     {
-        if (_connections.TryGetValue(connection.ConnectionId, out var local) && local.Context == connection)
+        if (_connections.TryGetValue(connection.ConnectionId, out var local) && local.Context == connection &&
+            _connections.TryRemove(connection.ConnectionId, out _))
         {
-            _connections.TryRemove(connection.ConnectionId, out _);
+            local.Closed(streams);
+            streams.Remove(Target.Connection(connection.ConnectionId).Stream);
+            streams.Remove(Target.All.Stream);
         }
     }
 
@@ -31,7 +41,7 @@ internal sealed class ConnectionRegistry
     {
         if (_connections.TryGetValue(connectionId, out var local))
         {
-            local.Joined(group);
+            local.Joined(group, streams);
         }
     }
 
@@ -39,8 +49,25 @@ internal sealed class ConnectionRegistry
     {
         if (_connections.TryGetValue(connectionId, out var local))
         {
-            local.Left(group);
+            local.Left(group, streams);
         }
+    }
+
+    /// <summary>This node's connections that receive <paramref name="stream"/>.</summary>
+    public IReadOnlyList<LocalConnection> Receiving(string stream)
+    {
+        if (!Target.TryParseStream(stream, out var target))
+        {
+            return [];
+        }
+
+        var group = target.Kind == TargetKind.User ? LocalStreams.UserGroup(target.Id!) : target.Id;
+        return target.Kind switch
+        {
+            TargetKind.All => All,
+            TargetKind.Connection => _connections.TryGetValue(target.Id!, out var local) ? [local] : [],
+            _ => [.. _connections.Values.Where(c => c.Groups.Contains(group))],
+        };
     }
 
     /// <summary>
@@ -75,9 +102,12 @@ internal sealed class ConnectionRegistry
     /// after another spread evenly over <paramref name="spread"/>, so the nodes they land on are
     /// not hit by all of them at once. Returns how many were closed.
     /// </summary>
-    public async Task<int> CloseAllAsync(string reason, TimeSpan spread, Action<string, Exception> onError)
+    public Task<int> CloseAllAsync(string reason, TimeSpan spread, Action<string, Exception> onError) =>
+        CloseEachAsync(All, reason, spread, onError);
+
+    /// <summary>Asks the given connections to reconnect, spread as <see cref="CloseAllAsync"/> does.</summary>
+    public async Task<int> CloseEachAsync(IReadOnlyList<LocalConnection> all, string reason, TimeSpan spread, Action<string, Exception> onError)
     {
-        var all = All;
         var started = TimeProvider.System.GetTimestamp();
         for (var i = 0; i < all.Count; i++)
         {

@@ -11,6 +11,7 @@ internal static class ConnectionsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddConnectionRegistry(this IServiceCollection services)
     {
+        services.AddSingleton<LocalStreams>();
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<ConnectionAdmission>();
         services.AddSingleton<HubLifetimeManager<RealtimeHub>, RegisteringHubLifetimeManager>();

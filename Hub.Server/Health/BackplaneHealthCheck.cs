@@ -1,13 +1,13 @@
-using Hub.Server.Backplane;
+using Hub.Server.Cluster;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Hub.Server.Health;
 
-/// <summary>Ready only while the backplane takes messages: without it every send fails.</summary>
-internal sealed class BackplaneHealthCheck(IBroker broker) : IHealthCheck
+/// <summary>Ready only while the node can serve clients as a cluster member (<see cref="ClusterReadiness"/>).</summary>
+internal sealed class BackplaneHealthCheck(ClusterReadiness readiness) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(broker.IsAvailable
-            ? HealthCheckResult.Healthy("The backplane takes messages.")
-            : HealthCheckResult.Unhealthy("The backplane (Redis) is unreachable or this node is not subscribed; sends fail until it is back."));
+        Task.FromResult(readiness.NotReadyReason is { } reason
+            ? HealthCheckResult.Unhealthy(reason)
+            : HealthCheckResult.Healthy("The backplane takes messages."));
 }

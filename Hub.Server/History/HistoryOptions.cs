@@ -11,6 +11,16 @@ internal sealed class HistoryOptions
     /// <summary>How long a stream's messages are kept after its last one (every message refreshes it).</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Replicas that must hold a message before its send is accepted (Redis <c>WAIT</c> after the
+    /// publish); 0, the default, accepts it once the primary has it. With 1 or more, a failover to
+    /// a replica loses no accepted message; each send waits one replication round trip more.
+    /// </summary>
+    public int WaitReplicas { get; set; }
+
+    /// <summary>How long a send waits for <see cref="WaitReplicas"/>; then it fails (the message may still be delivered).</summary>
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool Enabled => Size > 0;
 
     /// <summary>
@@ -28,6 +38,9 @@ internal static class HistoryServiceCollectionExtensions
             .BindConfiguration(HistoryOptions.Section)
             .Validate(o => o.Size >= 0, "Hub:History:Size must be 0 (history off) or more.")
             .Validate(o => o.Ttl >= TimeSpan.FromSeconds(1), "Hub:History:Ttl must be at least 00:00:01.")
+            .Validate(o => o.WaitReplicas >= 0, "Hub:History:WaitReplicas must be 0 (accept once the primary has a message) or more.")
+            .Validate(o => o.WaitTimeout >= TimeSpan.FromMilliseconds(1) && o.WaitTimeout <= TimeSpan.FromSeconds(30),
+                "Hub:History:WaitTimeout must be from 00:00:00.001 to 00:00:30.")
             .ValidateOnStart();
         return services;
     }

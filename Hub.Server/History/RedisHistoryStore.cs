@@ -20,7 +20,7 @@ internal sealed class RedisHistoryStore(RedisConnection redis) : IHistoryStore
         RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)];
         RedisValue[] values = [after + 1, limit];
         var result = (RedisResult[])(await RedisCalls.RunAsync(
-            () => redis.Database.ScriptEvaluateAsync(RedisScripts.HistoryRead, keys, values), cancellationToken))!;
+            () => redis.Database.ScriptEvaluateAsync(RedisScripts.HistoryRead, keys, values, RedisCalls.Primary), cancellationToken))!;
 
         var epoch = (string?)result[0] ?? "";
         var entries = (RedisResult[])result[3]!;

@@ -1,4 +1,5 @@
 using Hub.Server.Backplane;
+using Hub.Server.Connections;
 using Hub.Server.Messaging;
 using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
@@ -10,7 +11,7 @@ namespace Hub.Server.Hubs;
 /// what: bad input and an unavailable backplane in plain words; anything unexpected as a
 /// reference to the server log, never its internals. The connection always stays open.
 /// </summary>
-internal sealed partial class HubErrorFilter(HubMetrics metrics, ILogger<HubErrorFilter> logger) : IHubFilter
+internal sealed partial class HubErrorFilter(HubMetrics metrics, ConnectionRegistry connections, ILogger<HubErrorFilter> logger) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
@@ -58,7 +59,10 @@ internal sealed partial class HubErrorFilter(HubMetrics metrics, ILogger<HubErro
         }
         catch (BackplaneUnavailableException ex)
         {
-            throw new HubException(ex.Message);
+            // SignalR closes a connection whose start failed without letting its client reconnect;
+            // Redis away for a moment (it went after the connection was admitted) is no reason to
+            // stop the client for good.
+            await connections.CloseAsync(context.Context.ConnectionId, $"{ex.Message} Reconnect in a moment.", allowReconnect: true);
         }
     }
 

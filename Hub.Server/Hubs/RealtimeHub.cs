@@ -1,6 +1,7 @@
 using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Cluster;
+using Hub.Server.Connections;
 using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Messaging;
@@ -36,7 +37,7 @@ internal sealed partial class RealtimeHub(
         await presence.AddConnectionAsync(new ConnectionEntry(Context.ConnectionId, user, cluster.Value.NodeId), Context.ConnectionAborted);
         if (user is not null)
         {
-            await Groups.AddToGroupAsync(Context.ConnectionId, LocalDelivery.UserGroup(user), Context.ConnectionAborted);
+            await Groups.AddToGroupAsync(Context.ConnectionId, LocalStreams.UserGroup(user), Context.ConnectionAborted);
         }
 
         metrics.ConnectionOpened(Context.Features);

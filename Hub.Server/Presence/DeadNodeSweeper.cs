@@ -13,6 +13,8 @@ namespace Hub.Server.Presence;
 internal sealed partial class DeadNodeSweeper(
     IPresenceStore presence,
     GroupMembership groups,
+    IBroker broker,
+    PreviousRunCleared previousRun,
     IOptions<PresenceOptions> options,
     IOptions<ClusterOptions> cluster,
     TimeProvider time,
@@ -24,15 +26,15 @@ internal sealed partial class DeadNodeSweeper(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        // A node restarted under the same id would otherwise keep its previous run's connections
-        // in presence for good: its own heartbeat says the node is alive.
+        // Before the first client when Redis answers now; otherwise the first sweep that reaches
+        // it does it, and the node lists no connection until then.
         try
         {
-            await PurgeAsync(_nodeId, unlessAliveSince: null, cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            await ClearPreviousRunAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
         }
         catch (Exception ex) when (ex is BackplaneUnavailableException or TimeoutException)
         {
-            Log.LeftoversNotCleared(logger, ex);
+            Log.LeftoversWaitForRedis(logger);
         }
 
         await base.StartAsync(cancellationToken);
@@ -46,6 +48,7 @@ internal sealed partial class DeadNodeSweeper(
         {
             try
             {
+                await ClearPreviousRunAsync(stoppingToken);
                 var deadBefore = time.GetUtcNow() - options.Value.DeadAfter;
                 foreach (var node in await presence.FindSilentNodesAsync(deadBefore, stoppingToken))
                 {
@@ -61,14 +64,35 @@ internal sealed partial class DeadNodeSweeper(
                     failures = 0;
                 }
             }
+            catch (BackplaneUnavailableException)
+            {
+                // Redis is away: the connection to it says so, once for the outage.
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // Said once for a run of failures, not every second of a Redis outage.
+                // Said once for a run of failures, not every second.
                 if (failures++ == 0)
                 {
                     Log.SweepFailed(logger, ex);
                 }
             }
+        }
+    }
+
+    // A node restarted under the same id would otherwise keep its previous run's connections
+    // in presence for good: its own heartbeat says the node is alive.
+    private async Task ClearPreviousRunAsync(CancellationToken cancellationToken)
+    {
+        // The bus first: the members of the departed connections' groups are told on it.
+        if (!previousRun.IsDone)
+        {
+            if (!broker.IsAvailable)
+            {
+                throw new BackplaneUnavailableException("The bus is not subscribed yet.");
+            }
+
+            await PurgeAsync(_nodeId, unlessAliveSince: null, cancellationToken);
+            previousRun.Done();
         }
     }
 
@@ -106,8 +130,8 @@ internal sealed partial class DeadNodeSweeper(
         [LoggerMessage(2, LogLevel.Information, "Cleared {Count} connection(s) that a previous run of node {Node} left in presence.")]
         public static partial void LeftoversCleared(ILogger logger, string node, int count);
 
-        [LoggerMessage(3, LogLevel.Warning, "What a previous run of this node left in presence could not be cleared at start.")]
-        public static partial void LeftoversNotCleared(ILogger logger, Exception exception);
+        [LoggerMessage(3, LogLevel.Debug, "What a previous run of this node left in presence is cleared once Redis answers; the node lists no connection until then.")]
+        public static partial void LeftoversWaitForRedis(ILogger logger);
 
         [LoggerMessage(4, LogLevel.Warning, "Looking for dead nodes failed; trying again every second, and saying so once it works again.")]
         public static partial void SweepFailed(ILogger logger, Exception exception);

@@ -1,3 +1,4 @@
+using Hub.Server.Backplane;
 using Hub.Server.Cluster;
 using Hub.Server.Connections;
 using Hub.Server.Groups;
@@ -48,6 +49,10 @@ internal sealed partial class NodeHeartbeat(
                 // scrape and reports this count only when presence cannot answer one.
                 var snapshot = await presence.GetSnapshotAsync(null, stoppingToken);
                 metrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
+            }
+            catch (BackplaneUnavailableException)
+            {
+                // Redis is away: the connection to it says so, once for the outage.
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,4 +1,5 @@
 using Hub.Client;
+using Hub.Server.Backplane;
 using Hub.Server.Cluster;
 using Hub.Server.Redis;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ namespace Hub.Server.Presence;
 /// </summary>
 internal sealed class RedisPresenceStore(
     RedisConnection redis,
+    PreviousRunCleared previousRun,
     IOptions<ClusterOptions> cluster,
     IOptions<PresenceOptions> presenceOptions,
     TimeProvider time) : IPresenceStore
@@ -21,10 +23,13 @@ internal sealed class RedisPresenceStore(
     private readonly PresenceOptions _options = presenceOptions.Value;
 
     public Task AddConnectionAsync(ConnectionEntry connection, CancellationToken cancellationToken) =>
-        EvaluateAsync(RedisScripts.AddConnection,
-            [RedisKeys.Connections, RedisKeys.Users, RedisKeys.NodeConnections(connection.Node)],
-            [connection.ConnectionId, connection.Node, connection.User ?? ""],
-            cancellationToken);
+        previousRun.IsDone
+            ? EvaluateAsync(RedisScripts.AddConnection,
+                [RedisKeys.Connections, RedisKeys.Users, RedisKeys.NodeConnections(connection.Node)],
+                [connection.ConnectionId, connection.Node, connection.User ?? ""],
+                cancellationToken)
+            : Task.FromException(new BackplaneUnavailableException(
+                "The node has not yet cleared what its previous run left in presence (Redis was away); try again in a moment."));
 
     public async Task<IReadOnlyList<string>> RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
@@ -38,7 +43,7 @@ internal sealed class RedisPresenceStore(
     public async Task<ConnectionEntry?> FindConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
         var entry = await RedisCalls.RunAsync(
-            () => redis.Database.HashGetAsync(RedisKeys.Connections, connectionId), cancellationToken);
+            () => redis.Database.HashGetAsync(RedisKeys.Connections, connectionId, RedisCalls.Primary), cancellationToken);
         if (entry.IsNull)
         {
             return null;
@@ -76,7 +81,7 @@ internal sealed class RedisPresenceStore(
     }
 
     public Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId), cancellationToken);
+        RedisCalls.RunAsync(() => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId, RedisCalls.Primary), cancellationToken);
 
     public async Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken)
     {
@@ -122,19 +127,19 @@ internal sealed class RedisPresenceStore(
     /// <summary>Marks this node alive; the hub snapshot lists nodes that are not silent.</summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
         !await RedisCalls.RunAsync(
-            () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds()),
+            () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds(), RedisCalls.Primary),
             cancellationToken);
 
     // A heartbeat from the beginning of time: silent at once, so presence lists the node no more
     // and the next sweep forgets it with anything it could not clear itself.
     public Task SignOffAsync(CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0), cancellationToken);
+        RedisCalls.RunAsync(() => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0, RedisCalls.Primary), cancellationToken);
 
     public async Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken)
     {
         var nodes = await RedisCalls.RunAsync(
             () => redis.Database.SortedSetRangeByScoreAsync(RedisKeys.Nodes, double.NegativeInfinity, silentSince.ToUnixTimeMilliseconds(),
-                Exclude.Stop, take: 100),
+                Exclude.Stop, take: 100, flags: RedisCalls.Primary),
             cancellationToken);
         return [.. nodes.Select(n => (string)n!)];
     }
@@ -167,5 +172,5 @@ internal sealed class RedisPresenceStore(
     }
 
     private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values), cancellationToken);
+        RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values, RedisCalls.Primary), cancellationToken);
 }

@@ -1,27 +1,53 @@
+using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Connections;
 using Hub.Server.Drain;
+using Hub.Server.History;
+using Hub.Server.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Recovery;
 
 /// <summary>
-/// When this node's bus subscription was interrupted (Redis went away, or only this node lost
-/// it), other nodes may have published messages that never reached this node's connections, and
-/// nothing tells those clients. The node therefore asks its clients to reconnect, spread over
-/// <c>Hub:Shutdown:DrainSeconds</c>: they come back (here or elsewhere), re-join and resume
-/// from history, so the gap is replayed — or reported through <c>MessagesLost</c> — instead of
-/// being a silent loss.
+/// Keeps what this node delivers of each stream whole when its bus subscription loses messages
+/// (Redis went away, failed over, or only this node's pub/sub connection dropped): no client has
+/// to reconnect for it. Every positioned message of a stream with local recipients passes its
+/// <see cref="StreamCursor"/>; one whose offset jumps past the next (or whose epoch changed) is
+/// a gap, and so is whatever may have been published while the subscription was down. The
+/// stream's live messages are then held, the missing ones read from history and delivered in
+/// order, then the held ones, each once. Only a gap that history no longer covers reaches
+/// clients: the stream's local recipients are asked to reconnect (<c>allowReconnect: true</c>),
+/// and resuming, they are told what was lost.
 /// </summary>
 internal sealed partial class BusGapRecovery(
     IBroker broker,
+    IHistoryStore history,
+    LocalStreams streams,
+    LocalFanout fanout,
     ConnectionRegistry connections,
+    IOptions<HistoryOptions> historyOptions,
     IOptions<DrainOptions> drain,
     ILogger<BusGapRecovery> logger) : IHostedService
 {
-    public const string Reason = "This node's connection to the backplane was interrupted; reconnect to resume what was missed.";
+    public const string LostReason = "Messages this node missed are no longer in history; reconnect to resume and learn what was lost.";
 
-    private int _running;
+    public const string NoHistoryReason = "This node's connection to the backplane was interrupted; reconnect to resume what was missed.";
+
+    private const int PageSize = 1000;
+
+    /// <summary>Reads of history that fail while Redis takes messages, in a row, before a fill gives up.</summary>
+    private const int MaxFailedReads = 10;
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan SecondLook = TimeSpan.FromSeconds(1);
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    // A subscription coming back starts a fill for every local stream: a few at a time, so a node
+    // with many groups does not send Redis thousands of reads at once.
+    private readonly SemaphoreSlim _fills = new(8);
+    private readonly bool _historyEnabled = historyOptions.Value.Enabled;
+    private int _closingAll;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,16 +55,256 @@ internal sealed partial class BusGapRecovery(
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         broker.Resubscribed -= OnResubscribed;
+        await _stopping.CancelAsync();
+    }
+
+    /// <summary>
+    /// Takes a live message of a stream with local recipients from the bus loop: delivers it, drops
+    /// it (delivered already), or holds it and fills the gap before it. The returned task is the
+    /// delivery's, complete unless the node has too many sends pending.
+    /// </summary>
+    public Task Admit(StreamCursor cursor, Target target, Message message)
+    {
+        lock (cursor.Gate)
+        {
+            switch (cursor.Admit(message))
+            {
+                case Admission.Deliver:
+                    return fanout.SendMessage(target, message);
+                case Admission.Gap:
+                    Log.GapSeen(logger, cursor.Stream, cursor.Epoch, cursor.Offset, message.Epoch, message.Offset);
+                    StartFill(cursor, target);
+                    break;
+            }
+        }
+
         return Task.CompletedTask;
     }
 
     private void OnResubscribed()
     {
+        if (!_historyEnabled)
+        {
+            CloseAllWithoutHistory();
+            return;
+        }
+
+        // What was published while the subscription was down shows as a gap at the stream's next
+        // live message; a stream with no next message would keep its gap until then, so each one
+        // looks now. And once more a moment later: the library raises this event right after it
+        // sent SUBSCRIBE again without waiting for it, so a message published just before Redis
+        // took that may be neither live nor in the first look.
+        CatchUp();
+        _ = Task.Delay(SecondLook, _stopping.Token).ContinueWith(_ => CatchUp(), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    }
+
+    private void CatchUp()
+    {
+        var started = 0;
+        foreach (var cursor in streams.All)
+        {
+            bool start;
+            lock (cursor.Gate)
+            {
+                start = cursor.TryStartFilling();
+            }
+
+            if (start && Target.TryParseStream(cursor.Stream, out var target))
+            {
+                StartFill(cursor, target);
+                started++;
+            }
+        }
+
+        Log.Resubscribed(logger, started);
+    }
+
+    private void StartFill(StreamCursor cursor, Target target) =>
+        _ = Task.Run(() => FillAsync(cursor, target));
+
+    private async Task FillAsync(StreamCursor cursor, Target target)
+    {
+        var (failures, stuck) = (0, 0);
+        try
+        {
+            await _fills.WaitAsync(_stopping.Token);
+            try
+            {
+                while (true)
+                {
+                    try
+                    {
+                        var before = Position(cursor);
+                        switch (await FillOnceAsync(cursor, target))
+                        {
+                            case Filled.Live:
+                                return;
+                            case Filled.Lost:
+                                await GiveUpAsync(cursor, target);
+                                return;
+                        }
+
+                        // Another gap after this one: fine while each round gets further.
+                        stuck = Position(cursor) == before ? stuck + 1 : 0;
+                        if (stuck >= 3)
+                        {
+                            await GiveUpAsync(cursor, target);
+                            return;
+                        }
+
+                        failures = 0;
+                    }
+                    catch (BackplaneUnavailableException ex)
+                    {
+                        // While Redis is away nothing arrives live either: wait for it. A read that
+                        // keeps failing while Redis takes messages is given up.
+                        if (broker.IsReady && ++failures >= MaxFailedReads)
+                        {
+                            Log.FillFailed(logger, cursor.Stream, ex);
+                            await GiveUpAsync(cursor, target);
+                            return;
+                        }
+
+                        await Task.Delay(RetryDelay, _stopping.Token);
+                    }
+                }
+            }
+            finally
+            {
+                _fills.Release();
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // The node stops: its connections go, and with them what they were waiting for.
+        }
+        catch (Exception ex)
+        {
+            Log.FillFailed(logger, cursor.Stream, ex);
+            await GiveUpAsync(cursor, target);
+        }
+    }
+
+    private static (string? Epoch, long Offset) Position(StreamCursor cursor)
+    {
+        lock (cursor.Gate)
+        {
+            return (cursor.Epoch, cursor.Offset);
+        }
+    }
+
+    /// <summary>
+    /// Delivers from history what the cursor lacks, then the held messages; stops holding once
+    /// none is left. <see cref="Filled.Again"/> when the held messages themselves start a new gap.
+    /// </summary>
+    private async Task<Filled> FillOnceAsync(StreamCursor cursor, Target target)
+    {
+        string epoch;
+        long offset;
+        lock (cursor.Gate)
+        {
+            if (cursor.Overflowed)
+            {
+                return Filled.Lost;
+            }
+
+            (epoch, offset) = (cursor.Epoch!, cursor.Offset);
+        }
+
+        // A stream that started empty here (a connection's own) accepts its first epoch, whichever it is.
+        var anyEpoch = epoch.Length == 0 && offset == 0;
+        while (true)
+        {
+            var page = await history.ReadAsync(cursor.Stream, offset, PageSize, _stopping.Token);
+            if ((!anyEpoch && page.Epoch != epoch) || page.Offset < offset)
+            {
+                // The stream's history is not the one this node delivered from: it was lost
+                // (flushed, expired) or went back (a replica or a restart without the last writes).
+                return Filled.Lost;
+            }
+
+            if (page.Offset == offset)
+            {
+                break;
+            }
+
+            if (page.Messages.Count == 0 || page.Messages[0].Offset != offset + 1)
+            {
+                // History no longer reaches back to the first message missed.
+                return Filled.Lost;
+            }
+
+            lock (cursor.Gate)
+            {
+                foreach (var message in page.Messages)
+                {
+                    if (cursor.Next(message) == Admission.Deliver)
+                    {
+                        _ = fanout.SendMessage(target, message);
+                    }
+                }
+
+                (epoch, offset) = (cursor.Epoch!, cursor.Offset);
+            }
+
+            anyEpoch = false;
+            if (offset >= page.Offset)
+            {
+                break;
+            }
+        }
+
+        lock (cursor.Gate)
+        {
+            var held = cursor.TakeHeld();
+            for (var i = 0; i < held.Count; i++)
+            {
+                switch (cursor.Next(held[i]))
+                {
+                    case Admission.Deliver:
+                        _ = fanout.SendMessage(target, held[i]);
+                        break;
+                    case Admission.Gap:
+                        // Missed again, after the fill's read: fill once more.
+                        cursor.HoldAgain(held.Skip(i));
+                        return Filled.Again;
+                }
+            }
+
+            return cursor.TryGoLive() ? Filled.Live : Filled.Again;
+        }
+    }
+
+    /// <summary>
+    /// History cannot cover the gap: the held messages go out as they are, and the stream's local
+    /// recipients are asked to reconnect, so that resuming they learn what was lost.
+    /// </summary>
+    private async Task GiveUpAsync(StreamCursor cursor, Target target)
+    {
+        lock (cursor.Gate)
+        {
+            foreach (var message in cursor.GiveUp())
+            {
+                _ = fanout.SendMessage(target, message);
+            }
+        }
+
+        var recipients = connections.Receiving(cursor.Stream);
+        Log.Lost(logger, cursor.Stream, recipients.Count);
+        await connections.CloseEachAsync(recipients, LostReason, TimeSpan.FromSeconds(drain.Value.DrainSeconds),
+            (id, ex) => Log.CloseFailed(logger, id, ex));
+    }
+
+    // Without history nothing can be filled: the node's clients reconnect, and their client
+    // library, which cannot know what it missed, says so.
+    private void CloseAllWithoutHistory()
+    {
         // One round at a time: a connection that came back during a round is already current.
-        if (Interlocked.Exchange(ref _running, 1) == 1)
+        if (Interlocked.Exchange(ref _closingAll, 1) == 1)
         {
             return;
         }
@@ -48,21 +314,41 @@ internal sealed partial class BusGapRecovery(
             try
             {
                 Log.Reconnecting(logger, connections.Count);
-                await connections.CloseAllAsync(Reason, TimeSpan.FromSeconds(drain.Value.DrainSeconds), (id, ex) => Log.CloseFailed(logger, id, ex));
+                await connections.CloseAllAsync(NoHistoryReason, TimeSpan.FromSeconds(drain.Value.DrainSeconds),
+                    (id, ex) => Log.CloseFailed(logger, id, ex));
             }
             finally
             {
-                Volatile.Write(ref _running, 0);
+                Volatile.Write(ref _closingAll, 0);
             }
         });
     }
 
+    private enum Filled
+    {
+        Live,
+        Again,
+        Lost,
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Asking {Count} connection(s) to reconnect and resume what they missed while the bus was interrupted.")]
+        [LoggerMessage(1, LogLevel.Warning, "Asking {Count} connection(s) to reconnect: the bus was interrupted and, without history, what they missed cannot be delivered.")]
         public static partial void Reconnecting(ILogger logger, int count);
 
         [LoggerMessage(2, LogLevel.Warning, "Connection {ConnectionId} could not be closed cleanly.")]
         public static partial void CloseFailed(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Debug, "The bus subscription is back; filling {Count} local stream(s) from history where the interruption left a gap.")]
+        public static partial void Resubscribed(ILogger logger, int count);
+
+        [LoggerMessage(4, LogLevel.Debug, "Stream {Stream}: delivered up to {Epoch}:{Offset}, then {NextEpoch}:{NextOffset} arrived; filling the gap from history.")]
+        public static partial void GapSeen(ILogger logger, string stream, string? epoch, long offset, string nextEpoch, long nextOffset);
+
+        [LoggerMessage(5, LogLevel.Warning, "Stream {Stream}: messages this node missed are no longer in history; asking its {Count} local recipient(s) to reconnect and resume.")]
+        public static partial void Lost(ILogger logger, string stream, int count);
+
+        [LoggerMessage(6, LogLevel.Warning, "Stream {Stream}: filling a gap from history failed.")]
+        public static partial void FillFailed(ILogger logger, string stream, Exception exception);
     }
 }

@@ -6,15 +6,30 @@ namespace Hub.Server.Redis;
 /// <summary>Turns Redis being unreachable into the one exception the hub and the API know how to report.</summary>
 internal static class RedisCalls
 {
+    /// <summary>
+    /// Every script and write goes to the primary, never to a replica, not even while there is
+    /// no primary (the library's default would then try a replica): a write fails there anyway,
+    /// and a read there may be behind what the primary had.
+    /// </summary>
+    public const CommandFlags Primary = CommandFlags.DemandMaster;
+
     public static async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
             return await call().WaitAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException || IsMomentary(ex))
         {
             throw new BackplaneUnavailableException("Redis is unavailable; the operation was not carried out.", ex);
         }
     }
+
+    // What Redis answers while a failover or a restart runs: a replica that was the primary a
+    // moment ago, one whose primary is gone, a server still loading its data.
+    private static bool IsMomentary(Exception ex) =>
+        ex is RedisServerException server &&
+        (server.Message.StartsWith("READONLY", StringComparison.Ordinal) ||
+         server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||
+         server.Message.StartsWith("LOADING", StringComparison.Ordinal));
 }

@@ -1,3 +1,4 @@
+using Hub.Server.Backplane;
 using Hub.Server.Cluster;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -7,19 +8,46 @@ namespace Hub.Server.Redis;
 /// <summary>
 /// The node's one multiplexer. Commands fail fast while Redis is unreachable instead of
 /// queueing in StackExchange.Redis's backlog: a send must either reach the bus now or
-/// fail, never reach it minutes later or reach only this node.
+/// fail, never reach it minutes later or reach only this node. Redis need not be there when the
+/// node starts: it connects in the background (a Sentinel that does not answer yet included),
+/// and says once that Redis is unreachable and once that it answers again, however long that is.
 /// </summary>
 internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, ILogger<RedisConnection> logger)
     : IHostedService, IAsyncDisposable
 {
+    /// <summary>
+    /// How long the node's start waits for Redis: long enough for a Redis that is there to be
+    /// connected before the first client arrives (through Sentinel that takes up to about 2 s),
+    /// short enough that a node whose Redis is away listens (and answers its probes) at once;
+    /// a refused connection ends the wait at once anyway.
+    /// </summary>
+    public static readonly TimeSpan StartWait = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly TaskCompletionSource<IConnectionMultiplexer> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
     private ConnectionMultiplexer? _multiplexer;
+    private Task? _connecting;
+    private int _unreachable;
 
+    /// <exception cref="BackplaneUnavailableException">Redis was not reached yet since the node started.</exception>
     public IConnectionMultiplexer Multiplexer =>
-        _multiplexer ?? throw new InvalidOperationException("The Redis connection has not been started.");
+        _multiplexer ?? throw new BackplaneUnavailableException("Redis has not been reached since the node started; the operation was not carried out.");
 
+    /// <inheritdoc cref="Multiplexer"/>
     public IDatabase Database => Multiplexer.GetDatabase();
 
     public bool IsConnected => _multiplexer?.IsConnected == true;
+
+    /// <summary>Whether a primary is connected: through Sentinel, replicas alone may be while a failover runs.</summary>
+    public bool HasPrimary => _multiplexer?.GetServers().Any(s => s.IsConnected && !s.IsReplica) == true;
+
+    /// <summary>Completes with the multiplexer once it exists (it then reconnects by itself).</summary>
+    public Task<IConnectionMultiplexer> Created => _created.Task;
+
+    /// <summary>The stopping node's token: background work on Redis ends with it.</summary>
+    public CancellationToken Stopping => _stopping.Token;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -38,24 +66,102 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         // answer then costs no wake-up of a sleeping thread before it reaches the thread pool.
         config.SocketManager = SocketManager.ThreadPool;
 
-        Log.Connecting(logger, config.ToString(includePassword: false), options.Value.NodeId);
-        _multiplexer = await ConnectionMultiplexer.ConnectAsync(config);
-        _multiplexer.ConnectionFailed += (_, e) => Log.ConnectionFailed(logger, e.EndPoint?.ToString(), e.FailureType, e.Exception);
-        _multiplexer.ConnectionRestored += (_, e) => Log.ConnectionRestored(logger, e.EndPoint?.ToString());
-        if (!_multiplexer.IsConnected)
+        if (config.ServiceName is not null)
         {
-            Log.NotConnectedAtStart(logger);
+            EnoughThreadsForSentinel();
+        }
+
+        Log.Connecting(logger, config.ToString(includePassword: false), options.Value.NodeId);
+        _connecting = Task.Run(() => ConnectAsync(config));
+        await Task.WhenAny(_connecting, Task.Delay(StartWait, cancellationToken));
+        if (!IsConnected)
+        {
+            Unreachable("not reachable at start");
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => _stopping.CancelAsync();
 
+    // Disposed twice: as the singleton and as the hosted service the container built from it.
     public async ValueTask DisposeAsync()
     {
-        if (_multiplexer is not null)
+        await _stopping.CancelAsync();
+        if (_connecting is not null)
         {
-            await _multiplexer.CloseAsync(allowCommandsToComplete: true);
-            _multiplexer.Dispose();
+            await _connecting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (Interlocked.Exchange(ref _multiplexer, null) is { } multiplexer)
+        {
+            await multiplexer.CloseAsync(allowCommandsToComplete: true);
+            multiplexer.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// While Redis fails over, StackExchange.Redis's Sentinel handling blocks thread-pool threads
+    /// (synchronous waits on the sentinels, in parallel). Past the pool's minimum (the number of
+    /// cores) a thread is added only every 500 ms, so on a small machine hub calls waited seconds
+    /// for one and sends did not fail fast. Threads up to the minimum are made at once, when needed.
+    /// </summary>
+    private static void EnoughThreadsForSentinel()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, SentinelMinThreads), completions);
+    }
+
+    private const int SentinelMinThreads = 16;
+
+    // A standalone server that is away still gives a multiplexer, which reconnects by itself; a
+    // Sentinel setup gives none until a sentinel names the primary, so that is tried again here.
+    private async Task ConnectAsync(ConfigurationOptions config)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var multiplexer = await ConnectionMultiplexer.ConnectAsync(config);
+                multiplexer.ConnectionFailed += (_, e) => Unreachable($"{e.FailureType} on {e.EndPoint} ({e.ConnectionType})");
+                multiplexer.ConnectionRestored += (_, e) => Reachable(e.EndPoint?.ToString());
+                _multiplexer = multiplexer;
+                if (multiplexer.IsConnected)
+                {
+                    Reachable(multiplexer.GetEndPoints().FirstOrDefault()?.ToString());
+                }
+
+                _created.TrySetResult(multiplexer);
+                return;
+            }
+            catch (RedisConnectionException ex)
+            {
+                Unreachable(ex.Message);
+                try
+                {
+                    await Task.Delay(RetryDelay, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    // Once per outage, whatever fails during it and however often: each failed reconnect raises
+    // the library's failure event again.
+    private void Unreachable(string reason)
+    {
+        if (Interlocked.Exchange(ref _unreachable, 1) == 0)
+        {
+            Log.Unreachable(logger, reason);
+        }
+    }
+
+    private void Reachable(string? endPoint)
+    {
+        if (Interlocked.Exchange(ref _unreachable, 0) == 1)
+        {
+            Log.Reachable(logger, endPoint);
         }
     }
 
@@ -64,13 +170,10 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         [LoggerMessage(1, LogLevel.Information, "Connecting to Redis {Configuration} as node {NodeId}.")]
         public static partial void Connecting(ILogger logger, string configuration, string nodeId);
 
-        [LoggerMessage(2, LogLevel.Error, "Redis connection to {EndPoint} failed ({FailureType}); sends fail until it is restored.")]
-        public static partial void ConnectionFailed(ILogger logger, string? endPoint, ConnectionFailureType failureType, Exception? exception);
+        [LoggerMessage(2, LogLevel.Warning, "Redis is unreachable ({Reason}); sends fail and the node is not ready until it answers again. Trying every second.")]
+        public static partial void Unreachable(ILogger logger, string reason);
 
-        [LoggerMessage(3, LogLevel.Information, "Redis connection to {EndPoint} restored.")]
-        public static partial void ConnectionRestored(ILogger logger, string? endPoint);
-
-        [LoggerMessage(4, LogLevel.Warning, "Redis is not reachable at start; the node keeps trying and refuses sends meanwhile.")]
-        public static partial void NotConnectedAtStart(ILogger logger);
+        [LoggerMessage(3, LogLevel.Information, "Redis answers again ({EndPoint}).")]
+        public static partial void Reachable(ILogger logger, string? endPoint);
     }
 }

@@ -4,7 +4,10 @@
  * What the .NET HubClient does on its own, for JavaScript: it tracks the last offset seen on
  * every stream, re-joins the groups after a reconnect (to whichever node it lands on), calls
  * Resume so the node replays what was missed, and hands the application each message once, in
- * stream order. When history could not cover a gap, it says which streams lost messages.
+ * stream order. A message whose offset jumps past the next one (or whose epoch changed) is a gap,
+ * never progress: it and what follows wait while Resume replays the stream from the last
+ * message seen, on the same connection. When history could not cover a gap, it says which
+ * streams lost messages.
  *
  * Use it in a page after signalr.js (it defines window.HubRecovery), or load it in Node:
  *
@@ -35,26 +38,49 @@
     const onMessagesLost = (options && options.onMessagesLost) || function () {};
     const positions = new Map(); // stream -> { epoch, offset }: the last message seen
     const groups = new Set();
-    let held = null; // messages received between a reconnect and the end of its resume
+    const gaps = new Set(); // streams whose live delivery skipped messages, to resume
+    let held = null; // messages received while a resume runs, or after a gap
     let awaited = null; // stream -> { epoch, offset } still to arrive from the replay
     let caughtUp = null;
+    // One resume at a time (first connect, reconnect, gap): each hands over what was held.
+    let resuming = Promise.resolve();
 
-    function accept(message) {
-      if (!message.offset) {
-        return true; // history off: nothing to order or de-duplicate by
-      }
-      const seen = positions.get(message.stream);
-      if (seen && seen.epoch === message.epoch && message.offset <= seen.offset) {
-        return false;
-      }
-      positions.set(message.stream, { epoch: message.epoch, offset: message.offset });
-      return true;
+    function serially(step) {
+      const run = resuming.then(step);
+      resuming = run.catch(function (error) {
+        console.warn("hub-recovery: a resume failed:", error);
+      });
+      return run;
     }
 
-    function deliver(message) {
-      if (accept(message)) {
+    // "next" (deliver it), "seen" (a duplicate) or "gap" (messages are missing before it).
+    function accept(message) {
+      if (!message.offset) {
+        return "next"; // history off: nothing to order or de-duplicate by
+      }
+      const seen = positions.get(message.stream);
+      if (seen) {
+        if (seen.epoch === message.epoch && message.offset <= seen.offset) {
+          return "seen";
+        }
+        // Nothing seen yet of a stream that was empty: its first message is offset 1, in any epoch.
+        const next = message.offset === seen.offset + 1 &&
+          (seen.epoch === message.epoch || (seen.epoch === "" && seen.offset === 0));
+        if (!next) {
+          return "gap";
+        }
+      }
+      positions.set(message.stream, { epoch: message.epoch, offset: message.offset });
+      return "next";
+    }
+
+    // False when messages are missing before it: the caller holds it for a resume.
+    function tryDeliver(message) {
+      const arrival = accept(message);
+      if (arrival === "next") {
         onMessage(message);
       }
+      return arrival !== "gap";
     }
 
     function observe(stream, epoch, offset, overwrite) {
@@ -63,28 +89,60 @@
       }
     }
 
+    // The connection's own stream starts empty: a missing first message is a gap like any other.
+    function observeOwnStream() {
+      if (connection.connectionId) {
+        observe("connection:" + connection.connectionId, "", 0, true);
+      }
+    }
+
+    function snapshot(streams) {
+      return streams.filter(function (stream) { return positions.has(stream); }).map(function (stream) {
+        const seen = positions.get(stream);
+        return { stream: stream, epoch: seen.epoch, offset: seen.offset };
+      });
+    }
+
     function reaches(message) {
       const end = awaited && awaited.get(message.stream);
       return !!end && message.epoch === end.epoch && message.offset >= end.offset;
     }
 
     connection.on("Receive", function (message) {
-      if (!held) {
-        deliver(message);
+      if (held) {
+        held.push(message);
+        if (reaches(message)) {
+          awaited.delete(message.stream);
+          if (awaited.size === 0 && caughtUp) {
+            caughtUp();
+          }
+        }
         return;
       }
-      held.push(message);
-      if (reaches(message)) {
-        awaited.delete(message.stream);
-        if (awaited.size === 0 && caughtUp) {
-          caughtUp();
-        }
+      if (!tryDeliver(message)) {
+        // An offset jump is a gap, never progress: this message and what follows wait for a resume.
+        held = [message];
+        resumeGap(message.stream);
       }
     });
 
     connection.onreconnecting(function () {
       held = held || [];
     });
+
+    function resumeGap(stream) {
+      gaps.add(stream);
+      const id = connection.connectionId;
+      serially(async function () {
+        const streams = Array.from(gaps);
+        gaps.clear();
+        // Once the connection changed, its reconnect resumed every stream and handed over what was held.
+        if (streams.length === 0 || !id || id !== connection.connectionId) {
+          return;
+        }
+        await resumeAndRelease(snapshot(streams), id);
+      });
+    }
 
     connection.onreconnected(async function () {
       for (const group of groups) {
@@ -95,32 +153,51 @@
         }
       }
 
-      // A connection stream ends with its connection: nothing to resume there.
-      for (const stream of Array.from(positions.keys())) {
-        if (stream.startsWith("connection:")) {
-          positions.delete(stream);
+      await serially(async function () {
+        gaps.clear(); // every stream is resumed now
+        // A connection stream ends with its connection: nothing to resume there.
+        for (const stream of Array.from(positions.keys())) {
+          if (stream.startsWith("connection:")) {
+            positions.delete(stream);
+          }
         }
-      }
-
-      const streams = Array.from(positions, function (entry) {
-        return { stream: entry[0], epoch: entry[1].epoch, offset: entry[1].offset };
+        const streams = snapshot(Array.from(positions.keys()));
+        observeOwnStream();
+        await resumeAndRelease(streams, connection.connectionId);
       });
+    });
+
+    // Replays what was missed on the streams, hands over what was held meanwhile, takes the
+    // positions the resume reported and reports the streams that lost messages. When the
+    // connection goes during the resume, everything stays held for the reconnect.
+    async function resumeAndRelease(streams, id) {
       let result = null;
       try {
         result = await connection.invoke("Resume", { streams: streams });
-        await waitForReplay(result);
       } catch (error) {
-        console.warn("hub-recovery: resuming failed; messages missed while disconnected are lost:", error);
-        if (streams.length > 0) {
-          onMessagesLost(streams.map(function (s) { return s.stream; }));
+        if (id !== connection.connectionId || connection.state !== "Connected") {
+          return;
         }
-      } finally {
-        release();
+        console.warn("hub-recovery: resuming failed; the messages missed cannot be recovered:", error);
       }
       if (result) {
-        apply(result, streams.length > 0);
+        await waitForReplay(result);
       }
-    });
+      // A stream not recovered goes on from whatever comes next: its loss is reported below.
+      const lost = result
+        ? result.streams.filter(function (s) { return !s.recovered; }).map(function (s) { return s.stream; })
+        : streams.map(function (s) { return s.stream; });
+      for (const stream of lost) {
+        positions.delete(stream);
+      }
+      release();
+      for (const stream of (result ? result.streams : [])) {
+        observe(stream.stream, stream.epoch, stream.offset, false);
+      }
+      if (lost.length > 0 && streams.length > 0) {
+        onMessagesLost(lost);
+      }
+    }
 
     function waitForReplay(result) {
       awaited = new Map();
@@ -149,38 +226,31 @@
       });
     }
 
-    // Hands over what was held, each stream in offset order, keeping the streams' interleaving.
+    // Hands over what was held, each stream's epoch in offset order, keeping the interleaving as it
+    // arrived; a gap among them keeps them, from there on, for a resume of that stream.
     function release() {
       const messages = held || [];
       held = null;
       awaited = null;
       caughtUp = null;
       const sorted = new Map();
+      const key = function (message) { return message.stream + "\n" + message.epoch; };
       for (const message of messages) {
-        if (!sorted.has(message.stream)) {
-          sorted.set(message.stream, []);
+        if (!sorted.has(key(message))) {
+          sorted.set(key(message), []);
         }
-        sorted.get(message.stream).push(message);
+        sorted.get(key(message)).push(message);
       }
       for (const list of sorted.values()) {
         list.sort(function (a, b) { return a.offset - b.offset; });
       }
-      for (const message of messages) {
-        deliver(sorted.get(message.stream).shift());
-      }
-    }
-
-    // Positions of streams not recovered are taken after their replayed tail was delivered.
-    function apply(result, reportLost) {
-      const lost = [];
-      for (const stream of result.streams) {
-        observe(stream.stream, stream.epoch, stream.offset, !stream.recovered);
-        if (!stream.recovered && reportLost) {
-          lost.push(stream.stream);
+      const ordered = messages.map(function (message) { return sorted.get(key(message)).shift(); });
+      for (let i = 0; i < ordered.length; i++) {
+        if (!tryDeliver(ordered[i])) {
+          held = ordered.slice(i);
+          resumeGap(ordered[i].stream);
+          return;
         }
-      }
-      if (lost.length > 0) {
-        onMessagesLost(lost);
       }
     }
 
@@ -188,7 +258,8 @@
       /** Starts the connection and learns the positions of its implicit streams (all, user). */
       start: async function () {
         await connection.start();
-        apply(await connection.invoke("Resume", { streams: [] }), false);
+        observeOwnStream();
+        await serially(function () { return resumeAndRelease([], connection.connectionId); });
       },
 
       /** Joins a group; it is re-joined after every reconnect until left. Returns the JoinResult. */
@@ -208,9 +279,7 @@
 
       /** The last position seen per stream. */
       positions: function () {
-        return Array.from(positions, function (entry) {
-          return { stream: entry[0], epoch: entry[1].epoch, offset: entry[1].offset };
-        });
+        return snapshot(Array.from(positions.keys()));
       },
     };
   }

@@ -42,11 +42,30 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public IReadOnlyList<int> NodePorts { get; }
 
-    /// <summary>Starts the cluster; the nodes inherit <paramref name="nodeEnvironment"/> (settings as <c>Hub__…</c>) with the script's environment.</summary>
-    public static async Task<LocalCluster> UpAsync(IReadOnlyDictionary<string, string>? nodeEnvironment = null)
+    /// <summary>The port of the Redis server that "up" starts first (the primary, at first, with Sentinel).</summary>
+    public int RedisPort => int.Parse(_environment["HUB_CLUSTER_REDIS_PORT"]);
+
+    /// <summary>With Sentinel: the replica's port, and the first sentinel's.</summary>
+    public (int Replica, int Sentinel) SentinelPorts =>
+        (int.Parse(_environment["HUB_CLUSTER_REPLICA_PORT"]), int.Parse(_environment["HUB_CLUSTER_SENTINEL_PORTS"].Split(' ')[0]));
+
+    /// <summary>
+    /// Starts the cluster; the nodes inherit <paramref name="nodeEnvironment"/> (settings as <c>Hub__…</c>)
+    /// with the script's environment. With <paramref name="sentinel"/>, Redis runs as a primary, a
+    /// replica and three sentinels (HUB_CLUSTER_SENTINEL=1).
+    /// </summary>
+    public static async Task<LocalCluster> UpAsync(IReadOnlyDictionary<string, string>? nodeEnvironment = null, bool sentinel = false)
     {
         var state = Path.Combine(RepoPaths.TestResults, $"local-cluster-{Guid.NewGuid():N}"[..22]);
-        var cluster = new LocalCluster(state, RedisServer.FreePort(), [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()], RedisServer.FreePort(), nodeEnvironment);
+        var environment = new Dictionary<string, string>(nodeEnvironment ?? new Dictionary<string, string>());
+        if (sentinel)
+        {
+            environment["HUB_CLUSTER_SENTINEL"] = "1";
+            environment["HUB_CLUSTER_REPLICA_PORT"] = RedisServer.FreePort().ToString();
+            environment["HUB_CLUSTER_SENTINEL_PORTS"] = string.Join(' ', RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort());
+        }
+
+        var cluster = new LocalCluster(state, RedisServer.FreePort(), [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()], RedisServer.FreePort(), environment);
         try
         {
             await cluster.RunAsync("up", UpTimeout);
@@ -70,10 +89,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         return File.Exists(file) ? int.Parse(File.ReadAllText(file).Trim()) : null;
     }
 
-    /// <summary>SIGKILL to a node: it dies as in a crash, without closing its connections itself.</summary>
-    public void Kill(string nodeId)
+    /// <summary>SIGKILL to a node, or to a Redis server or sentinel: it dies as in a crash, without closing its connections itself.</summary>
+    public void Kill(string name)
     {
-        using var process = System.Diagnostics.Process.GetProcessById(Pid(nodeId) ?? throw new InvalidOperationException($"{nodeId} has no pid file."));
+        using var process = System.Diagnostics.Process.GetProcessById(Pid(name) ?? throw new InvalidOperationException($"{name} has no pid file."));
         process.Kill();
         process.WaitForExit(10_000);
     }

@@ -8,6 +8,8 @@ public sealed class OptionsValidationTests
     [TestCase("Hub:Limits:MaxMessageBytes", "0")]
     [TestCase("Hub:Limits:MessagesPerSecond", "-1")]
     [TestCase("Hub:History:Size", "-5")]
+    [TestCase("Hub:History:WaitReplicas", "-1")]
+    [TestCase("Hub:History:WaitTimeout", "00:01:00")]
     [TestCase("Hub:Presence:NodeTimeoutSeconds", "2")]
     [TestCase("Hub:NodeId", "a/b")]
     [TestCase("Hub:Cors:Origins:0", "https://app.example.com/path")]

@@ -18,7 +18,7 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
     {
     }
 
-    public sealed record Entry(string Category, LogLevel Level, string Message);
+    public sealed record Entry(string Category, LogLevel Level, string Message, Exception? Exception = null);
 
     private sealed class Logger(string category, ConcurrentQueue<Entry> entries) : ILogger
     {
@@ -27,6 +27,6 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            entries.Enqueue(new Entry(category, logLevel, formatter(state, exception)));
+            entries.Enqueue(new Entry(category, logLevel, formatter(state, exception), exception));
     }
 }

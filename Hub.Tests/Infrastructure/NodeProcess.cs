@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Hub.Tests.Infrastructure;
@@ -31,7 +30,11 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings)
+    /// <param name="untilReady">
+    /// Return once the hub takes connections (Redis connected, the bus subscribed); false: once
+    /// the process answers at all (/healthz), for a node that starts without its Redis.
+    /// </param>
+    public static async Task<NodeProcess> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, bool untilReady = true)
     {
         var port = RedisServer.FreePort();
         var baseUrl = new Uri($"http://127.0.0.1:{port}");
@@ -59,7 +62,7 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        await node.WaitUntilServingAsync();
+        await node.WaitUntilServingAsync(untilReady);
         return node;
     }
 
@@ -76,11 +79,17 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
     /// <summary>SIGTERM, as an orchestrator stops a node: it drains, then exits.</summary>
     public void Terminate()
     {
-        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        if (!_process.HasExited)
         {
-            throw new InvalidOperationException($"SIGTERM could not be sent to node {NodeId} (errno {Marshal.GetLastPInvokeError()}).");
+            Signal(Signals.Terminate);
         }
     }
+
+    /// <summary>SIGSTOP: the node stops reading anything, its connections stay open.</summary>
+    public void Pause() => Signal(Signals.Stop);
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Continue() => Signal(Signals.Continue);
 
     /// <summary>Waits, bounded, for the process to end; returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
@@ -96,10 +105,7 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         _process.Dispose();
     }
 
-    private const int SigTerm = 15;
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
+    private void Signal(int signal) => Signals.Send(_process, signal, $"node {NodeId}");
 
     private void Append(string? line)
     {
@@ -114,7 +120,7 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilServingAsync()
+    private async Task WaitUntilServingAsync(bool untilReady)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -123,7 +129,9 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
             try
             {
                 // Negotiate answers once the hub (and with it the bus subscription) is up.
-                using var response = await http.PostAsync(new Uri(HubUrl + "/negotiate?negotiateVersion=1"), null);
+                using var response = untilReady
+                    ? await http.PostAsync(new Uri(HubUrl + "/negotiate?negotiateVersion=1"), null)
+                    : await http.GetAsync(new Uri(BaseUrl, "/healthz"));
                 if (response.IsSuccessStatusCode)
                 {
                     return;

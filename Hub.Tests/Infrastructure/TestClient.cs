@@ -34,6 +34,15 @@ public sealed class TestClient : IAsyncDisposable
     public static Uri HubUrl(HubNode node, string? user) =>
         user is null ? node.HubUrl : new Uri($"{node.HubUrl}?user={Uri.EscapeDataString(user)}");
 
+    /// <summary>A started client of <paramref name="user"/> on <paramref name="node"/>, in <paramref name="group"/>.</summary>
+    public static async Task<TestClient> InGroupAsync(HubNode node, string user, string group)
+    {
+        var client = new TestClient(new HubClientOptions { Url = HubUrl(node, user) });
+        await client.Client.StartAsync().Within();
+        await client.Client.JoinAsync(group).Within();
+        return client;
+    }
+
     public ValueTask DisposeAsync() => new(Client.DisposeAsync().AsTask().WaitAsync(Bounded.Default));
 
     /// <summary>Tests reconnect at once and then every 200 ms, so a test waits for the server, not the backoff.</summary>
