@@ -133,6 +133,12 @@ public sealed partial class HubClient : IAsyncDisposable
         {
             _resuming.Release();
         }
+
+        // A stop while the start waited for its resume: the client did not start.
+        if (_connection.State == HubConnectionState.Disconnected)
+        {
+            throw new InvalidOperationException("The client was stopped before its start was done.");
+        }
     }
 
     /// <summary>Disconnects; the client may be started again.</summary>
