@@ -1,4 +1,3 @@
 using Hub.Server;
 
-var app = HubServerApp.Build(args);
-app.Run();
+return await HubServerApp.RunAsync(args);

@@ -1,3 +1,4 @@
+using Hub.Server.Core;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Api;
@@ -11,9 +12,9 @@ internal static partial class ApiServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<ApiOptions>()
             .BindConfiguration(ApiOptions.Section)
-            .Validate(o => o.Keys.All(k => !string.IsNullOrWhiteSpace(k)),
-                "Hub:Api:Keys must not contain an empty key (remove it, or give it a value).")
-            .Validate(o => o.RequestsPerSecond > 0, "Hub:Api:RequestsPerSecond must be greater than 0.")
+            .Require(o => o.Keys.All(k => !string.IsNullOrWhiteSpace(k)),
+                o => $"Hub:Api:Keys:{o.Keys.FindIndex(string.IsNullOrWhiteSpace)} is empty: remove it, or give it a value.")
+            .Require(o => o.RequestsPerSecond > 0, o => $"Hub:Api:RequestsPerSecond ({o.RequestsPerSecond}) must be greater than 0.")
             .ValidateOnStart();
         // One instance for the node: it holds the keys' hashes and their rate buckets (a filter
         // added by type would be created anew for every request).

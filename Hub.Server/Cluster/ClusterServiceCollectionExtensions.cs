@@ -1,9 +1,11 @@
 using Hub.Server.Backplane;
+using Hub.Server.Core;
 using Hub.Server.History;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Hub.Server.Recovery;
 using Hub.Server.Redis;
+using StackExchange.Redis;
 
 namespace Hub.Server.Cluster;
 
@@ -25,8 +27,9 @@ internal static class ClusterServiceCollectionExtensions
                     o.NodeId = $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..6]}";
                 }
             })
-            .Validate(o => o.NodeId.Length <= 128 && !o.NodeId.Any(char.IsControl) && !o.NodeId.Contains('/'),
-                "Hub:NodeId must be 1 to 128 characters, with no control characters and no '/'.")
+            .Require(o => o.NodeId.Length <= 128 && !o.NodeId.Any(char.IsControl) && !o.NodeId.Contains('/'),
+                o => $"Hub:NodeId ('{o.NodeId}') must be 1 to 128 characters, with no control characters and no '/'.")
+            .Require(o => !o.UsesRedis || RedisProblem(o.Redis!) is null, o => RedisProblem(o.Redis!)!)
             .ValidateOnStart();
 
         services.AddHistoryOptions();
@@ -66,5 +69,23 @@ internal static class ClusterServiceCollectionExtensions
         services.AddHostedService<DeadNodeSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<BusGapRecovery>());
         return builder;
+    }
+
+    // StackExchange.Redis takes a configuration it cannot use without a word ("No endpoints
+    // specified" once it connects, far from the key): the node says so at start, without the password.
+    private static string? RedisProblem(string redis)
+    {
+        var shown = System.Text.RegularExpressions.Regex.Replace(redis, "(password=)[^,]*", "$1…", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        const string Allowed = "host:port, several separated by commas (a cluster's seeds, or Sentinels with serviceName=…), and options as key=value, e.g. 127.0.0.1:6379,password=…";
+        try
+        {
+            return ConfigurationOptions.Parse(redis).EndPoints.Count > 0
+                ? null
+                : $"Hub:Redis ('{shown}') names no Redis server: write {Allowed}.";
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or RedisConnectionException)
+        {
+            return $"Hub:Redis ('{shown}') is not a Redis configuration ({ex.Message}): write {Allowed}.";
+        }
     }
 }

@@ -1,3 +1,5 @@
+using Hub.Server.Core;
+
 namespace Hub.Server.Drain;
 
 internal static class DrainServiceCollectionExtensions
@@ -6,7 +8,7 @@ internal static class DrainServiceCollectionExtensions
     {
         services.AddOptions<DrainOptions>()
             .BindConfiguration(DrainOptions.Section)
-            .Validate(o => o.DrainSeconds is >= 0 and <= 3600, "Hub:Shutdown:DrainSeconds must be between 0 and 3600.")
+            .Require(o => o.DrainSeconds is >= 0 and <= 3600, o => $"Hub:Shutdown:DrainSeconds ({o.DrainSeconds}) must be between 0 and 3600.")
             .ValidateOnStart();
         services.AddHostedService<NodeDrain>();
         return services;

@@ -1,3 +1,5 @@
+using Hub.Server.Core;
+
 namespace Hub.Server.History;
 
 /// <summary>Per-stream message history for recovery after reconnects: <c>Hub:History</c>.</summary>
@@ -36,11 +38,11 @@ internal static class HistoryServiceCollectionExtensions
     {
         services.AddOptions<HistoryOptions>()
             .BindConfiguration(HistoryOptions.Section)
-            .Validate(o => o.Size >= 0, "Hub:History:Size must be 0 (history off) or more.")
-            .Validate(o => o.Ttl >= TimeSpan.FromSeconds(1), "Hub:History:Ttl must be at least 00:00:01.")
-            .Validate(o => o.WaitReplicas >= 0, "Hub:History:WaitReplicas must be 0 (accept once the primary has a message) or more.")
-            .Validate(o => o.WaitTimeout >= TimeSpan.FromMilliseconds(1) && o.WaitTimeout <= TimeSpan.FromSeconds(30),
-                "Hub:History:WaitTimeout must be from 00:00:00.001 to 00:00:30.")
+            .Require(o => o.Size >= 0, o => $"Hub:History:Size ({o.Size}) must be 0 (history off) or more.")
+            .Require(o => o.Ttl >= TimeSpan.FromSeconds(1), o => $"Hub:History:Ttl ({o.Ttl}) must be at least 00:00:01.")
+            .Require(o => o.WaitReplicas >= 0, o => $"Hub:History:WaitReplicas ({o.WaitReplicas}) must be 0 (accept once the primary has a message) or more.")
+            .Require(o => o.WaitTimeout >= TimeSpan.FromMilliseconds(1) && o.WaitTimeout <= TimeSpan.FromSeconds(30),
+                o => $"Hub:History:WaitTimeout ({o.WaitTimeout}) must be from 00:00:00.001 to 00:00:30.")
             .ValidateOnStart();
         return services;
     }

@@ -1,3 +1,5 @@
+using Hub.Server.Core;
+
 namespace Hub.Server.Limits;
 
 internal static class LimitsServiceCollectionExtensions
@@ -6,11 +8,11 @@ internal static class LimitsServiceCollectionExtensions
     {
         services.AddOptions<LimitsOptions>()
             .BindConfiguration(LimitsOptions.Section)
-            .Validate(o => o.MaxMessageBytes is > 0 and <= 16 * 1024 * 1024,
-                "Hub:Limits:MaxMessageBytes must be between 1 and 16777216.")
-            .Validate(o => o.MessagesPerSecond > 0, "Hub:Limits:MessagesPerSecond must be greater than 0.")
-            .Validate(o => o.MaxConnections >= 0, "Hub:Limits:MaxConnections must be 0 (unlimited) or more.")
-            .Validate(o => o.MaxGroupsPerConnection >= 0, "Hub:Limits:MaxGroupsPerConnection must be 0 (unlimited) or more.")
+            .Require(o => o.MaxMessageBytes is > 0 and <= 16 * 1024 * 1024,
+                o => $"Hub:Limits:MaxMessageBytes ({o.MaxMessageBytes}) must be between 1 and 16777216.")
+            .Require(o => o.MessagesPerSecond > 0, o => $"Hub:Limits:MessagesPerSecond ({o.MessagesPerSecond}) must be greater than 0.")
+            .Require(o => o.MaxConnections >= 0, o => $"Hub:Limits:MaxConnections ({o.MaxConnections}) must be 0 (unlimited) or more.")
+            .Require(o => o.MaxGroupsPerConnection >= 0, o => $"Hub:Limits:MaxGroupsPerConnection ({o.MaxGroupsPerConnection}) must be 0 (unlimited) or more.")
             .ValidateOnStart();
         services.AddSingleton<InputRules>();
         return services;

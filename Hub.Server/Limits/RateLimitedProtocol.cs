@@ -14,18 +14,20 @@ namespace Hub.Server.Limits;
 /// bucket — unknown methods and unbindable arguments too, which SignalR answers before any hub
 /// filter runs. An invocation over the limit becomes a binding failure, so SignalR answers it
 /// with the limit's message and the connection carries on; a connection that keeps sending after
-/// many refusals in a row is closed with the reason. It also writes a connection's first close
-/// message only (see <see cref="WriteMessage"/>).
+/// many refusals in a row is closed with the reason, and so is a frame over the size limit, with
+/// the setting an operator changes. It also writes a connection's first close message only (see
+/// <see cref="WriteMessage"/>).
 /// </summary>
-internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSecond, HubMetrics metrics) : IHubProtocol
+internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limits, HubMetrics metrics) : IHubProtocol
 {
+
     // A token bucket of its own (two fields, refilled from the elapsed time on each call; no
     // timer, lock or limiter object per connection): SignalR reads a connection's messages one
     // at a time, so only that reading loop touches it.
-    private readonly int _burst = 2 * messagesPerSecond;
-    private double _tokens = 2 * messagesPerSecond;
+    private readonly int _burst = 2 * limits.MessagesPerSecond;
+    private double _tokens = 2 * limits.MessagesPerSecond;
     private long _refilledAt = Stopwatch.GetTimestamp();
-    private readonly int _floodAfter = 4 * messagesPerSecond;
+    private readonly int _floodAfter = 4 * limits.MessagesPerSecond;
     private int _refusedInARow;
     private int _closeWritten;
 
@@ -39,7 +41,13 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
     {
         if (!inner.TryParseMessage(ref input, binder, out message))
         {
-            return false;
+            // SignalR hands over at most MaximumReceiveMessageSize bytes and, when no frame ends
+            // within them, closes the connection advising AddHubOptions, which an operator
+            // cannot reach: the reason names the node's setting instead.
+            return input.Length < limits.MaximumReceiveMessageSize
+                ? false
+                : throw new InvalidDataException(
+                    $"A frame over the node's limit of {limits.MaximumReceiveMessageSize} bytes arrived, which follows Hub:Limits:MaxMessageBytes ({limits.MaxMessageBytes}); the connection is closed.");
         }
 
         // Calls a client asks for, bound or not; its answers (completions, stream items) and pings are free.
@@ -88,7 +96,7 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
     private bool TryTake()
     {
         var now = Stopwatch.GetTimestamp();
-        _tokens = Math.Min(_burst, _tokens + (double)(now - _refilledAt) * messagesPerSecond / Stopwatch.Frequency);
+        _tokens = Math.Min(_burst, _tokens + (double)(now - _refilledAt) * limits.MessagesPerSecond / Stopwatch.Frequency);
         _refilledAt = now;
         if (_tokens < 1)
         {
@@ -102,7 +110,7 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, int messagesPerSec
     private HubMessage Refuse(HubMessage message)
     {
         var error = ExceptionDispatchInfo.Capture(new HubException(
-            $"Rate limit exceeded: at most {messagesPerSecond} calls per second (bursts of {_burst}) per connection (Hub:Limits:MessagesPerSecond); this call was not carried out."));
+            $"Rate limit exceeded: at most {limits.MessagesPerSecond} calls per second (bursts of {_burst}) per connection (Hub:Limits:MessagesPerSecond); this call was not carried out."));
         return message switch
         {
             InvocationMessage m => new InvocationBindingFailureMessage(m.InvocationId, m.Target, error),

@@ -27,6 +27,6 @@ internal sealed class RateLimitingProtocolResolver(
         }
 
         var protocol = _protocols.FirstOrDefault(p => string.Equals(p.Name, protocolName, StringComparison.OrdinalIgnoreCase));
-        return protocol is null ? null : new RateLimitedProtocol(protocol, limits.Value.MessagesPerSecond, metrics);
+        return protocol is null ? null : new RateLimitedProtocol(protocol, limits.Value, metrics);
     }
 }

@@ -1,5 +1,6 @@
 using Hub.Server.Backplane;
 using Hub.Server.Cluster;
+using Hub.Server.Core;
 using Hub.Server.Groups;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,7 @@ internal sealed partial class DeadNodeSweeper(
     IOptions<PresenceOptions> options,
     IOptions<ClusterOptions> cluster,
     TimeProvider time,
-    ILogger<DeadNodeSweeper> logger) : BackgroundService
+    ILogger<DeadNodeSweeper> logger) : QuietlyStoppingService
 {
     private const int Batch = 500;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
@@ -40,7 +41,7 @@ internal sealed partial class DeadNodeSweeper(
         await base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(SweepInterval, time);
         var failures = 0;

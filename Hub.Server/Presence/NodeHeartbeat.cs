@@ -1,6 +1,7 @@
 using Hub.Server.Backplane;
 using Hub.Server.Cluster;
 using Hub.Server.Connections;
+using Hub.Server.Core;
 using Hub.Server.Groups;
 using Hub.Server.Limits;
 using Hub.Server.Telemetry;
@@ -24,9 +25,9 @@ internal sealed partial class NodeHeartbeat(
     IOptions<PresenceOptions> options,
     IOptions<ClusterOptions> cluster,
     ILogger<NodeHeartbeat> logger)
-    : BackgroundService
+    : QuietlyStoppingService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
         var first = true;

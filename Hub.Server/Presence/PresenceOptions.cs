@@ -1,3 +1,5 @@
+using Hub.Server.Core;
+
 namespace Hub.Server.Presence;
 
 /// <summary>Node liveness for cluster presence: <c>Hub:Presence</c>.</summary>
@@ -24,9 +26,9 @@ internal static class PresenceServiceCollectionExtensions
     {
         services.AddOptions<PresenceOptions>()
             .BindConfiguration(PresenceOptions.Section)
-            .Validate(o => o.HeartbeatSeconds > 0, "Hub:Presence:HeartbeatSeconds must be greater than 0.")
-            .Validate(o => o.NodeTimeoutSeconds > 2 * o.HeartbeatSeconds,
-                "Hub:Presence:NodeTimeoutSeconds must be more than twice Hub:Presence:HeartbeatSeconds, so one late heartbeat does not count a node dead.")
+            .Require(o => o.HeartbeatSeconds > 0, o => $"Hub:Presence:HeartbeatSeconds ({o.HeartbeatSeconds}) must be greater than 0.")
+            .Require(o => o.NodeTimeoutSeconds > 2 * o.HeartbeatSeconds,
+                o => $"Hub:Presence:NodeTimeoutSeconds ({o.NodeTimeoutSeconds}) must be more than twice Hub:Presence:HeartbeatSeconds ({o.HeartbeatSeconds}), so one late heartbeat does not count a node dead.")
             .ValidateOnStart();
         return services;
     }

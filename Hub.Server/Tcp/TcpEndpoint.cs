@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Hub.Server.Auth;
 using Hub.Server.Connections;
+using Hub.Server.Core;
 using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -28,7 +29,7 @@ internal sealed partial class TcpEndpoint(
     TcpHeartbeat heartbeat,
     IOptions<TcpOptions> tcp,
     IOptions<AuthOptions> auth,
-    ILogger<TcpEndpoint> logger) : BackgroundService
+    ILogger<TcpEndpoint> logger) : QuietlyStoppingService
 {
     private readonly ConcurrentDictionary<ConnectionContext, Task> _running = new();
     private IConnectionListener? _listener;
@@ -86,7 +87,7 @@ internal sealed partial class TcpEndpoint(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -15,7 +16,7 @@ namespace Hub.Server.Tcp;
 /// Kestrel's heartbeat walks its connections: SignalR's own code then pings and times out, with the
 /// same options and the same one-second granularity as on a WebSocket.
 /// </summary>
-internal sealed partial class TcpHeartbeat(ILogger<TcpHeartbeat> logger) : BackgroundService
+internal sealed partial class TcpHeartbeat(ILogger<TcpHeartbeat> logger) : QuietlyStoppingService
 {
     // As SignalR's HTTP connection manager and Kestrel tick theirs.
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
@@ -31,7 +32,7 @@ internal sealed partial class TcpHeartbeat(ILogger<TcpHeartbeat> logger) : Backg
         return beat;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsync(CancellationToken stoppingToken)
     {
         // A timer that waits for the previous tick: a slow tick delays the next, never overlaps it.
         using var timer = new PeriodicTimer(Period);

@@ -77,7 +77,9 @@ public sealed class BadInputTests(Topology topology) : ClusterTest(topology)
         // Larger than any valid text with its escaping: SignalR refuses the frame itself.
         _ = offender.InvokeAsync<SendResult>("Send", new string('x', (6 * 32768) + 10_000));
 
-        await closed.Task.Within();
+        var reason = await closed.Task.Within();
+        Assert.That(reason?.Message, Does.Contain("Hub:Limits:MaxMessageBytes").And.Not.Contain("AddHubOptions"),
+            "the reason names the setting an operator can change");
         var result = await bystander.Client.SendAsync("still served").Within();
         await bystander.Messages.WaitForAsync(m => m.Id == result.Id, "the bystander's own broadcast");
     }
