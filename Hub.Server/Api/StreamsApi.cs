@@ -33,11 +33,9 @@ internal static class StreamsApi
         return api;
     }
 
-    // The stores read from after + 1, which long.MaxValue overflows (Redis then refuses the stream
-    // id: a 500). No stream gets that far, so nothing is after it either way: read after the one below.
     private static long ParseAfter(string? value) =>
         value is null ? 0
-        : long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? Math.Min(after, long.MaxValue - 1)
+        : long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var after) ? after
         : throw HubRequestException.Invalid($"'after' must be an offset: a whole number, 0 or more; got '{value}'.");
 
     private static int ParseLimit(string? value) =>

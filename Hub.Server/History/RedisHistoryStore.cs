@@ -18,7 +18,9 @@ internal sealed class RedisHistoryStore(RedisConnection redis) : IHistoryStore
     public async Task<HistoryPage> ReadAsync(string stream, long after, int limit, CancellationToken cancellationToken)
     {
         RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)];
-        RedisValue[] values = [after + 1, limit];
+        // From the next offset; long.MaxValue has none, and after + 1 would turn negative, which
+        // Redis refuses as a stream id: nothing is after it, and reading from it finds nothing.
+        RedisValue[] values = [after == long.MaxValue ? after : after + 1, limit];
         var result = (RedisResult[])(await RedisCalls.RunAsync(
             () => redis.Database.ScriptEvaluateAsync(RedisScripts.HistoryRead, keys, values, RedisCalls.Primary), cancellationToken))!;
 

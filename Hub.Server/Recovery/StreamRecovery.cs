@@ -131,7 +131,8 @@ internal sealed partial class StreamRecovery(
 
         // Up to the position read first; what is published after that is held for the caller anyway.
         var target = page.Offset;
-        var last = sameEpoch ? seen.Offset : 0;
+        // A caller ahead of the stream (its stored position went back) is told where the stream is.
+        var last = sameEpoch ? Math.Min(seen.Offset, target) : 0;
         var missed = 0;
         while (page.Messages.Count > 0)
         {

@@ -105,6 +105,20 @@ public sealed class ResumeTests(Topology topology) : ClusterTest(topology)
     }
 
     [Test]
+    public async Task Resume_FromBeyondTheStream_ReplaysNothing_IsNotRecovered_AndSaysWhereTheStreamIs()
+    {
+        var sender = await ConnectAsync(NodeA);
+        await SendToGroupAsync(sender, "room", 2);
+        var (connection, _) = await ConnectRawAsync(NodeB);
+        var joined = await connection.InvokeAsync<JoinResult>("Join", "room").Within();
+
+        var result = await ResumeAsync(connection, new StreamPosition { Stream = "group:room", Epoch = joined.Epoch, Offset = long.MaxValue });
+
+        // Ahead of the stream means its stored position went back: what the caller saw is gone.
+        Assert.That((result.Streams[0].Recovered, result.Streams[0].Missed, result.Streams[0].Offset), Is.EqualTo((false, 0, 2L)));
+    }
+
+    [Test]
     public async Task Resume_OfAGroupTheCallerIsNotIn_ReplaysNothing()
     {
         var sender = await ConnectAsync(NodeA);
