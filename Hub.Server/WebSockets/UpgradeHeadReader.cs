@@ -15,7 +15,8 @@ namespace Hub.Server.WebSockets;
 /// the path exactly (no encoding), a query of URI characters, header names that are tokens, and
 /// exactly one <c>Host</c>, <c>Upgrade: websocket</c>, <c>Connection</c> (with <c>upgrade</c>),
 /// <c>Sec-WebSocket-Version: 13</c>, <c>Sec-WebSocket-Key</c>, and at most one <c>Origin</c> and
-/// <c>Authorization</c>; no body, subprotocol, expectation or event-stream. Anything else —
+/// <c>Authorization</c>; no body, subprotocol, expectation, event-stream or proxy-named host.
+/// Anything else —
 /// unusual, oversized or malformed — is not served here and goes to HTTP untouched, which
 /// answers it as it always would: the direct path is never the more lenient of the two.
 /// </summary>
@@ -183,7 +184,10 @@ internal sealed class UpgradeHeadReader : IHttpRequestLineHandler, IHttpHeadersH
             // What makes HTTP answer otherwise: a body, a subprotocol, an expectation, Server-Sent Events.
             !h.ContainsKey(HeaderNames.ContentLength) && !h.ContainsKey(HeaderNames.TransferEncoding) &&
             !h.ContainsKey(HeaderNames.SecWebSocketProtocol) && !h.ContainsKey(HeaderNames.Expect) &&
-            !h.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase);
+            !h.Accept.ToString().Contains("text/event-stream", StringComparison.OrdinalIgnoreCase) &&
+            // A host named by a proxy, which a node with the forwarded-headers middleware on
+            // (ASPNETCORE_FORWARDEDHEADERS_ENABLED) would filter and compare origins against.
+            !h.ContainsKey("X-Forwarded-Host") && !h.ContainsKey("Forwarded");
         return servable
             ? new UpgradeRequest { Path = _target[.._pathLength], QueryString = _target[_pathLength..], Headers = h }
             : null;

@@ -6,9 +6,9 @@ internal sealed class WebSocketsOptions
     public const string Section = "Hub:WebSockets";
 
     /// <summary>
-    /// Serve them straight from the socket, before HTTP; false (the default) leaves every
-    /// WebSocket to ASP.NET Core's WebSocket transport for SignalR. Off until the direct path
-    /// refuses everything Kestrel and ASP.NET Core refuse.
+    /// Serve them straight from the socket, before HTTP (the default: it refuses everything
+    /// Kestrel and ASP.NET Core refuse, and costs less); false leaves every WebSocket to ASP.NET
+    /// Core's WebSocket transport for SignalR.
     /// </summary>
-    public bool Direct { get; set; }
+    public bool Direct { get; set; } = true;
 }

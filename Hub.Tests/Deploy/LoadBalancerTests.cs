@@ -19,9 +19,8 @@ public sealed class LoadBalancerTests
 
     private Uri HubUrl => new(_cluster.Url, "/hub");
 
-    // The direct WebSocket path is off by default; these tests check that nginx lets it serve WebSockets.
     [OneTimeSetUp]
-    public async Task StartCluster() => _cluster = await LocalCluster.UpAsync(new Dictionary<string, string> { ["Hub__WebSockets__Direct"] = "true" });
+    public async Task StartCluster() => _cluster = await LocalCluster.UpAsync();
 
     [OneTimeTearDown]
     public async Task StopCluster()

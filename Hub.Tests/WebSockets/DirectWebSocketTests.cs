@@ -15,8 +15,6 @@ public sealed class DirectWebSocketTests() : ClusterTest(Topology.InMemory)
 {
     private const string Handshake = "{\"protocol\":\"json\",\"version\":1}\u001e";
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Hub:WebSockets:Direct"] = "true" };
-
     [Test]
     public async Task TheOfficialClient_IsServedDirectly_UnderTheIdItNegotiated([Values] HubProtocolKind protocol)
     {

@@ -78,6 +78,8 @@ public sealed class UpgradeHeadReaderTests
     [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nTransfer-Encoding: chunked", TestName = "a Transfer-Encoding")]
     [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat", TestName = "a subprotocol")]
     [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nAccept: text/event-stream", TestName = "an event stream")]
+    [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nX-Forwarded-Host: evil.example", TestName = "a host named by a proxy")]
+    [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nForwarded: host=evil.example", TestName = "a Forwarded header")]
     [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nX(A): 1", TestName = "a header name that is no token")]
     [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nX-A : 1", TestName = "a space before a colon")]
     [TestCase("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 13\r\nX-A: 1\r\n folded", TestName = "an obs-fold")]
