@@ -17,6 +17,8 @@ namespace Hub.Client;
 /// </summary>
 public sealed partial class HubClient : IAsyncDisposable
 {
+    // Counts StopAsync calls, so a start can tell it was stopped while it waited for its resume.
+    private int _stops;
     private readonly HubConnection _connection;
     private readonly ILogger _logger;
     private readonly StreamTracker _streams = new();
@@ -119,6 +121,7 @@ public sealed partial class HubClient : IAsyncDisposable
     /// <summary>Connects, then asks for the positions of the implicit streams so a later gap can be detected.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
+        var stops = Volatile.Read(ref _stops);
         await _connection.StartAsync(cancellationToken);
         var connectionId = _connection.ConnectionId;
         ObserveOwnStream(connectionId);
@@ -135,14 +138,18 @@ public sealed partial class HubClient : IAsyncDisposable
         }
 
         // A stop while the start waited for its resume: the client did not start.
-        if (_connection.State == HubConnectionState.Disconnected)
+        if (Volatile.Read(ref _stops) != stops)
         {
             throw new InvalidOperationException("The client was stopped before its start was done.");
         }
     }
 
     /// <summary>Disconnects; the client may be started again.</summary>
-    public Task StopAsync(CancellationToken cancellationToken = default) => _connection.StopAsync(cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _stops);
+        return _connection.StopAsync(cancellationToken);
+    }
 
     /// <inheritdoc cref="IHubServer.Send"/>
     public Task<SendResult> SendAsync(string text, CancellationToken cancellationToken = default) =>
