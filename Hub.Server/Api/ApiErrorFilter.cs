@@ -1,5 +1,4 @@
-using Hub.Server.Backplane;
-using Hub.Server.Messaging;
+using Hub.Server.Core;
 
 namespace Hub.Server.Api;
 

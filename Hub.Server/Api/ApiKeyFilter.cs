@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using System.Threading.RateLimiting;
-using Hub.Server.Telemetry;
 using System.Text;
+using System.Threading.RateLimiting;
+using Hub.Server.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 

@@ -1,5 +1,5 @@
 using Hub.Server.Backplane;
-using Hub.Server.Limits;
+using Hub.Server.Core;
 
 namespace Hub.Server.Api;
 
@@ -10,7 +10,7 @@ internal static class ConnectionsApi
     {
         api.MapDelete("/connections/{id}", async (string id, IBroker broker, CancellationToken cancellationToken) =>
             {
-                InputRules.ValidateConnectionId(id);
+                NameRules.ValidateConnectionId(id);
                 // The node that holds the connection closes it when the command reaches it; the
                 // broker refuses the command (404) when the connection is not live anywhere.
                 await broker.PublishAsync(

@@ -1,5 +1,5 @@
 using Hub.Client;
-using Hub.Server.Backplane;
+using Hub.Server.Core;
 using Hub.Server.Messaging;
 using Microsoft.AspNetCore.Http.HttpResults;
 

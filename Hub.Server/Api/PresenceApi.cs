@@ -1,4 +1,4 @@
-using Hub.Server.Limits;
+using Hub.Server.Core;
 using Hub.Server.Presence;
 
 namespace Hub.Server.Api;
@@ -14,7 +14,7 @@ internal static class PresenceApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/groups/{group}/presence", (string group, IPresenceStore presence, CancellationToken cancellationToken) =>
             {
-                InputRules.ValidateGroup(group);
+                NameRules.ValidateGroup(group);
                 return presence.GetSnapshotAsync(group, cancellationToken);
             })
             .WithSummary("Presence of one group.")

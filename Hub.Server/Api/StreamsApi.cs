@@ -1,7 +1,6 @@
 using System.Globalization;
-using Hub.Server.Backplane;
+using Hub.Server.Core;
 using Hub.Server.History;
-using Hub.Server.Messaging;
 
 namespace Hub.Server.Api;
 

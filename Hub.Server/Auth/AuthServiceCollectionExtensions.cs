@@ -1,4 +1,3 @@
-using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
@@ -64,7 +63,7 @@ internal static partial class AuthServiceCollectionExtensions
 
         if (app.Environment.IsProduction() && app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.Mode == AuthMode.None)
         {
-            Log.UserFromQueryInProduction(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RealtimeHub)));
+            Log.UserFromQueryInProduction(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthServiceCollectionExtensions).Namespace!));
         }
 
         return app;

@@ -1,7 +1,5 @@
 using Hub.Client;
-using Hub.Server.Backplane;
-using Hub.Server.Limits;
-using Hub.Server.Messaging;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Auth;
@@ -42,7 +40,7 @@ internal sealed class GroupAccessFilter : IHubFilter
     {
         // A missing or malformed name (GetPresence(null) is the whole hub) is the hub's to
         // answer, with the error that says what is wrong with it.
-        if (!InputRules.IsValidName(group) || context.Context.User?.HasClaim(HubClaims.Groups, group!) == true)
+        if (!NameRules.IsValidName(group) || context.Context.User?.HasClaim(HubClaims.Groups, group!) == true)
         {
             return;
         }

@@ -1,5 +1,4 @@
-using Hub.Server.Hubs;
-using Hub.Server.Limits;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Net.Http.Headers;
 
@@ -17,7 +16,7 @@ internal sealed class HubJwtBearerEvents : JwtBearerEvents
         // logs and proxies, so nothing else should invite tokens into one.
         var request = context.Request;
         if (!request.Headers.ContainsKey(HeaderNames.Authorization) &&
-            request.Path.StartsWithSegments(HubServiceCollectionExtensions.Path) &&
+            request.Path.StartsWithSegments(HubRoutes.Path) &&
             request.Query.TryGetValue(QueryParameter, out var token))
         {
             context.Token = token.ToString();
@@ -35,9 +34,9 @@ internal sealed class HubJwtBearerEvents : JwtBearerEvents
         {
             context.Fail($"The token has no '{HubClaims.Subject}' claim; the hub takes the user id from it.");
         }
-        else if (!InputRules.IsValidName(subject))
+        else if (!NameRules.IsValidName(subject))
         {
-            context.Fail($"The token's '{HubClaims.Subject}' claim is not a valid user id (1 to {InputRules.MaxNameLength} characters, no control characters, no '/').");
+            context.Fail($"The token's '{HubClaims.Subject}' claim is not a valid user id (1 to {NameRules.MaxNameLength} characters, no control characters, no '/').");
         }
 
         return Task.CompletedTask;

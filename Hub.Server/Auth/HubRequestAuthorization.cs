@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Hub.Server.Hubs;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
@@ -38,7 +38,7 @@ internal sealed class HubRequestAuthorization(
     private async Task<AuthorizationPolicy> ConnectPolicyAsync()
     {
         var hub = endpoints.Endpoints.OfType<RouteEndpoint>()
-            .Single(e => string.Equals(e.RoutePattern.RawText, HubServiceCollectionExtensions.Path, StringComparison.OrdinalIgnoreCase));
+            .Single(e => string.Equals(e.RoutePattern.RawText, HubRoutes.Path, StringComparison.OrdinalIgnoreCase));
         return await AuthorizationPolicy.CombineAsync(
                 policies,
                 hub.Metadata.GetOrderedMetadata<IAuthorizeData>(),

@@ -1,4 +1,4 @@
-using Hub.Server.Hubs;
+using Hub.Server.Core;
 using Microsoft.Net.Http.Headers;
 
 namespace Hub.Server.Auth;
@@ -15,7 +15,7 @@ internal sealed class HubTokenValidator(HubRequestAuthorization authorization, I
         await using var scope = scopes.CreateAsyncScope();
         var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         context.Request.Method = HttpMethods.Get;
-        context.Request.Path = HubServiceCollectionExtensions.Path;
+        context.Request.Path = HubRoutes.Path;
         context.Request.Headers[HeaderNames.Authorization] = $"Bearer {token}";
         var result = await authorization.AuthorizeAsync(context);
         return result is { Allowed: true, User: { } user }

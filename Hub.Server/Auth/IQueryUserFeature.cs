@@ -1,4 +1,4 @@
-namespace Hub.Server.Hubs;
+namespace Hub.Server.Auth;
 
 /// <summary>
 /// The <c>user</c> query parameter of a connection that has no HTTP context (a WebSocket served

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 
-namespace Hub.Server.Hubs;
+namespace Hub.Server.Auth;
 
 /// <summary>
 /// Development identity (<c>Hub:Auth:Mode=None</c>): the <c>user</c> query parameter names the

@@ -1,4 +1,5 @@
 using Hub.Client;
+using Hub.Server.Core;
 
 namespace Hub.Server.Backplane;
 

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Hub.Client;
+using Hub.Server.Core;
 using Hub.Server.History;
-using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using Hub.Client;
+using Hub.Server.Core;
 using Hub.Server.History;
-using Hub.Server.Messaging;
 using Hub.Server.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,10 +1,10 @@
 using Hub.Server.Backplane;
-using Hub.Server.Cluster;
 using Hub.Server.Core;
 using Hub.Server.Groups;
+using Hub.Server.Presence;
 using Microsoft.Extensions.Options;
 
-namespace Hub.Server.Presence;
+namespace Hub.Server.Cluster;
 
 /// <summary>
 /// Forgets the connections of nodes that died without a clean shutdown, and tells the members
@@ -13,7 +13,7 @@ namespace Hub.Server.Presence;
 /// </summary>
 internal sealed partial class DeadNodeSweeper(
     IPresenceStore presence,
-    GroupMembership groups,
+    ConnectionDepartures departures,
     IBroker broker,
     PreviousRunCleared previousRun,
     IOptions<PresenceOptions> options,
@@ -106,7 +106,7 @@ internal sealed partial class DeadNodeSweeper(
             departed = await presence.PurgeNodeAsync(node, unlessAliveSince, Batch, cancellationToken);
             foreach (var connection in departed)
             {
-                await groups.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
+                await departures.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
             }
 
             forgotten += departed.Count;

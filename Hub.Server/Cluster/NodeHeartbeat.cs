@@ -1,13 +1,10 @@
-using Hub.Server.Backplane;
-using Hub.Server.Cluster;
 using Hub.Server.Connections;
 using Hub.Server.Core;
 using Hub.Server.Groups;
-using Hub.Server.Limits;
-using Hub.Server.Telemetry;
+using Hub.Server.Presence;
 using Microsoft.Extensions.Options;
 
-namespace Hub.Server.Presence;
+namespace Hub.Server.Cluster;
 
 /// <summary>
 /// Says every <c>Hub:Presence:HeartbeatSeconds</c> that this node is alive, and counts the
@@ -20,8 +17,8 @@ namespace Hub.Server.Presence;
 internal sealed partial class NodeHeartbeat(
     IPresenceStore presence,
     ConnectionRegistry connections,
-    GroupMembership groups,
-    HubMetrics metrics,
+    ConnectionDepartures departures,
+    PresenceMetrics presenceMetrics,
     IOptions<PresenceOptions> options,
     IOptions<ClusterOptions> cluster,
     ILogger<NodeHeartbeat> logger)
@@ -43,13 +40,13 @@ internal sealed partial class NodeHeartbeat(
 
                 // Redis answers again: what closed while it did not is taken out of presence now
                 // (a second's worth per beat, far less than the silence that counts a node dead).
-                await groups.ForgetPendingAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                await departures.ForgetPendingAsync(TimeSpan.FromSeconds(1), stoppingToken);
 
                 first = false;
                 // The live nodes gauge comes from the same beat; the connections gauge counts at every
                 // scrape and reports this count only when presence cannot answer one.
                 var snapshot = await presence.GetSnapshotAsync(null, stoppingToken);
-                metrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
+                presenceMetrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
             }
             catch (BackplaneUnavailableException)
             {
@@ -86,7 +83,7 @@ internal sealed partial class NodeHeartbeat(
             var context = connection.Context;
             await presence.AddConnectionAsync(new ConnectionEntry(context.ConnectionId, context.UserIdentifier, cluster.Value.NodeId), cancellationToken);
             // Only real groups: the node-local group of a user's connections is not presence.
-            foreach (var group in connection.Groups.Where(InputRules.IsValidName))
+            foreach (var group in connection.Groups.Where(NameRules.IsValidName))
             {
                 await presence.JoinAsync(group, context.ConnectionId, maxGroupsPerConnection: 0, cancellationToken);
             }

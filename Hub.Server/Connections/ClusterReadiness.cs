@@ -1,7 +1,7 @@
 using Hub.Server.Backplane;
 using Hub.Server.Presence;
 
-namespace Hub.Server.Cluster;
+namespace Hub.Server.Connections;
 
 /// <summary>
 /// Whether the node can serve clients as a cluster member: its backplane takes messages (Redis

@@ -1,4 +1,3 @@
-using Hub.Server.Cluster;
 using Hub.Server.Limits;
 using Microsoft.Extensions.Options;
 

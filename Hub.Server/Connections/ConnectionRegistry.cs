@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Hub.Server.Backplane;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 

@@ -1,4 +1,3 @@
-using Hub.Server.Hubs;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Connections;
@@ -6,15 +5,19 @@ namespace Hub.Server.Connections;
 internal static class ConnectionsServiceCollectionExtensions
 {
     /// <summary>
-    /// Replaces the framework's lifetime manager for the hub with one that also keeps the node's
-    /// <see cref="ConnectionRegistry"/>. The closed generic wins over the framework's open one.
+    /// The node's own connections: the registry, their streams, admission and readiness, and
+    /// <typeparamref name="THub"/>'s lifetime manager replaced with one that also keeps the
+    /// registry (the closed generic wins over the framework's open one).
     /// </summary>
-    public static IServiceCollection AddConnectionRegistry(this IServiceCollection services)
+    public static WebApplicationBuilder AddHubConnections<THub>(this WebApplicationBuilder builder)
+        where THub : Microsoft.AspNetCore.SignalR.Hub
     {
+        var services = builder.Services;
         services.AddSingleton<LocalStreams>();
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<ClusterReadiness>();
         services.AddSingleton<ConnectionAdmission>();
-        services.AddSingleton<HubLifetimeManager<RealtimeHub>, RegisteringHubLifetimeManager>();
-        return services;
+        services.AddSingleton<HubLifetimeManager<THub>, RegisteringHubLifetimeManager<THub>>();
+        return builder;
     }
 }

@@ -1,4 +1,3 @@
-using Hub.Server.Hubs;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Connections;
@@ -8,9 +7,10 @@ namespace Hub.Server.Connections;
 /// the one place that sees every connection open (before the hub's <c>OnConnectedAsync</c>)
 /// and close (after the hub's <c>OnDisconnectedAsync</c>), and every local group change.
 /// </summary>
-internal sealed class RegisteringHubLifetimeManager(
+internal sealed class RegisteringHubLifetimeManager<THub>(
     ConnectionRegistry registry,
-    ILogger<DefaultHubLifetimeManager<RealtimeHub>> logger) : DefaultHubLifetimeManager<RealtimeHub>(logger)
+    ILogger<DefaultHubLifetimeManager<THub>> logger) : DefaultHubLifetimeManager<THub>(logger)
+    where THub : Microsoft.AspNetCore.SignalR.Hub
 {
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using MessagePack;
 using MessagePack.Resolvers;
 
-namespace Hub.Server.Backplane;
+namespace Hub.Server.Core;
 
 /// <summary>
 /// Encodes envelopes for the bus and for history. The body is encoded once by the sending

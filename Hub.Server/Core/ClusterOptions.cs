@@ -1,4 +1,4 @@
-namespace Hub.Server.Cluster;
+namespace Hub.Server.Core;
 
 /// <summary>Where the node stands in a cluster: bound from the <c>Hub</c> section.</summary>
 internal sealed class ClusterOptions

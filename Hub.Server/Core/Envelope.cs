@@ -1,7 +1,7 @@
 using Hub.Client;
 using MessagePack;
 
-namespace Hub.Server.Backplane;
+namespace Hub.Server.Core;
 
 /// <summary>What travels between nodes: a message, a presence event or a command for one connection, and who it is for.</summary>
 [MessagePackObject]
@@ -23,6 +23,15 @@ internal sealed record Envelope
 
     public static Envelope ForMessage(Message message, Target target) =>
         new() { Kind = EnvelopeKind.Message, Target = target, Message = message };
+
+    /// <summary><c>MemberJoined</c> or <c>MemberLeft</c> for the members of <paramref name="group"/>, the connection itself excepted.</summary>
+    public static Envelope ForPresenceEvent(EnvelopeKind kind, string group, string connectionId, string? user) => new()
+    {
+        Kind = kind,
+        Target = Target.Group(group),
+        ExceptConnectionId = connectionId,
+        Event = new PresenceEvent { Group = group, ConnectionId = connectionId, User = user },
+    };
 
     /// <summary>
     /// A command that only the node holding the connection carries out. It travels on the bus so

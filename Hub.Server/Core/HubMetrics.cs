@@ -1,25 +1,18 @@
 using System.Diagnostics.Metrics;
-using Hub.Server.Presence;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace Hub.Server.Telemetry;
+namespace Hub.Server.Core;
 
 /// <summary>
 /// Hub's own instruments, under the names of the contract. The Prometheus exporter renders them
 /// as hub_connections, hub_messages_published_total, hub_backplane_publish_duration_seconds, ….
 /// </summary>
-internal sealed partial class HubMetrics
+internal sealed class HubMetrics
 {
     public const string MeterName = "Hub";
-
-    // The scrape waits for the cluster's connection count; past this it reports the last count known.
-    private static readonly TimeSpan CountTimeout = TimeSpan.FromSeconds(1);
-
-    private readonly IPresenceStore _presence;
-    private readonly ILogger<HubMetrics> _logger;
 
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _published;
@@ -27,13 +20,9 @@ internal sealed partial class HubMetrics
     private readonly Histogram<double> _publishDuration;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _recovery;
-    private long _clusterConnections;
-    private long _liveNodes;
 
-    public HubMetrics(IMeterFactory meterFactory, IPresenceStore presence, ILogger<HubMetrics> logger)
+    public HubMetrics(IMeterFactory meterFactory)
     {
-        _presence = presence;
-        _logger = logger;
         var meter = meterFactory.Create(MeterName);
         _connections = meter.CreateUpDownCounter<long>("hub.connections", "{connection}",
             "Connections open on this node, by transport (web_sockets, server_sent_events, long_polling, tcp).");
@@ -45,10 +34,6 @@ internal sealed partial class HubMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
         _rejected = meter.CreateCounter<long>("hub.calls.rejected", "{call}", "Hub calls and API requests refused, by reason.");
         _recovery = meter.CreateCounter<long>("hub.recovery", "{stream}", "Streams resumed after a reconnect, by result (recovered, lost).");
-        meter.CreateObservableGauge("hub.presence.connections", CountClusterConnections, "{connection}",
-            "Connections in the whole cluster, counted at every scrape.");
-        meter.CreateObservableGauge("hub.presence.nodes", () => Volatile.Read(ref _liveNodes), "{node}",
-            "Live nodes in the cluster, as presence last counted them.");
     }
 
     public void ConnectionOpened(IFeatureCollection features) => _connections.Add(1, Transport(features));
@@ -77,38 +62,4 @@ internal sealed partial class HubMetrics
             HttpTransportType.WebSockets => "web_sockets",
             _ => features.Get<ITransferFormatFeature>() is null ? "tcp" : "web_sockets",
         });
-
-    /// <summary>The heartbeat's count of the cluster: the live nodes, and a connection count for scrapes that presence cannot answer.</summary>
-    public void ClusterCounted(long connections, long nodes)
-    {
-        Volatile.Write(ref _clusterConnections, connections);
-        Volatile.Write(ref _liveNodes, nodes);
-    }
-
-    // A count the heartbeat stored would lag connections by up to a beat, so the scrape asks
-    // presence itself: one O(1) count (HLEN in Redis). It runs on the scrape's thread, which waits
-    // for it, so it is bounded, and it never throws: without an answer in time (Redis away or
-    // failing over) the scrape reports the last count known.
-    private long CountClusterConnections()
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(CountTimeout);
-            var count = _presence.CountConnectionsAsync(timeout.Token).WaitAsync(timeout.Token).GetAwaiter().GetResult();
-            Volatile.Write(ref _clusterConnections, count);
-            return count;
-        }
-        catch (Exception ex)
-        {
-            Log.ClusterCountFailed(_logger, ex);
-            return Volatile.Read(ref _clusterConnections);
-        }
-    }
-
-    private static partial class Log
-    {
-        // Debug: while Redis is away every scrape fails, and the Redis connection already says why.
-        [LoggerMessage(1, LogLevel.Debug, "Presence did not count the cluster's connections for the metrics; reporting the last count known.")]
-        public static partial void ClusterCountFailed(ILogger logger, Exception exception);
-    }
 }

@@ -1,4 +1,4 @@
-namespace Hub.Server.Messaging;
+namespace Hub.Server.Core;
 
 /// <summary>
 /// A request that cannot be carried out as asked. The hub turns it into a <c>HubException</c>

@@ -1,6 +1,6 @@
 using MessagePack;
 
-namespace Hub.Server.Backplane;
+namespace Hub.Server.Core;
 
 /// <summary>Who a message is for; each target is one stream.</summary>
 [MessagePackObject]
@@ -52,7 +52,7 @@ internal readonly record struct Target([property: Key(0)] TargetKind Kind, [prop
             "connection" => TargetKind.Connection,
             _ => null,
         };
-        if (kind is null || !Limits.InputRules.IsValidName(id))
+        if (kind is null || !NameRules.IsValidName(id))
         {
             return false;
         }

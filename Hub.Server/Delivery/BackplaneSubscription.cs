@@ -1,6 +1,6 @@
-using Hub.Server.Messaging;
+using Hub.Server.Backplane;
 
-namespace Hub.Server.Backplane;
+namespace Hub.Server.Delivery;
 
 /// <summary>Connects the bus to local delivery when the node starts, before it takes connections.</summary>
 internal sealed class BackplaneSubscription(IBroker broker, LocalDelivery delivery) : IHostedService

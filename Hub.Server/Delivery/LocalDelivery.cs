@@ -1,12 +1,11 @@
 using Hub.Client;
-using Hub.Server.Backplane;
 using Hub.Server.Connections;
+using Hub.Server.Core;
+using Hub.Server.Messaging;
 using Hub.Server.Recovery;
-using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
-using Hub.Server.Hubs;
 
-namespace Hub.Server.Messaging;
+namespace Hub.Server.Delivery;
 
 /// <summary>
 /// Delivers what arrives from the bus to this node's own connections. A message of a stream with
@@ -14,7 +13,7 @@ namespace Hub.Server.Messaging;
 /// history what the bus failed to bring before it; the rest goes straight to the fan-out.
 /// </summary>
 internal sealed partial class LocalDelivery(
-    HubLifetimeManager<RealtimeHub> clients,
+    ILocalClients clients,
     LocalFanout fanout,
     LocalStreams streams,
     BusGapRecovery gaps,

@@ -1,11 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Hub.Client;
 using Hub.Server.Backplane;
+using Hub.Server.Connections;
+using Hub.Server.Core;
 using Hub.Server.History;
-using Hub.Server.Hubs;
 using Hub.Server.Limits;
-using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -18,28 +16,18 @@ namespace Hub.Server.Groups;
 /// joins or leaves itself through the hub, or is added or removed by the HTTP API from any node.
 /// </summary>
 internal sealed partial class GroupMembership(
-    HubLifetimeManager<RealtimeHub> clients,
+    ILocalClients clients,
     IPresenceStore presence,
     IHistoryStore history,
     IBroker broker,
     IOptions<LimitsOptions> limits,
     ILogger<GroupMembership> logger)
 {
-    /// <summary>
-    /// Closed connections remembered while presence cannot be reached, at most: a node holding
-    /// this many that all close during one outage leaves the rest listed until it restarts
-    /// (it then clears what its previous run left) or dies (other nodes purge it).
-    /// </summary>
-    public const int MaxPendingForgets = 100_000;
-
     private readonly int _maxGroups = limits.Value.MaxGroupsPerConnection;
-
-    // Connection id → user: ids are never reused, so forgetting one late cannot hit a newer connection.
-    private readonly ConcurrentDictionary<string, string?> _pendingForgets = new(StringComparer.Ordinal);
 
     public async Task<JoinResult> JoinAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
-        InputRules.ValidateGroup(group);
+        NameRules.ValidateGroup(group);
         var local = OnThisNode(connectionId, group, join: true, cancellationToken);
 
         // Local membership came before the position is read: every message after that position
@@ -51,7 +39,7 @@ internal sealed partial class GroupMembership(
 
     public async Task LeaveAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
-        InputRules.ValidateGroup(group);
+        NameRules.ValidateGroup(group);
         await LeaveCoreAsync(connectionId, user, group, OnThisNode(connectionId, group, join: false, cancellationToken), cancellationToken);
     }
 
@@ -62,7 +50,7 @@ internal sealed partial class GroupMembership(
     /// </summary>
     public async Task AddAsync(string connectionId, string group, CancellationToken cancellationToken)
     {
-        InputRules.ValidateGroup(group);
+        NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
         await JoinCoreAsync(connectionId, connection.User, group, ByCommand(connectionId, group, join: true, cancellationToken),
             static () => Task.FromResult(true), cancellationToken);
@@ -71,86 +59,9 @@ internal sealed partial class GroupMembership(
     /// <summary><see cref="LeaveAsync"/> for a connection on any node (the HTTP API); see <see cref="AddAsync"/>.</summary>
     public async Task RemoveAsync(string connectionId, string group, CancellationToken cancellationToken)
     {
-        InputRules.ValidateGroup(group);
+        NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
         await LeaveCoreAsync(connectionId, connection.User, group, ByCommand(connectionId, group, join: false, cancellationToken), cancellationToken);
-    }
-
-    /// <summary>
-    /// Takes a closed connection out of presence and tells the members of its groups. When
-    /// presence cannot be reached (Redis is down), the connection is remembered and taken out
-    /// once it can (<see cref="ForgetPendingAsync"/>, on the node's next heartbeat that reaches
-    /// Redis): presence that comes back with its data (a restart from disk, a replica taking
-    /// over) does not keep listing it as online.
-    /// </summary>
-    public async Task ForgetConnectionAsync(string connectionId, string? user)
-    {
-        try
-        {
-            await ForgetCoreAsync(connectionId, user);
-        }
-        catch (BackplaneUnavailableException ex)
-        {
-            if (_pendingForgets.Count < MaxPendingForgets)
-            {
-                _pendingForgets[connectionId] = user;
-                Log.ForgetDeferred(logger, connectionId, ex);
-            }
-            else
-            {
-                Log.ForgetFailed(logger, connectionId, MaxPendingForgets, ex);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Takes out of presence the connections that closed while it could not be reached, for at
-    /// most <paramref name="budget"/> (the rest wait for the next call, so a large backlog does
-    /// not hold up the heartbeat that calls it); stops at the first failure (Redis still away).
-    /// </summary>
-    public async Task ForgetPendingAsync(TimeSpan budget, CancellationToken cancellationToken)
-    {
-        var forgotten = 0;
-        var started = Stopwatch.GetTimestamp();
-        foreach (var (connectionId, user) in _pendingForgets)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (Stopwatch.GetElapsedTime(started) > budget)
-            {
-                break;
-            }
-
-            await ForgetCoreAsync(connectionId, user);
-            _pendingForgets.TryRemove(connectionId, out _);
-            forgotten++;
-        }
-
-        if (forgotten > 0)
-        {
-            Log.ForgotPending(logger, forgotten, _pendingForgets.Count);
-        }
-    }
-
-    private async Task ForgetCoreAsync(string connectionId, string? user)
-    {
-        var groups = await presence.RemoveConnectionAsync(connectionId, CancellationToken.None);
-        await AnnounceDepartureAsync(connectionId, user, groups);
-    }
-
-    /// <summary>Tells the members of each group that the connection left (it closed, or its node died).</summary>
-    public async Task AnnounceDepartureAsync(string connectionId, string? user, IReadOnlyList<string> groups)
-    {
-        foreach (var group in groups)
-        {
-            try
-            {
-                await PublishEventAsync(EnvelopeKind.MemberLeft, group, connectionId, user, CancellationToken.None);
-            }
-            catch (BackplaneUnavailableException ex)
-            {
-                Log.MemberLeftFailed(logger, connectionId, group, ex);
-            }
-        }
     }
 
     // A join is presence, then local membership, then MemberJoined, then whatever the caller
@@ -252,7 +163,7 @@ internal sealed partial class GroupMembership(
 
     private async Task<ConnectionEntry> FindConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
-        InputRules.ValidateConnectionId(connectionId);
+        NameRules.ValidateConnectionId(connectionId);
         return await presence.FindConnectionAsync(connectionId, cancellationToken) ?? throw UnknownConnection(connectionId);
     }
 
@@ -263,17 +174,8 @@ internal sealed partial class GroupMembership(
     private static HubRequestException UnknownConnection(string connectionId) =>
         HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");
 
-    private Task PublishEventAsync(EnvelopeKind kind, string group, string connectionId, string? user, CancellationToken cancellationToken)
-    {
-        var envelope = new Envelope
-        {
-            Kind = kind,
-            Target = Target.Group(group),
-            ExceptConnectionId = connectionId,
-            Event = new PresenceEvent { Group = group, ConnectionId = connectionId, User = user },
-        };
-        return broker.PublishAsync(envelope, requiredConnectionId: null, cancellationToken);
-    }
+    private Task PublishEventAsync(EnvelopeKind kind, string group, string connectionId, string? user, CancellationToken cancellationToken) =>
+        broker.PublishAsync(Envelope.ForPresenceEvent(kind, group, connectionId, user), requiredConnectionId: null, cancellationToken);
 
     // A join's change to local membership (or, turned round, a leave's), taken back without the
     // caller's cancellation: on this node, for a hub call of its own connection...
@@ -313,23 +215,10 @@ internal sealed partial class GroupMembership(
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning,
-            "Connection {ConnectionId} could not be removed from presence, {Max} closed connections already wait for Redis; it stays listed until this node restarts or is counted dead.")]
-        public static partial void ForgetFailed(ILogger logger, string connectionId, int max, Exception exception);
-
-        [LoggerMessage(2, LogLevel.Warning, "MemberLeft for connection {ConnectionId} in group {Group} could not be published.")]
-        public static partial void MemberLeftFailed(ILogger logger, string connectionId, string group, Exception exception);
-
-        [LoggerMessage(3, LogLevel.Warning, "Connection {ConnectionId} closed while presence could not be reached; it is removed once Redis answers again.")]
-        public static partial void ForgetDeferred(ILogger logger, string connectionId, Exception exception);
-
         [LoggerMessage(5, LogLevel.Information, "Connection {ConnectionId} {What} {Group} failed part way ({Reason}); what was done of it is undone.")]
         public static partial void ChangeUndone(ILogger logger, string connectionId, string what, string group, string reason);
 
         [LoggerMessage(6, LogLevel.Warning, "Connection {ConnectionId} {What} {Group} failed part way, and undoing it failed too: presence may not match the group's delivery for it.")]
         public static partial void UndoFailed(ILogger logger, string connectionId, string what, string group, Exception exception);
-
-        [LoggerMessage(4, LogLevel.Information, "Removed {Count} connection(s) from presence that closed while Redis could not be reached; {Left} left for the next heartbeat.")]
-        public static partial void ForgotPending(ILogger logger, int count, int left);
     }
 }

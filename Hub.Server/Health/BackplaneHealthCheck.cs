@@ -1,4 +1,4 @@
-using Hub.Server.Cluster;
+using Hub.Server.Connections;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Hub.Server.Health;

@@ -34,8 +34,10 @@ internal sealed class HistoryOptions
 
 internal static class HistoryServiceCollectionExtensions
 {
-    public static IServiceCollection AddHistoryOptions(this IServiceCollection services)
+    /// <summary><c>Hub:History</c>, and the store: in memory, or in Redis for a cluster member.</summary>
+    public static WebApplicationBuilder AddHubHistory(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddOptions<HistoryOptions>()
             .BindConfiguration(HistoryOptions.Section)
             .Require(o => o.Size >= 0, o => $"Hub:History:Size ({o.Size}) must be 0 (history off) or more.")
@@ -44,6 +46,16 @@ internal static class HistoryServiceCollectionExtensions
             .Require(o => o.WaitTimeout >= TimeSpan.FromMilliseconds(1) && o.WaitTimeout <= TimeSpan.FromSeconds(30),
                 o => $"Hub:History:WaitTimeout ({o.WaitTimeout}) must be from 00:00:00.001 to 00:00:30.")
             .ValidateOnStart();
-        return services;
+        if (builder.UsesRedis())
+        {
+            services.AddSingleton<IHistoryStore, RedisHistoryStore>();
+        }
+        else
+        {
+            services.AddSingleton<InMemoryHistoryStore>();
+            services.AddSingleton<IHistoryStore>(sp => sp.GetRequiredService<InMemoryHistoryStore>());
+        }
+
+        return builder;
     }
 }

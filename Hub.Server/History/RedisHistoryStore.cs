@@ -1,5 +1,5 @@
 using Hub.Client;
-using Hub.Server.Backplane;
+using Hub.Server.Core;
 using Hub.Server.Redis;
 using StackExchange.Redis;
 using StreamPosition = Hub.Client.StreamPosition;

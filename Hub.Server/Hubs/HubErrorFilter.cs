@@ -1,7 +1,5 @@
-using Hub.Server.Backplane;
 using Hub.Server.Connections;
-using Hub.Server.Messaging;
-using Hub.Server.Telemetry;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Hubs;

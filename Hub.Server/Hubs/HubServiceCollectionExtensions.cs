@@ -1,9 +1,7 @@
 using Hub.Server.Auth;
 using Hub.Server.Connections;
-using Hub.Server.Drain;
-using Hub.Server.Groups;
+using Hub.Server.Core;
 using Hub.Server.Limits;
-using Hub.Server.Messaging;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -11,16 +9,11 @@ namespace Hub.Server.Hubs;
 
 internal static class HubServiceCollectionExtensions
 {
-    public const string Path = "/hub";
-
+    /// <summary>The hub at <c>/hub</c> on SignalR: its protocols, filters and limits, and the way the parts below reach its connections.</summary>
     public static WebApplicationBuilder AddRealtimeHub(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddHubLimits();
-        services.AddConnectionRegistry();
-        services.AddHubDrain();
-        services.AddSingleton<MessagePublisher>();
-        services.AddSingleton<GroupMembership>();
+        services.AddSingleton<ILocalClients, HubLocalClients>();
         services.AddSingleton<HubErrorFilter>();
 
         services.AddSignalR(o =>
@@ -46,7 +39,7 @@ internal static class HubServiceCollectionExtensions
     public static WebApplication MapRealtimeHub(this WebApplication app)
     {
         var admission = app.Services.GetRequiredService<ConnectionAdmission>();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments(Path), branch => branch.Use((context, next) =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments(HubRoutes.Path), branch => branch.Use((context, next) =>
         {
             if (admission.Refusal(StartsConnection(context.Request)) is not { } refusal)
             {
@@ -58,13 +51,13 @@ internal static class HubServiceCollectionExtensions
         }));
 
         // A connection ends when its token expires (Hub:Auth:Mode=Jwt); the client reconnects with a fresh one.
-        app.MapHub<RealtimeHub>(Path, o => o.CloseOnAuthenticationExpiration = true).RequireHubAuth();
+        app.MapHub<RealtimeHub>(HubRoutes.Path, o => o.CloseOnAuthenticationExpiration = true).RequireHubAuth();
         return app;
     }
 
     // A negotiate, or a connect without a negotiated id (skipNegotiation): requests of connections
     // already open (long polling, SSE posts) carry ?id= and are never refused.
     private static bool StartsConnection(HttpRequest request) =>
-        request.Path.Equals(Path + "/negotiate", StringComparison.OrdinalIgnoreCase) ||
-        (request.Path.Equals(Path, StringComparison.OrdinalIgnoreCase) && !request.Query.ContainsKey("id"));
+        request.Path.Equals(HubRoutes.NegotiatePath, StringComparison.OrdinalIgnoreCase) ||
+        (request.Path.Equals(HubRoutes.Path, StringComparison.OrdinalIgnoreCase) && !request.Query.ContainsKey("id"));
 }

@@ -1,13 +1,10 @@
 using Hub.Client;
-using Hub.Server.Backplane;
-using Hub.Server.Cluster;
 using Hub.Server.Connections;
+using Hub.Server.Core;
 using Hub.Server.Groups;
-using Hub.Server.Limits;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Hub.Server.Recovery;
-using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +17,7 @@ namespace Hub.Server.Hubs;
 internal sealed partial class RealtimeHub(
     MessagePublisher publisher,
     GroupMembership groups,
+    ConnectionDepartures departures,
     IPresenceStore presence,
     StreamRecovery recovery,
     HubMetrics metrics,
@@ -31,7 +29,7 @@ internal sealed partial class RealtimeHub(
         var user = Context.UserIdentifier;
         if (user is not null)
         {
-            InputRules.ValidateUser(user);
+            NameRules.ValidateUser(user);
         }
 
         await presence.AddConnectionAsync(new ConnectionEntry(Context.ConnectionId, user, cluster.Value.NodeId), Context.ConnectionAborted);
@@ -47,7 +45,7 @@ internal sealed partial class RealtimeHub(
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
         metrics.ConnectionClosed(Context.Features);
-        await groups.ForgetConnectionAsync(Context.ConnectionId, Context.UserIdentifier);
+        await departures.ForgetConnectionAsync(Context.ConnectionId, Context.UserIdentifier);
         Log.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
     }
 
@@ -75,7 +73,7 @@ internal sealed partial class RealtimeHub(
             return presence.GetSnapshotAsync(null, Context.ConnectionAborted);
         }
 
-        InputRules.ValidateGroup(group);
+        NameRules.ValidateGroup(group);
         return presence.GetSnapshotAsync(group, Context.ConnectionAborted);
     }
 

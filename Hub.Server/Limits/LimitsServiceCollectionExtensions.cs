@@ -4,8 +4,10 @@ namespace Hub.Server.Limits;
 
 internal static class LimitsServiceCollectionExtensions
 {
-    public static IServiceCollection AddHubLimits(this IServiceCollection services)
+    /// <summary><c>Hub:Limits</c>: sizes, rates and counts, and the rules that enforce them.</summary>
+    public static WebApplicationBuilder AddHubLimits(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddOptions<LimitsOptions>()
             .BindConfiguration(LimitsOptions.Section)
             .Require(o => o.MaxMessageBytes is > 0 and <= 16 * 1024 * 1024,
@@ -15,6 +17,6 @@ internal static class LimitsServiceCollectionExtensions
             .Require(o => o.MaxGroupsPerConnection >= 0, o => $"Hub:Limits:MaxGroupsPerConnection ({o.MaxGroupsPerConnection}) must be 0 (unlimited) or more.")
             .ValidateOnStart();
         services.AddSingleton<InputRules>();
-        return services;
+        return builder;
     }
 }

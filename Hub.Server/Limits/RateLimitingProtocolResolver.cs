@@ -1,4 +1,4 @@
-using Hub.Server.Telemetry;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,6 @@
 using Hub.Client;
-using Hub.Server.Backplane;
 using Hub.Server.Connections;
-using Hub.Server.Hubs;
-using Hub.Server.Recovery;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Server.Messaging;
@@ -14,7 +12,7 @@ namespace Hub.Server.Messaging;
 /// bus loop for live messages and by a gap fill for messages from history, in the stream's order.
 /// </summary>
 internal sealed partial class LocalFanout(
-    HubLifetimeManager<RealtimeHub> clients,
+    ILocalClients clients,
     ResumingConnections resuming,
     ILogger<LocalFanout> logger)
 {

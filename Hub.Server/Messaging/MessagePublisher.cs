@@ -1,7 +1,7 @@
 using Hub.Client;
 using Hub.Server.Backplane;
+using Hub.Server.Core;
 using Hub.Server.Limits;
-using Hub.Server.Telemetry;
 
 namespace Hub.Server.Messaging;
 
@@ -43,13 +43,13 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, HubMetr
         switch (target.Kind)
         {
             case TargetKind.Group:
-                InputRules.ValidateGroup(target.Id);
+                NameRules.ValidateGroup(target.Id);
                 break;
             case TargetKind.User:
-                InputRules.ValidateUser(target.Id);
+                NameRules.ValidateUser(target.Id);
                 break;
             case TargetKind.Connection:
-                InputRules.ValidateConnectionId(target.Id);
+                NameRules.ValidateConnectionId(target.Id);
                 break;
         }
     }

@@ -1,6 +1,6 @@
 using Hub.Client;
 
-namespace Hub.Server.Recovery;
+namespace Hub.Server.Messaging;
 
 /// <summary>
 /// One connection replaying history. Live messages of the streams it replays are held here

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Hub.Client;
 
-namespace Hub.Server.Recovery;
+namespace Hub.Server.Messaging;
 
 /// <summary>
 /// This node's connections that are replaying history right now, by stream, so local delivery

@@ -1,5 +1,5 @@
 using Hub.Client;
-using Hub.Server.Cluster;
+using Hub.Server.Core;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Presence;

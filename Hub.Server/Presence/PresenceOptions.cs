@@ -22,14 +22,27 @@ internal sealed class PresenceOptions
 
 internal static class PresenceServiceCollectionExtensions
 {
-    public static IServiceCollection AddPresenceOptions(this IServiceCollection services)
+    /// <summary><c>Hub:Presence</c>, the store (in memory, or in Redis for a cluster member) and its gauges.</summary>
+    public static WebApplicationBuilder AddHubPresence(this WebApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddOptions<PresenceOptions>()
             .BindConfiguration(PresenceOptions.Section)
             .Require(o => o.HeartbeatSeconds > 0, o => $"Hub:Presence:HeartbeatSeconds ({o.HeartbeatSeconds}) must be greater than 0.")
             .Require(o => o.NodeTimeoutSeconds > 2 * o.HeartbeatSeconds,
                 o => $"Hub:Presence:NodeTimeoutSeconds ({o.NodeTimeoutSeconds}) must be more than twice Hub:Presence:HeartbeatSeconds ({o.HeartbeatSeconds}), so one late heartbeat does not count a node dead.")
             .ValidateOnStart();
-        return services;
+        services.AddSingleton<PreviousRunCleared>();
+        services.AddSingleton<PresenceMetrics>();
+        if (builder.UsesRedis())
+        {
+            services.AddSingleton<IPresenceStore, RedisPresenceStore>();
+        }
+        else
+        {
+            services.AddSingleton<IPresenceStore, InMemoryPresenceStore>();
+        }
+
+        return builder;
     }
 }

@@ -1,6 +1,5 @@
 using Hub.Client;
-using Hub.Server.Backplane;
-using Hub.Server.Cluster;
+using Hub.Server.Core;
 using Hub.Server.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,6 +1,7 @@
 using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Connections;
+using Hub.Server.Core;
 using Hub.Server.Drain;
 using Hub.Server.History;
 using Hub.Server.Messaging;

@@ -1,10 +1,9 @@
 using Hub.Client;
-using Hub.Server.Backplane;
+using Hub.Server.Connections;
+using Hub.Server.Core;
 using Hub.Server.History;
-using Hub.Server.Hubs;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
-using Hub.Server.Telemetry;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +18,7 @@ namespace Hub.Server.Recovery;
 internal sealed partial class StreamRecovery(
     IHistoryStore history,
     IPresenceStore presence,
-    HubLifetimeManager<RealtimeHub> clients,
+    ILocalClients clients,
     ResumingConnections resuming,
     HubMetrics metrics,
     IOptions<HistoryOptions> historyOptions,

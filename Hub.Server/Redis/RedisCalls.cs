@@ -1,4 +1,4 @@
-using Hub.Server.Backplane;
+using Hub.Server.Core;
 using StackExchange.Redis;
 
 namespace Hub.Server.Redis;

@@ -1,5 +1,4 @@
-using Hub.Server.Backplane;
-using Hub.Server.Cluster;
+using Hub.Server.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

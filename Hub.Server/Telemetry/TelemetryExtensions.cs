@@ -1,3 +1,4 @@
+using Hub.Server.Core;
 using OpenTelemetry.Metrics;
 
 namespace Hub.Server.Telemetry;
@@ -12,7 +13,6 @@ internal static class TelemetryExtensions
     /// </summary>
     public static WebApplicationBuilder AddHubTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(
                 HubMetrics.MeterName,

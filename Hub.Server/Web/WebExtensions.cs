@@ -1,4 +1,4 @@
-using Hub.Server.Cluster;
+using Hub.Server.Core;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server.Web;

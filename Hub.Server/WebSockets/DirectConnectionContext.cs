@@ -2,7 +2,7 @@ using System.Collections;
 using System.IO.Pipelines;
 using System.Net;
 using System.Security.Claims;
-using Hub.Server.Hubs;
+using Hub.Server.Auth;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Text;
+using Hub.Server.Core;
 using Hub.Server.Hubs;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -28,7 +29,7 @@ internal sealed partial class DirectWebSocketMiddleware(
     IHostApplicationLifetime lifetime,
     ILogger<DirectWebSocketMiddleware> logger)
 {
-    private const string Path = HubServiceCollectionExtensions.Path;
+    private const string Path = HubRoutes.Path;
 
     // Kestrel's heartbeat interval, which its timers add to every limit.
     private static readonly TimeSpan KestrelHeartbeat = TimeSpan.FromSeconds(1);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Hub.Server.Core;
 
 namespace Hub.Server.WebSockets;
 
@@ -24,7 +25,7 @@ internal sealed partial class DirectWebSocketTelemetry
         .. RequestTags,
         new("network.protocol.version", "1.1"),
         new("http.response.status_code", StatusCodes.Status101SwitchingProtocols),
-        new("http.route", Hubs.HubServiceCollectionExtensions.Path),
+        new("http.route", HubRoutes.Path),
     ];
 
     private static readonly KeyValuePair<string, object?> Transport = new("signalr.transport", "web_sockets");

@@ -1,4 +1,4 @@
-using Hub.Server.Hubs;
+using Hub.Server.Core;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -6,8 +6,6 @@ namespace Hub.Server.WebSockets;
 
 internal static partial class WebSocketsServiceCollectionExtensions
 {
-    private const string NegotiatePath = HubServiceCollectionExtensions.Path + "/negotiate";
-
     /// <summary>
     /// Registers the node's edge: Kestrel's options from the <c>Kestrel</c> section (its limits
     /// above all), and <c>Hub:WebSockets</c>, the direct WebSocket path in front of every HTTP
@@ -56,9 +54,9 @@ internal static partial class WebSocketsServiceCollectionExtensions
         }
 
         var negotiated = app.Services.GetRequiredService<NegotiatedConnections>();
-        Log.Direct(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DirectWebSocketMiddleware)), HubServiceCollectionExtensions.Path);
+        Log.Direct(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DirectWebSocketMiddleware)), HubRoutes.Path);
         app.UseWhen(
-            context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(NegotiatePath, StringComparison.OrdinalIgnoreCase),
+            context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(HubRoutes.NegotiatePath, StringComparison.OrdinalIgnoreCase),
             branch => branch.Use(async (context, next) =>
             {
                 var body = context.Response.Body;
@@ -82,7 +80,7 @@ internal static partial class WebSocketsServiceCollectionExtensions
                 await captured.CopyToAsync(body, context.RequestAborted);
             }));
         app.UseWhen(
-            context => context.Request.Path.Equals(HubServiceCollectionExtensions.Path, StringComparison.OrdinalIgnoreCase) && context.Request.Query.ContainsKey("id"),
+            context => context.Request.Path.Equals(HubRoutes.Path, StringComparison.OrdinalIgnoreCase) && context.Request.Query.ContainsKey("id"),
             branch => branch.Use((context, next) =>
             {
                 if (negotiated.TryTakeForHttp(context.Request.Query["id"].ToString()))

@@ -1,6 +1,6 @@
 using System.Text;
 using Hub.Client;
-using Hub.Server.Backplane;
+using Hub.Server.Core;
 using MessagePack;
 
 namespace Hub.Tests.Backplane;

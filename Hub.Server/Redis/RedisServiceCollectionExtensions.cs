@@ -1,0 +1,18 @@
+using Hub.Server.Core;
+
+namespace Hub.Server.Redis;
+
+internal static class RedisServiceCollectionExtensions
+{
+    /// <summary>The node's connection to Redis, when it is a cluster member; first of the hosted services, so the others find it.</summary>
+    public static WebApplicationBuilder AddHubRedis(this WebApplicationBuilder builder)
+    {
+        if (builder.UsesRedis())
+        {
+            builder.Services.AddSingleton<RedisConnection>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisConnection>());
+        }
+
+        return builder;
+    }
+}
