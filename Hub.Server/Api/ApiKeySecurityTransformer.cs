@@ -6,7 +6,7 @@ namespace Hub.Server.Api;
 /// <summary>Tells OpenAPI readers that the <c>/api/v1</c> routes take an API key, in either of its two headers.</summary>
 internal sealed class ApiKeySecurityTransformer : IOpenApiDocumentTransformer
 {
-    private const string HeaderScheme = "ApiKey";
+    public const string HeaderScheme = "ApiKey";
     private const string BearerScheme = "Bearer";
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

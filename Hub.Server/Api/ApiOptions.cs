@@ -10,4 +10,10 @@ internal sealed class ApiOptions
 
     /// <summary>Requests per second each key may make (bursts of twice that); over it, 429.</summary>
     public int RequestsPerSecond { get; set; } = 10_000;
+
+    /// <summary>
+    /// Serves an interactive reference of the API at <c>/docs</c>. Off unless asked for: like the
+    /// OpenAPI document it maps the API for whoever reaches the node.
+    /// </summary>
+    public bool Docs { get; set; }
 }

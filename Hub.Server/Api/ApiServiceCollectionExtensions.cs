@@ -27,6 +27,10 @@ internal static partial class ApiServiceCollectionExtensions
     public static WebApplication MapHubApi(this WebApplication app)
     {
         app.MapOpenApi();
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.Docs)
+        {
+            app.MapApiDocs();
+        }
 
         // What the framework refuses with an empty body (an unknown route, a wrong method, a body
         // that is not JSON) is answered as a problem too, like every other API error.

@@ -13,19 +13,22 @@ public sealed partial class DockerComposeTests
 {
     private static readonly string[] HubServices = ["hub-1", "hub-2", "hub-3"];
 
-    /// <summary>The variables of .env, and the node setting each one becomes.</summary>
+    /// <summary>The variables of .env for the nodes, and the node setting each one becomes.</summary>
     private static readonly Dictionary<string, string> Secrets = new()
     {
         ["HUB_JWT_SIGNING_KEY"] = "Hub__Auth__Jwt__SigningKey",
         ["HUB_API_KEY"] = "Hub__Api__Keys__0",
     };
 
+    /// <summary>Every variable of .env: the nodes' and Grafana's (<see cref="MonitoringComposeTests"/>).</summary>
+    private static IEnumerable<string> EnvVariables => [.. Secrets.Keys, MonitoringComposeTests.GrafanaPassword];
+
     [Test]
     public async Task Compose_IsValid_ForDockerCompose()
     {
         var compose = await ConfigAsync();
 
-        Assert.That(compose.Keys("services"), Is.EquivalentTo((string[])["redis", "nginx", .. HubServices]));
+        Assert.That(compose.Keys("services"), Is.EquivalentTo((string[])["redis", "nginx", .. HubServices, "prometheus", "grafana"]));
     }
 
     [Test]
@@ -103,7 +106,7 @@ public sealed partial class DockerComposeTests
     public async Task Compose_WithASecretLeftEmpty_StopsWithAMessageNamingIt()
     {
         var required = RequiredVariable().Matches(DeployFiles.Read("docker-compose.yml")).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
-        Assert.That(required.Keys, Is.EquivalentTo(Secrets.Keys), "the variables docker-compose.yml requires (${NAME:?message})");
+        Assert.That(required.Keys, Is.EquivalentTo(EnvVariables), "the variables docker-compose.yml requires (${NAME:?message})");
 
         foreach (var (variable, message) in required)
         {
@@ -129,7 +132,7 @@ public sealed partial class DockerComposeTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(example.Keys, Is.EquivalentTo(Secrets.Keys), "the variables of deploy/compose/hub.env.example");
+            Assert.That(example.Keys, Is.EquivalentTo(EnvVariables), "the variables of deploy/compose/hub.env.example");
             Assert.That(example.Values, Has.All.Empty, "placeholders only: an example left as it is stops docker compose");
             // check-ignore answers 1 for a file that is not ignored, or that git already tracks.
             Assert.That(ignored.ExitCode, Is.Zero, $"git ignores .env: {ignored}");
@@ -138,7 +141,7 @@ public sealed partial class DockerComposeTests
     }
 
     /// <summary>The file as docker-compose resolves it with these secrets; fails with docker-compose's own words when it is invalid.</summary>
-    private static async Task<YamlNode> ConfigAsync(Dictionary<string, string>? secrets = null)
+    internal static async Task<YamlNode> ConfigAsync(Dictionary<string, string>? secrets = null)
     {
         var result = await RunConfigAsync(secrets ?? FilledExample());
         Assert.That(result.ExitCode, Is.Zero, $"docker-compose config failed: {result}");
@@ -171,11 +174,11 @@ public sealed partial class DockerComposeTests
             .ToDictionary(p => p[0], p => p[1]);
 
     /// <summary>The example with every value filled in with fresh random bytes, as a user fills .env.</summary>
-    private static Dictionary<string, string> FilledExample() =>
+    internal static Dictionary<string, string> FilledExample() =>
         ExampleVariables().ToDictionary(v => v.Key, _ => "base64:" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
 
     /// <summary>A bind mount as "source:target:ro", from docker-compose 1's short form or 2's long one.</summary>
-    private static string Mount(YamlNode volume) =>
+    internal static string Mount(YamlNode volume) =>
         volume is YamlScalarNode ? volume.ToString() : $"{volume.Text("source")}:{volume.Text("target")}{(volume.Has("read_only") && volume.Text("read_only") == "true" ? ":ro" : "")}";
 
     private static int Seconds(string duration) =>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Hub.Server.Api;
 using Hub.Server.Telemetry;
 using Hub.Server.Web;
 using Hub.Tests.Infrastructure;
@@ -148,14 +149,15 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Test]
-    public void Ingress_RoutesThePageTheHubAndTheApi_ButNotMetricsOrOpenApi()
+    public void Ingress_RoutesThePageTheHubAndTheApi_ButNotMetricsOpenApiOrDocs()
     {
         var paths = IngressPaths.ToList();
         bool Routed(string request) => paths.Any(p => Matches(p, request));
         // What the demo page loads, by the references in its HTML: a file added there needs a path here.
         var pageFiles = PageReference().Matches(File.ReadAllText(Path.Combine(RepoPaths.DemoWebRoot, "index.html"))).Select(m => "/" + m.Groups[1].Value);
         string[] used = ["/", WebExtensions.NodePath, .. pageFiles, "/hub", "/hub/negotiate", "/api/v1/messages", "/api/v1/streams/all/messages"];
-        string[] closed = [TelemetryExtensions.MetricsPath, "/METRICS", "/metrics/", "/openapi/v1.json", "/OpenAPI/v1.json", "/openapi"];
+        string[] closed = [TelemetryExtensions.MetricsPath, "/METRICS", "/metrics/", "/openapi/v1.json", "/OpenAPI/v1.json", "/openapi",
+            ApiDocs.Path, ApiDocs.Path + "/", ApiDocs.Path + "/scalar.js", "/DOCS"];
 
         Assert.Multiple(() =>
         {

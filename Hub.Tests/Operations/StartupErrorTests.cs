@@ -17,6 +17,7 @@ public sealed class StartupErrorTests
     [TestCase("Hub__Redis", "127.0.0.1:notaport", "Hub:Redis ('127.0.0.1:notaport')")]
     [TestCase("Hub__Tcp__Address", "localhost", "Hub:Tcp:Address ('localhost')")]
     [TestCase("Hub__History__Ttl", "soon", "Hub:History:Ttl ('soon') must be a time span")]
+    [TestCase("Hub__Api__Docs", "yes", "Hub:Api:Docs ('yes') must be true or false")]
     public async Task AnInvalidSetting_StopsTheNode_WithOneLineNamingKeyValueAndWhatIsAllowed(string variable, string value, string expected)
     {
         var run = await RunNodeAsync(new Dictionary<string, string> { [variable] = value }, FreeUrl());
