@@ -78,7 +78,7 @@ public sealed partial class DockerComposeTests
             Assert.That(volumes, Does.Contain($"{DeployFiles.PathOf("deploy", "compose", "hub-listen.conf")}:/etc/nginx/hub-listen.conf:ro"));
             var port = nginx.At("ports", 0);
             Assert.That(listen, Does.Contain($"listen {port.Text("target")};"));
-            Assert.That(port.Text("published"), Is.EqualTo("8080"), "the README's address");
+            Assert.That(port.Text("published"), Is.EqualTo("8080"), "the address docs/deployment.md gives");
         });
     }
 

@@ -161,7 +161,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
         await tina.Messages.WaitForAsync(m => m.Id == after.Id, "a message after the reconnect");
     }
 
-    /// <summary>The README's TCP framing, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
+    /// <summary>The TCP framing of docs/protocol.md, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
     [Test]
     public async Task AClientWrittenOnlyAgainstTheSpec_HandshakesSendsAndReceives()
     {
