@@ -5,6 +5,7 @@ using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Hub.Server.Recovery;
 using Hub.Server.Redis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 namespace Hub.Server.Cluster;
@@ -34,7 +35,8 @@ internal static class ClusterServiceCollectionExtensions
 
         services.AddHistoryOptions();
         services.AddPresenceOptions();
-        services.AddSingleton(TimeProvider.System);
+        // Unless a test brought a clock of its own, which it moves itself.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<PreviousRunCleared>();
         services.AddSingleton<ClusterReadiness>();
 
