@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hub.Testing;
 using Hub.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
@@ -151,7 +152,7 @@ public sealed partial class DockerComposeTests
     /// <summary>`docker-compose config` with these variables in its env file instead of the working tree's .env.</summary>
     private static async Task<ChildProcess.Result> RunConfigAsync(Dictionary<string, string> secrets)
     {
-        var program = RedisServer.FindOnPath("docker-compose") ?? throw new AssertionException(
+        var program = ProgramPath.Find("docker-compose") ?? throw new AssertionException(
             "docker-compose is not installed, so docker-compose.yml cannot be validated. Install it " +
             "(Debian: apt-get install -y docker-compose; no Docker engine is needed) or run ./test.sh, which does.");
         var envFile = Path.GetTempFileName();

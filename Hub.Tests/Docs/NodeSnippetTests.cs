@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Hub.Testing;
 using Hub.Tests.Auth;
 using Hub.Tests.Infrastructure;
 
@@ -57,7 +58,7 @@ public sealed class NodeSnippetTests
         var path = folder.Write(Prelude + script + Report);
 
         var output = await ChildProcess.RunToSuccessAsync(
-            RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH."),
+            ProgramPath.Find("node") ?? throw new InvalidOperationException("node is not installed or not on PATH."),
             [path], TimeSpan.FromSeconds(30), folder.Path,
             new Dictionary<string, string>
             {

@@ -121,7 +121,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     [Test]
     public async Task InJwtMode_TheFirstFrameCarriesTheToken_AndABadOneIsRefusedWithTheReason()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-jwt", extra: settings));
         var tina = Own(new TestClient(new HubClientOptions
@@ -150,7 +150,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     [Test]
     public async Task InJwtMode_ATcpConnectionEndsWhenItsTokenExpires_AndComesBackWithAFreshOne()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-expiry", extra: settings));
         var tokens = new ExpiringTokens("tina");
@@ -185,7 +185,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
 
     private async Task<(TestNode Node, int Port)> StartTcpNodeAsync(Dictionary<string, string?>? settings = null)
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var extra = new Dictionary<string, string?>(settings ?? []) { ["Hub:Tcp:Port"] = port.ToString() };
         var node = Own(await StartNodeAsync("node-tcp", extra: extra));
         return (node, port);
