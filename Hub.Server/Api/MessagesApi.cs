@@ -30,7 +30,7 @@ internal static class MessagesApi
     {
         var cancellationToken = request.HttpContext.RequestAborted;
         var text = await SendMessageRequest.ReadTextAsync(request, cancellationToken);
-        var result = await publisher.PublishAsync(target, text, MessagePublisher.ApiSender, user: null, cancellationToken);
+        var result = await publisher.PublishTextAsync(target, text, MessagePublisher.ApiSender, user: null, cancellationToken);
         return TypedResults.Accepted((string?)null, result);
     }
 

@@ -82,7 +82,8 @@ public sealed class MessagesApiTests(Topology topology) : ApiTest(topology)
     {
         var receiver = await ConnectAsync(NodeB);
 
-        var result = await Api.SendTextAsync("/api/v1/messages", new string('é', 32768 / 2));
+        // 16383 two-byte characters and the two quotes of a JSON string.
+        var result = await Api.SendTextAsync("/api/v1/messages", new string('é', 16383));
 
         await receiver.Messages.WaitForAsync(m => m.Id == result.Id, "the text at the limit");
     }
@@ -105,7 +106,7 @@ public sealed class MessagesApiTests(Topology topology) : ApiTest(topology)
         yield return Case("a number for text", "{\"text\":5}", "application/json", HttpStatusCode.BadRequest, "could not be converted to System.String");
         yield return Case("an array for a body", "[\"hi\"]", "application/json", HttpStatusCode.BadRequest, "not valid JSON");
         yield return Case("a text over the limit", $"{{\"text\":\"{new string('x', 32769)}\"}}", "application/json",
-            HttpStatusCode.BadRequest, "32769 bytes (UTF-8); the limit is 32768 (Hub:Limits:MaxMessageBytes)");
+            HttpStatusCode.BadRequest, "32771 bytes as UTF-8 JSON; the limit is 32768 (Hub:Limits:MaxMessageBytes)");
         yield return Case("no content type", "{\"text\":\"hi\"}", null, HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
         yield return Case("a form", "text=hi", "application/x-www-form-urlencoded", HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
         yield return Case("JSON as text/plain", "{\"text\":\"hi\"}", "text/plain", HttpStatusCode.UnsupportedMediaType, "Content-Type: application/json");
