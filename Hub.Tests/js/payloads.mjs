@@ -4,8 +4,7 @@
 // Usage: node payloads.mjs <hub url on node A> <hub url on node B> <shapes: JSON array of [name, json]>
 import { readFileSync } from "node:fs";
 import { runInThisContext } from "node:vm";
-import * as signalR from "@microsoft/signalr";
-import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
+import { buildConnection } from "./connection.mjs";
 
 runInThisContext(readFileSync(new URL("../../Hub.Server/wwwroot/hub-recovery.js", import.meta.url), "utf8"));
 const [urlA, urlB, shapesJson] = process.argv.slice(2);
@@ -14,13 +13,7 @@ const deadline = Date.now() + 20000;
 setTimeout(() => { console.error("payloads.mjs: gave up after 25 s"); process.exit(2); }, 25000).unref();
 
 function connect(url, user, protocol) {
-  let builder = new signalR.HubConnectionBuilder()
-    .withUrl(`${url}?user=${user}`)
-    .configureLogging(signalR.LogLevel.Warning);
-  if (protocol === "messagepack") {
-    builder = builder.withHubProtocol(new MessagePackHubProtocol());
-  }
-  const connection = builder.build();
+  const connection = buildConnection(url, user, protocol);
   const client = { connection, protocol, shapes: [], messages: [], stopped: [] };
   client.hub = globalThis.HubRecovery.attach(connection, { onMessage: m => client.messages.push(m) });
   client.hub.on("shape", (data, message) => client.shapes.push({ id: message.id, event: message.event, data }));
