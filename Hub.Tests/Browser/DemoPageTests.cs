@@ -52,7 +52,7 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         await Expect(bob.Node).ToHaveTextAsync(NodeB.NodeId);
         if (Topology == Topology.Redis)
         {
-            // The README shows this state of the page.
+            // The README shows this state of the page (docs/demo-page.png).
             await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "demo-page.png") }).Within();
         }
 

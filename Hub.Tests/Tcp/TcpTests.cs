@@ -147,7 +147,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     [Test]
     public async Task InJwtMode_TheFirstFrameCarriesTheToken_AndABadOneIsRefusedWithTheReason()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-jwt", extra: settings));
         var tina = Own(new TestClient(new HubClientOptions
@@ -176,7 +176,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     [Test]
     public async Task InJwtMode_ATcpConnectionEndsWhenItsTokenExpires_AndComesBackWithAFreshOne()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-expiry", extra: settings));
         var tokens = new ExpiringTokens("tina");
@@ -187,7 +187,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
         await tina.Messages.WaitForAsync(m => m.Id == after.Id, "a message after the reconnect");
     }
 
-    /// <summary>The README's TCP framing, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
+    /// <summary>The TCP framing of docs/protocol.md, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
     [Test]
     public async Task AClientWrittenOnlyAgainstTheSpec_HandshakesSendsAndReceives()
     {
@@ -211,7 +211,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
 
     private async Task<(TestNode Node, int Port)> StartTcpNodeAsync(Dictionary<string, string?>? settings = null)
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var extra = new Dictionary<string, string?>(settings ?? []) { ["Hub:Tcp:Port"] = port.ToString() };
         var node = Own(await StartNodeAsync("node-tcp", extra: extra));
         return (node, port);
