@@ -1,5 +1,7 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Threading.Channels;
 using Hub.Client.Internal;
 using Microsoft.AspNetCore.Http.Connections.Client;
@@ -25,6 +27,14 @@ public sealed partial class HubClient : IAsyncDisposable
     private readonly HashSet<string> _groups = new(StringComparer.Ordinal);
     private readonly Channel<Message> _reader;
     private readonly ResumeHold _hold = new();
+    private readonly EventSubscriptions _subscriptions;
+
+    // How PublishAsync serializes data: the web defaults, escaping only what JSON requires, so that
+    // text reaches MessagePack and the size rule without a detour through escapes.
+    private static readonly JsonSerializerOptions DataOptions = new(JsonSerializerOptions.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     // One resume at a time, whatever started it (the first connect, a reconnect, a gap in live
     // delivery): each hands over what was held, and two must not do so at once.
@@ -39,6 +49,7 @@ public sealed partial class HubClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ReaderCapacity, 1);
         var urls = options.EndpointList();
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<HubClient>();
+        _subscriptions = new EventSubscriptions(_logger);
         _reader = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReaderCapacity) { SingleWriter = true });
 
         var builder = new HubConnectionBuilder()
@@ -51,7 +62,7 @@ public sealed partial class HubClient : IAsyncDisposable
 
         if (options.Protocol == HubProtocolKind.MessagePack)
         {
-            builder.AddMessagePackProtocol();
+            builder.AddMessagePackProtocol(o => o.SerializerOptions = JsonDataFormatter.Carrying(o.SerializerOptions));
         }
 
         if (urls.Count > 1 || urls.Any(TcpConnectionFactory.IsTcp))
@@ -149,6 +160,49 @@ public sealed partial class HubClient : IAsyncDisposable
     {
         Interlocked.Increment(ref _stops);
         return _connection.StopAsync(cancellationToken);
+    }
+
+    /// <inheritdoc cref="IHubServer.Publish"/>
+    /// <exception cref="ArgumentException">The data is not one a message can carry (missing, null, too deep, or a number MessagePack would change).</exception>
+    public Task<SendResult> PublishAsync(PublishRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (JsonData.Check(request.Data, out _) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(request));
+        }
+
+        return _connection.InvokeAsync<SendResult>(nameof(IHubServer.Publish), request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="data"/>, serialized by System.Text.Json with its web defaults
+    /// (camelCase), as <paramref name="event"/> to the stream <paramref name="to"/>: <c>all</c>,
+    /// <c>group:{name}</c>, <c>user:{id}</c> or <c>connection:{id}</c>. Recipients read it with
+    /// <see cref="Message.GetData{T}"/> or <see cref="On{T}(string, Action{T})"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The data is not one a message can carry (null, too deep, or a number MessagePack would change).</exception>
+    public Task<SendResult> PublishAsync<T>(string to, string @event, T data, CancellationToken cancellationToken = default) =>
+        PublishAsync(new PublishRequest { To = to, Event = @event, Data = JsonSerializer.SerializeToElement(data, DataOptions) }, cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the data of each message of <paramref name="event"/>,
+    /// read as a <typeparamref name="T"/> (<see cref="Message.GetData{T}"/>), once, in stream order,
+    /// right after <see cref="MessageReceived"/>. A message whose data is not a <typeparamref name="T"/>
+    /// is logged and skipped. Dispose the result to unsubscribe.
+    /// </summary>
+    public IDisposable On<T>(string @event, Action<T> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return On<T>(@event, (data, _) => handler(data));
+    }
+
+    /// <summary>As <see cref="On{T}(string, Action{T})"/>, with the message itself (its sender, stream and offset) beside the data.</summary>
+    public IDisposable On<T>(string @event, Action<T, Message> handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(@event);
+        ArgumentNullException.ThrowIfNull(handler);
+        return _subscriptions.Add(@event, handler);
     }
 
     /// <inheritdoc cref="IHubServer.Send"/>
@@ -250,6 +304,7 @@ public sealed partial class HubClient : IAsyncDisposable
         }
 
         MessageReceived?.Invoke(message);
+        _subscriptions.Deliver(message);
         if (_readerActive && !_reader.Writer.TryWrite(message))
         {
             Log.ReaderOverflow(_logger, message.Stream);

@@ -6,7 +6,14 @@ namespace Hub.Client;
 /// </summary>
 public interface IHubServer
 {
-    /// <summary>Broadcasts <paramref name="text"/> to every connection on every node, the sender included.</summary>
+    /// <summary>
+    /// Publishes <see cref="PublishRequest.Data"/> as <see cref="PublishRequest.Event"/> to the stream
+    /// <see cref="PublishRequest.To"/> (<c>all</c>, <c>group:{name}</c>, <c>user:{id}</c> or
+    /// <c>connection:{id}</c>), under the rules of the <c>Send</c> methods.
+    /// </summary>
+    Task<SendResult> Publish(PublishRequest request);
+
+    /// <summary>Broadcasts <paramref name="text"/> (event <c>message</c>, the text as its data) to every connection on every node, the sender included.</summary>
     Task<SendResult> Send(string text);
 
     /// <summary>Pushes <paramref name="text"/> to one connection, on whichever node it is.</summary>

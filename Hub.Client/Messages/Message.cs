@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MessagePack;
 
 namespace Hub.Client;
@@ -6,6 +7,9 @@ namespace Hub.Client;
 [MessagePackObject]
 public sealed record Message
 {
+    /// <summary>The event of a message sent without one, and of every message sent as text.</summary>
+    public const string DefaultEvent = "message";
+
     /// <summary>Unique id given by the node that accepted the message.</summary>
     [Key("id")] public required string Id { get; init; }
 
@@ -24,9 +28,28 @@ public sealed record Message
     /// <summary>The sender's user id, when it has one.</summary>
     [Key("user")] public string? User { get; init; }
 
-    /// <summary>The message text.</summary>
-    [Key("text")] public required string Text { get; init; }
+    /// <summary>The event name the sender gave (<c>message</c> unless it gave one).</summary>
+    [Key("event")] public string Event { get; init; } = DefaultEvent;
+
+    /// <summary>The data: any JSON value (object, array, string, number or boolean), exactly as it was published.</summary>
+    [Key("data")] public required JsonElement Data { get; init; }
+
+    /// <summary>The data when it is a string (as every message sent as text has), otherwise null.</summary>
+    [Key("text")] public string? Text => Data.ValueKind == JsonValueKind.String ? Data.GetString() : null;
 
     /// <summary>When the accepting node took the message (UTC).</summary>
     [Key("sentAt")] public DateTime SentAt { get; init; }
+
+    /// <summary>Reads <see cref="Data"/> as a <typeparamref name="T"/>, with the web defaults of System.Text.Json (camelCase, case-insensitive) unless given other options.</summary>
+    /// <exception cref="JsonException">The data is not a <typeparamref name="T"/>.</exception>
+    public T? GetData<T>(JsonSerializerOptions? options = null) => Data.Deserialize<T>(options ?? JsonSerializerOptions.Web);
+
+    /// <summary>Equal when every member is, the data compared as JSON values (as <see cref="JsonElement.DeepEquals"/> does).</summary>
+    public bool Equals(Message? other) =>
+        other is not null && Id == other.Id && Stream == other.Stream && Epoch == other.Epoch && Offset == other.Offset &&
+        From == other.From && User == other.User && Event == other.Event && SentAt == other.SentAt &&
+        JsonElement.DeepEquals(Data, other.Data);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Id, Stream, Offset);
 }

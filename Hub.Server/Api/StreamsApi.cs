@@ -17,12 +17,7 @@ internal static class StreamsApi
         // that says which parameter was wrong (framework binding would answer an empty 400).
         api.MapGet("/streams/{stream}/messages", async (string stream, string? after, string? limit, IHistoryStore history, CancellationToken cancellationToken) =>
             {
-                if (!Target.TryParseStream(stream, out _))
-                {
-                    throw HubRequestException.Invalid(
-                        $"'{stream}' is not a stream: use all, group:{{name}}, user:{{id}} or connection:{{id}}, with a name of 1 to 128 characters and no control characters or '/'.");
-                }
-
+                Target.ParseStream(stream);
                 var page = await history.ReadAsync(stream, ParseAfter(after), ParseLimit(limit), cancellationToken);
                 return TypedResults.Ok(new StreamHistory(page.Epoch, page.Messages));
             })

@@ -7,7 +7,7 @@ namespace Hub.Server.Auth;
 /// <summary>
 /// <c>Hub:Auth:RestrictGroups</c>: a connection may use only the groups its token's <c>groups</c>
 /// claim lists. Joining, sending to, reading the presence of and resuming any other group fails
-/// that call; <c>Leave</c> is always allowed, since it can only take the caller out.
+/// that call (publishing to it too); <c>Leave</c> is always allowed, since it can only take the caller out.
 /// </summary>
 internal sealed class GroupAccessFilter : IHubFilter
 {
@@ -21,19 +21,27 @@ internal sealed class GroupAccessFilter : IHubFilter
             case nameof(IHubServer.GetPresence):
                 Check(context, arguments.Count > 0 ? arguments[0] as string : null);
                 break;
-            case nameof(IHubServer.Resume) when arguments.Count > 0 && arguments[0] is ResumeRequest request:
-                foreach (var position in request.Streams)
+            case nameof(IHubServer.Publish) when arguments.Count > 0 && arguments[0] is PublishRequest request:
+                CheckStream(context, request.To);
+                break;
+            case nameof(IHubServer.Resume) when arguments.Count > 0 && arguments[0] is ResumeRequest resume:
+                foreach (var position in resume.Streams)
                 {
-                    if (Target.TryParseStream(position.Stream, out var target) && target.Kind == TargetKind.Group)
-                    {
-                        Check(context, target.Id);
-                    }
+                    CheckStream(context, position.Stream);
                 }
 
                 break;
         }
 
         return next(context);
+    }
+
+    private static void CheckStream(HubInvocationContext context, string? stream)
+    {
+        if (Target.TryParseStream(stream, out var target) && target.Kind == TargetKind.Group)
+        {
+            Check(context, target.Id);
+        }
     }
 
     private static void Check(HubInvocationContext context, string? group)

@@ -11,8 +11,8 @@ namespace Hub.Server.Core;
 /// </summary>
 internal static class BusCodec
 {
-    private static readonly MessagePackSerializerOptions Options =
-        MessagePackSerializerOptions.Standard.WithResolver(StandardResolverAllowPrivate.Instance);
+    private static readonly MessagePackSerializerOptions Options = MessagePackSerializerOptions.Standard.WithResolver(
+        CompositeResolver.Create([BusMessageFormatter.Instance], [StandardResolverAllowPrivate.Instance]));
 
     public static byte[] Encode(Envelope envelope) => MessagePackSerializer.Serialize(envelope, Options);
 
@@ -45,7 +45,7 @@ internal static class BusCodec
         Enum.IsDefined(envelope.Target.Kind) && (envelope.Target.Kind == TargetKind.All) == (envelope.Target.Id is null) &&
         envelope.Kind switch
         {
-            EnvelopeKind.Message => envelope.Message is { Id: not null, Stream: not null, From: not null, Text: not null },
+            EnvelopeKind.Message => envelope.Message is not null,
             EnvelopeKind.MemberJoined or EnvelopeKind.MemberLeft => envelope.Event is not null,
             EnvelopeKind.AddToGroup or EnvelopeKind.RemoveFromGroup => envelope.Target.Kind == TargetKind.Connection && envelope.Group is not null,
             EnvelopeKind.Disconnect => envelope.Target.Kind == TargetKind.Connection,

@@ -1,6 +1,6 @@
 namespace Hub.Server.Core;
 
-/// <summary>The rules every group name, user id and connection id must pass, wherever they come from.</summary>
+/// <summary>The rules every group name, user id, connection id and event name must pass, wherever they come from.</summary>
 internal static class NameRules
 {
     public const int MaxNameLength = 128;
@@ -17,12 +17,32 @@ internal static class NameRules
         }
     }
 
+    /// <summary>An event name, <c>message</c> when none is given: 1 to 128 characters, no control characters.</summary>
+    public static string ValidateEvent(string? name)
+    {
+        if (name is null)
+        {
+            return Hub.Client.Message.DefaultEvent;
+        }
+
+        if (name.Length is 0 or > MaxNameLength)
+        {
+            throw HubRequestException.Invalid($"The event name is {name.Length} characters; it must be 1 to {MaxNameLength}.");
+        }
+
+        return name.AsSpan().ContainsAny(ControlChars)
+            ? throw HubRequestException.Invalid($"The event name '{name}' contains a control character, which is not allowed.")
+            : name;
+    }
+
     public static bool IsValidName(string? name) => name is { Length: > 0 and <= MaxNameLength } &&
         !name.AsSpan().ContainsAny(ForbiddenNameChars);
 
-    // '/' and every char.IsControl character (U+0000-U+001F, U+007F-U+009F), checked in one vectorized pass.
-    private static readonly System.Buffers.SearchValues<char> ForbiddenNameChars = System.Buffers.SearchValues.Create(
-        "/" + new string([.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]));
+    // Every char.IsControl character (U+0000-U+001F, U+007F-U+009F), and with it '/' for names,
+    // checked in one vectorized pass.
+    private static readonly string Controls = new([.. Enumerable.Range(0, 0x20).Concat(Enumerable.Range(0x7F, 0x21)).Select(c => (char)c)]);
+    private static readonly System.Buffers.SearchValues<char> ControlChars = System.Buffers.SearchValues.Create(Controls);
+    private static readonly System.Buffers.SearchValues<char> ForbiddenNameChars = System.Buffers.SearchValues.Create("/" + Controls);
 
     private static void ValidateName(string? name, string what)
     {

@@ -25,6 +25,13 @@ internal readonly record struct Target([property: Key(0)] TargetKind Kind, [prop
         _ => throw new InvalidOperationException($"Unknown target kind {Kind}."),
     };
 
+    /// <summary>Reads a stream name back into its target; a caller's stream that is none fails with what a stream is.</summary>
+    /// <exception cref="HubRequestException">It is not a stream.</exception>
+    public static Target ParseStream(string? stream) => TryParseStream(stream, out var target)
+        ? target
+        : throw HubRequestException.Invalid(
+            $"'{stream}' is not a stream: use all, group:{{name}}, user:{{id}} or connection:{{id}}, with a name of 1 to {NameRules.MaxNameLength} characters and no control characters or '/'.");
+
     /// <summary>
     /// Reads a stream name back into its target. False for anything that is not a stream of the
     /// contract, or whose group, user or connection part breaks the naming rules.

@@ -1,3 +1,4 @@
+using Hub.Client.Internal;
 using Hub.Server.Auth;
 using Hub.Server.Connections;
 using Hub.Server.Core;
@@ -24,7 +25,8 @@ internal static class HubServiceCollectionExtensions
                 o.EnableDetailedErrors = true;
             })
             .AddJsonProtocol()
-            .AddMessagePackProtocol();
+            // Message data as MessagePack values to MessagePack clients, and theirs as JSON to everyone else.
+            .AddMessagePackProtocol(o => o.SerializerOptions = JsonDataFormatter.Carrying(o.SerializerOptions));
         // After AddSignalR, so it replaces the framework's resolver.
         services.AddSingleton<IHubProtocolResolver, RateLimitingProtocolResolver>();
 

@@ -49,13 +49,18 @@ internal sealed partial class RealtimeHub(
         Log.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
     }
 
-    public Task<SendResult> Send(string text) => PublishAsync(Target.All, text);
+    public Task<SendResult> Publish(PublishRequest request) => request is null
+        ? throw HubRequestException.Invalid("The request is missing: send { to, event, data }.")
+        : publisher.PublishAsync(Target.ParseStream(request.To), request.Event, request.Data,
+            Context.ConnectionId, Context.UserIdentifier, Context.ConnectionAborted);
 
-    public Task<SendResult> SendToConnection(string connectionId, string text) => PublishAsync(Target.Connection(connectionId), text);
+    public Task<SendResult> Send(string text) => PublishTextAsync(Target.All, text);
 
-    public Task<SendResult> SendToUser(string userId, string text) => PublishAsync(Target.User(userId), text);
+    public Task<SendResult> SendToConnection(string connectionId, string text) => PublishTextAsync(Target.Connection(connectionId), text);
 
-    public Task<SendResult> SendToGroup(string group, string text) => PublishAsync(Target.Group(group), text);
+    public Task<SendResult> SendToUser(string userId, string text) => PublishTextAsync(Target.User(userId), text);
+
+    public Task<SendResult> SendToGroup(string group, string text) => PublishTextAsync(Target.Group(group), text);
 
     public Task<JoinResult> Join(string group) =>
         groups.JoinAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
@@ -77,8 +82,8 @@ internal sealed partial class RealtimeHub(
         return presence.GetSnapshotAsync(group, Context.ConnectionAborted);
     }
 
-    private Task<SendResult> PublishAsync(Target target, string text) =>
-        publisher.PublishAsync(target, text, Context.ConnectionId, Context.UserIdentifier, Context.ConnectionAborted);
+    private Task<SendResult> PublishTextAsync(Target target, string text) =>
+        publisher.PublishTextAsync(target, text, Context.ConnectionId, Context.UserIdentifier, Context.ConnectionAborted);
 
     private static partial class Log
     {

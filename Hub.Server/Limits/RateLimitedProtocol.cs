@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
+using Hub.Client.Internal;
 using Hub.Server.Core;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -14,7 +15,8 @@ namespace Hub.Server.Limits;
 /// filter runs. An invocation over the limit becomes a binding failure, so SignalR answers it
 /// with the limit's message and the connection carries on; a connection that keeps sending after
 /// many refusals in a row is closed with the reason, and so is a frame over the size limit, with
-/// the setting an operator changes. It also writes a connection's first close message only (see
+/// the setting an operator changes. An argument whose data could not be read says why (see
+/// <see cref="Explain"/>), and a connection's first close message only is written (see
 /// <see cref="WriteMessage"/>).
 /// </summary>
 internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limits, HubMetrics metrics, TimeProvider time) : IHubProtocol
@@ -59,6 +61,7 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limi
         if (TryTake())
         {
             _refusedInARow = 0;
+            message = Explain(message);
             return true;
         }
 
@@ -86,6 +89,31 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limi
         }
 
         inner.WriteMessage(message, output);
+    }
+
+    /// <summary>
+    /// SignalR answers any argument it could not read with "Error binding arguments", whatever the
+    /// reason. Data a MessagePack client sent that JSON cannot carry (or too deep) has a reason the
+    /// caller can act on: the failure carries it as a <see cref="HubException"/>, whose message
+    /// SignalR passes on.
+    /// </summary>
+    private static HubMessage Explain(HubMessage message)
+    {
+        if (message is not InvocationBindingFailureMessage failure)
+        {
+            return message;
+        }
+
+        for (var cause = failure.BindingFailure.SourceException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is DataFormatException refused)
+            {
+                return new InvocationBindingFailureMessage(failure.InvocationId, failure.Target,
+                    ExceptionDispatchInfo.Capture(new HubException(refused.Message)));
+            }
+        }
+
+        return message;
     }
 
     public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message) => inner.GetMessageBytes(message);

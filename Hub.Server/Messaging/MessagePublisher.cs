@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Core;
@@ -15,10 +16,24 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, HubMetr
     /// <summary>The <c>from</c> of messages sent through the HTTP API.</summary>
     public const string ApiSender = "api";
 
-    public async Task<SendResult> PublishAsync(Target target, string? text, string from, string? user, CancellationToken cancellationToken)
+    /// <summary>A text message: event <c>message</c>, the text as its data.</summary>
+    public Task<SendResult> PublishTextAsync(Target target, string? text, string from, string? user, CancellationToken cancellationToken)
+    {
+        // A bad target is told before a missing text, as it is before bad data.
+        ValidateTarget(target);
+        return PublishAsync(target, Message.DefaultEvent, InputRules.TextData(text), from, user, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every message, from every hub method and API route, becomes one here: after its checks and
+    /// before anything is published, so whatever decides a message's fate (refuse it, change its
+    /// event or data) has one place to stand, and a refused message takes no offset.
+    /// </summary>
+    public async Task<SendResult> PublishAsync(Target target, string? @event, JsonElement data, string from, string? user, CancellationToken cancellationToken)
     {
         ValidateTarget(target);
-        rules.ValidateText(text);
+        var name = NameRules.ValidateEvent(@event);
+        rules.ValidateData(data);
 
         var stream = target.Stream;
         var message = new Message
@@ -27,7 +42,8 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, HubMetr
             Stream = stream,
             From = from,
             User = user,
-            Text = text!,
+            Event = name,
+            Data = data,
             SentAt = time.GetUtcNow().UtcDateTime,
         };
 

@@ -27,16 +27,20 @@ public sealed class RestrictGroupsTests(Topology topology) : JwtClusterTest(topo
 
         var join = Assert.ThrowsAsync<HubException>(() => alice.Client.JoinAsync("secret").Within());
         var send = Assert.ThrowsAsync<HubException>(() => alice.Client.SendToGroupAsync("secret", "let me in").Within());
+        var publish = Assert.ThrowsAsync<HubException>(() => alice.Client.PublishAsync("group:secret", "knock", new { twice = true }).Within());
 
         Assert.Multiple(() =>
         {
             Assert.That(join!.Message, Does.EndWith(Refusal("secret")));
             Assert.That(send!.Message, Does.EndWith(Refusal("secret")));
+            Assert.That(publish!.Message, Does.EndWith(Refusal("secret")));
         });
         await bob.Client.JoinAsync("room").Within();
         var sent = await alice.Client.SendToGroupAsync("room", "allowed").Within();
         var message = await bob.Messages.WaitForAsync(m => m.Id == sent.Id, "the message to an allowed group");
         Assert.That(message.Stream, Is.EqualTo("group:room"));
+        var published = await alice.Client.PublishAsync("group:room", "typing", true).Within();
+        await bob.Messages.WaitForAsync(m => m.Id == published.Id, "the event published to an allowed group");
         var presence = await alice.Client.GetPresenceAsync("room").Within();
         Assert.That(presence.Users, Is.EqualTo(new[] { "bob" }));
     }

@@ -1,5 +1,6 @@
 using Hub.Client;
 using Hub.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Tests.Hub;
 
@@ -108,16 +109,19 @@ public sealed class MessagingTests(Topology topology) : ClusterTest(topology)
     }
 
     [Test]
-    public async Task ExactlyTheTextLimit_IsAccepted_OverEitherProtocol([Values] HubProtocolKind protocol)
+    public async Task ATextOfExactlyTheLimit_AsJson_IsAccepted_OverEitherProtocol([Values] HubProtocolKind protocol)
     {
         var client = await ConnectAsync(NodeA, protocol: protocol);
-        // Multi-byte and escaped characters: 32768 UTF-8 bytes, far more once JSON-escaped.
-        var text = string.Concat(Enumerable.Repeat("é\u0001\"", 32768 / 4));
-        Assert.That(System.Text.Encoding.UTF8.GetByteCount(text), Is.EqualTo(32768));
+        // The limit counts the text as a JSON string: é is 2 bytes, \u0001 6, \" 2, < 1, and 2 quotes.
+        var text = string.Concat(Enumerable.Repeat("é\u0001\"<", 2978)) + "éééé";
+        var relaxed = new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        Assert.That(System.Text.Encoding.UTF8.GetByteCount(System.Text.Json.JsonSerializer.Serialize(text, relaxed)), Is.EqualTo(32768));
 
         var result = await client.Client.SendAsync(text).Within();
 
         var message = await client.Messages.WaitForAsync(m => m.Id == result.Id, "the message at the limit");
         Assert.That(message.Text, Is.EqualTo(text));
+        var over = Assert.ThrowsAsync<HubException>(() => client.Client.SendAsync(text + "x").Within());
+        Assert.That(over!.Message, Does.Contain("32769 bytes as UTF-8 JSON; the limit is 32768"));
     }
 }

@@ -43,6 +43,32 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     }
 
     [Test]
+    public async Task EveryShapeOfData_CrossesBetweenTcpAndWebSockets_AndProtocols_Identical([Values] HubProtocolKind tcpProtocol)
+    {
+        var (_, port) = await StartTcpNodeAsync();
+        var tina = await ConnectTcpAsync(port, tcpProtocol);
+        var other = tcpProtocol == HubProtocolKind.Json ? HubProtocolKind.MessagePack : HubProtocolKind.Json;
+        var walt = await ConnectAsync(NodeA, "walt", other);
+
+        foreach (var (from, to, what) in new[] { (tina, walt, $"TCP {tcpProtocol} to WebSockets {other}"), (walt, tina, $"WebSockets {other} to TCP {tcpProtocol}") })
+        {
+            var sent = new List<(string Name, System.Text.Json.JsonElement Data, SendResult Result)>();
+            foreach (var (name, json) in Data.DataShapes.All)
+            {
+                var data = Data.DataShapes.Parse(json);
+                sent.Add((name, data, await from.Client.PublishAsync($"connection:{to.ConnectionId}", "shape", data).Within()));
+            }
+
+            foreach (var (name, data, result) in sent)
+            {
+                var message = await to.Messages.WaitForAsync(m => m.Id == result.Id, $"{name}, {what}");
+                Data.DataShapes.AssertSame(data, message.Data, $"{name}, {what}");
+                Assert.That(message.Event, Is.EqualTo("shape"));
+            }
+        }
+    }
+
+    [Test]
     public async Task ATcpClient_WhoseNodeRestarts_ReconnectsOverTcp_AndResumesWhatItMissed()
     {
         var (node, port) = await StartTcpNodeAsync();
