@@ -44,7 +44,7 @@ internal sealed class RegisteringHubLifetimeManager<THub>(
             {
                 var http = connection.GetHttpContext();
                 decision = await handler.ConnectAsync(
-                    new ConnectContext(connection.ConnectionId, connection.UserIdentifier, http?.Request.Query ?? QueryCollection.Empty, cluster.Value.NodeId, http),
+                    new ConnectContext(connection.ConnectionId, connection.UserIdentifier, QueryOf(connection, http), cluster.Value.NodeId, http),
                     connection.ConnectionAborted);
             }
 
@@ -62,6 +62,9 @@ internal sealed class RegisteringHubLifetimeManager<THub>(
             return false;
         }
     }
+
+    private static IQueryCollection QueryOf(HubConnectionContext connection, HttpContext? http) =>
+        http?.Request.Query ?? connection.Features.Get<IConnectQueryFeature>()?.Query ?? QueryCollection.Empty;
 
     public override Task OnDisconnectedAsync(HubConnectionContext connection)
     {
