@@ -22,7 +22,7 @@ public sealed class ApplicationHandlerOverTcpTests() : ClusterTest(Topology.Redi
     public async Task ATcpClient_GetsTheHandlersGroups_AndItsMessagesAndCallsAreTheHandlers_ToDecide()
     {
         var walt = await ConnectAsync(NodeA, "walt");
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         Own(await StartNodeAsync("node-tcp", extra: new Dictionary<string, string?> { ["Hub:Tcp:Port"] = port.ToString() }));
         var tina = await ConnectAsync(new Uri($"tcp://127.0.0.1:{port}"), "tina");
 
