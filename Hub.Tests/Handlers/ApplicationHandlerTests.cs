@@ -165,6 +165,20 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
     }
 
     [Test]
+    public async Task Disconnect_TheHandlerIsTold_OfTheConnectionsADrainingNodeCloses()
+    {
+        var left = new Inbox<DisconnectContext>();
+        NodeB.Services.GetRequiredService<Departures>().Left += left.Add;
+        var bob = await ChatAsync(NodeB, "bob");
+        var id = bob.ConnectionId;
+
+        await NodeB.StopAsync();
+        var departure = await left.WaitForAsync(d => d.ConnectionId == id, "bob's departure as his node stopped");
+
+        Assert.That(departure.User, Is.EqualTo("bob"));
+    }
+
+    [Test]
     public async Task Call_IsAnsweredByTheHandler_OrRefusedWithItsReason([Values] HubProtocolKind protocol)
     {
         var bob = await ChatAsync(NodeA, "bob", protocol: protocol);
