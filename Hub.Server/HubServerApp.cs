@@ -18,6 +18,7 @@ using Hub.Server.Recovery;
 using Hub.Server.Redis;
 using Hub.Server.Tcp;
 using Hub.Server.Telemetry;
+using Hub.Server.Upstream;
 using Hub.Server.Web;
 using Hub.Server.WebSockets;
 using Microsoft.Extensions.Options;
@@ -63,6 +64,7 @@ internal static class HubServerApp
 
         // Lowest layer first, as the folders depend on each other (docs/architecture.md).
         builder.AddHubCore();
+        builder.AddHubUpstream();
         builder.AddHubRedis();
         builder.AddHubHistory();
         builder.AddHubPresence();
