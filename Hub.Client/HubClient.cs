@@ -205,6 +205,28 @@ public sealed partial class HubClient : IAsyncDisposable
         return _subscriptions.Add(@event, handler);
     }
 
+    /// <summary>
+    /// Calls the application's method <paramref name="method"/> (<see cref="IHubServer.Call"/>) with
+    /// <paramref name="data"/>, serialized as <see cref="PublishAsync{T}"/> serializes data (web
+    /// defaults: camelCase; a <see cref="JsonElement"/> as it is), and reads the application's answer
+    /// as a <typeparamref name="TResult"/> the same way (<see cref="JsonElement"/> for the answer as it is).
+    /// A refusal, or a handler that failed, fails the call with a <c>HubException</c> saying so.
+    /// </summary>
+    /// <exception cref="ArgumentException">The data is not one a call can carry (too deep, or a number MessagePack would change).</exception>
+    /// <exception cref="JsonException">The answer is not a <typeparamref name="TResult"/>.</exception>
+    public async Task<TResult?> CallAsync<TResult>(string method, object? data, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        var element = JsonSerializer.SerializeToElement(data, DataOptions);
+        if (element.ValueKind != JsonValueKind.Null && JsonData.Check(element, out _) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(data));
+        }
+
+        var result = await _connection.InvokeAsync<JsonElement>(nameof(IHubServer.Call), method, element, cancellationToken);
+        return result.Deserialize<TResult>(DataOptions);
+    }
+
     /// <inheritdoc cref="IHubServer.Send"/>
     public Task<SendResult> SendAsync(string text, CancellationToken cancellationToken = default) =>
         _connection.InvokeAsync<SendResult>(nameof(IHubServer.Send), text, cancellationToken);

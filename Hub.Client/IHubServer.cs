@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Hub.Client;
 
 /// <summary>
@@ -12,6 +14,14 @@ public interface IHubServer
     /// <c>connection:{id}</c>), under the rules of the <c>Send</c> methods.
     /// </summary>
     Task<SendResult> Publish(PublishRequest request);
+
+    /// <summary>
+    /// Calls the application's method <paramref name="method"/> (1 to 128 characters) with
+    /// <paramref name="data"/> (any JSON value, null included): the application's handler answers,
+    /// on the node the caller is connected to, and its answer is the result. A refusal fails the call
+    /// with the application's reason.
+    /// </summary>
+    Task<JsonElement> Call(string method, JsonElement data);
 
     /// <summary>Broadcasts <paramref name="text"/> (event <c>message</c>, the text as its data) to every connection on every node, the sender included.</summary>
     Task<SendResult> Send(string text);

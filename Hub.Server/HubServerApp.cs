@@ -1,26 +1,5 @@
-using Hub.Server.Api;
-using Hub.Server.Auth;
-using Hub.Server.Backplane;
-using Hub.Server.Cluster;
-using Hub.Server.Connections;
-using Hub.Server.Core;
-using Hub.Server.Cors;
-using Hub.Server.Delivery;
-using Hub.Server.Drain;
-using Hub.Server.Groups;
-using Hub.Server.Health;
-using Hub.Server.History;
-using Hub.Server.Hubs;
-using Hub.Server.Limits;
-using Hub.Server.Messaging;
-using Hub.Server.Presence;
-using Hub.Server.Recovery;
-using Hub.Server.Redis;
-using Hub.Server.Tcp;
-using Hub.Server.Telemetry;
 using Hub.Server.Upstream;
 using Hub.Server.Web;
-using Hub.Server.WebSockets;
 using Microsoft.Extensions.Options;
 
 namespace Hub.Server;
@@ -62,40 +41,13 @@ internal static class HubServerApp
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         configure?.Invoke(builder);
 
-        // Lowest layer first, as the folders depend on each other (docs/architecture.md).
-        builder.AddHubCore();
+        // The stand-alone server's handler: the application's backend, when Hub:Upstream:Url names one.
+        // First, so that its disconnects outlive the drain that closes the connections at shutdown.
         builder.AddHubUpstream();
-        builder.AddHubRedis();
-        builder.AddHubHistory();
-        builder.AddHubPresence();
-        builder.AddHubBackplane();
-        builder.AddHubLimits();
-        builder.AddHubConnections<RealtimeHub>();
-        builder.AddHubDrain();
-        builder.AddHubMessaging();
-        builder.AddHubRecovery();
-        builder.AddHubDelivery();
-        builder.AddHubGroups();
-        builder.AddHubCluster();
-        builder.AddHubCors();
-        builder.AddHubAuth();
         builder.AddRealtimeHub();
-        builder.AddHubApi();
-        builder.AddHubTcp();
-        builder.AddHubWebSockets();
-        builder.AddHubHealth();
-        builder.AddHubTelemetry();
 
         var app = builder.Build();
-        app.UseHubCors();
-        app.UseWebSockets();
-        app.UseWebSocketOrigins();
-        app.UseHubAuth();
-        app.UseHubWebSockets();
         app.MapRealtimeHub();
-        app.MapHubApi();
-        app.MapHubHealth();
-        app.MapHubTelemetry();
         app.MapDemoPage();
         return app;
     }

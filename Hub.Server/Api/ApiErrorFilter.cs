@@ -48,7 +48,7 @@ internal sealed partial class ApiErrorFilter(ILogger<ApiErrorFilter> logger) : I
     {
         RequestError.Invalid => StatusCodes.Status400BadRequest,
         RequestError.NotFound => StatusCodes.Status404NotFound,
-        RequestError.Forbidden => StatusCodes.Status403Forbidden,
+        RequestError.Forbidden or RequestError.Refused => StatusCodes.Status403Forbidden,
         RequestError.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };

@@ -19,6 +19,12 @@ internal enum RequestError
     NotFound,
     Forbidden,
     Unavailable,
+
+    /// <summary>The application's handler refused it; the message is the handler's reason.</summary>
+    Refused,
+
+    /// <summary>The application's handler threw; its exception is in the server log only.</summary>
+    HandlerFailed,
 }
 
 internal static class RequestErrorExtensions
@@ -29,6 +35,8 @@ internal static class RequestErrorExtensions
         RequestError.Invalid => "invalid",
         RequestError.NotFound => "not_found",
         RequestError.Forbidden => "forbidden",
+        RequestError.Refused => "handler_refused",
+        RequestError.HandlerFailed => "handler_failed",
         _ => "unavailable",
     };
 }

@@ -18,20 +18,20 @@ internal static class NameRules
     }
 
     /// <summary>An event name, <c>message</c> when none is given: 1 to 128 characters, no control characters.</summary>
-    public static string ValidateEvent(string? name)
-    {
-        if (name is null)
-        {
-            return Hub.Client.Message.DefaultEvent;
-        }
+    public static string ValidateEvent(string? name) => name is null ? Hub.Client.Message.DefaultEvent : ValidateLabel(name, "event name");
 
+    /// <summary>The name of an application method (<c>Call</c>): 1 to 128 characters, no control characters.</summary>
+    public static string ValidateMethod(string? name) => ValidateLabel(name ?? "", "method name");
+
+    private static string ValidateLabel(string name, string what)
+    {
         if (name.Length is 0 or > MaxNameLength)
         {
-            throw HubRequestException.Invalid($"The event name is {name.Length} characters; it must be 1 to {MaxNameLength}.");
+            throw HubRequestException.Invalid($"The {what} is {name.Length} characters; it must be 1 to {MaxNameLength}.");
         }
 
         return name.AsSpan().ContainsAny(ControlChars)
-            ? throw HubRequestException.Invalid($"The event name '{name}' contains a control character, which is not allowed.")
+            ? throw HubRequestException.Invalid($"The {what} '{name}' contains a control character, which is not allowed.")
             : name;
     }
 

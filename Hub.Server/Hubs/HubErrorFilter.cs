@@ -53,6 +53,7 @@ internal sealed partial class HubErrorFilter(HubMetrics metrics, ConnectionRegis
         }
         catch (HubRequestException ex)
         {
+            metrics.Rejected(ex.Kind.MetricReason());
             throw new HubException(ex.Message);
         }
         catch (BackplaneUnavailableException ex)

@@ -2,6 +2,7 @@ using Hub.Client.Internal;
 using Hub.Server.Auth;
 using Hub.Server.Connections;
 using Hub.Server.Core;
+using Hub.Server.Handlers;
 using Hub.Server.Limits;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace Hub.Server.Hubs;
 internal static class HubServiceCollectionExtensions
 {
     /// <summary>The hub at <c>/hub</c> on SignalR: its protocols, filters and limits, and the way the parts below reach its connections.</summary>
-    public static WebApplicationBuilder AddRealtimeHub(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddHubSignalR(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton<ILocalClients, HubLocalClients>();
@@ -38,7 +39,7 @@ internal static class HubServiceCollectionExtensions
         return builder;
     }
 
-    public static WebApplication MapRealtimeHub(this WebApplication app)
+    public static WebApplication MapHubSignalR(this WebApplication app)
     {
         var admission = app.Services.GetRequiredService<ConnectionAdmission>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments(HubRoutes.Path), branch => branch.Use((context, next) =>
@@ -51,6 +52,12 @@ internal static class HubServiceCollectionExtensions
             context.Response.Headers.RetryAfter = "1";
             return Results.Problem(refusal, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
         }));
+        if (app.Services.GetRequiredService<ApplicationHandler>().Handler is not null)
+        {
+            app.UseWhen(
+                context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(HubRoutes.NegotiatePath, StringComparison.OrdinalIgnoreCase),
+                branch => branch.UseMiddleware<NegotiateDecision>());
+        }
 
         // A connection ends when its token expires (Hub:Auth:Mode=Jwt); the client reconnects with a fresh one.
         app.MapHub<RealtimeHub>(HubRoutes.Path, o => o.CloseOnAuthenticationExpiration = true).RequireHubAuth();

@@ -1,7 +1,10 @@
+using System.Text.Json;
 using Hub.Client;
 using Hub.Server.Connections;
 using Hub.Server.Core;
 using Hub.Server.Groups;
+using Hub.Server.Handlers;
+using Hub.Server.Limits;
 using Hub.Server.Messaging;
 using Hub.Server.Presence;
 using Hub.Server.Recovery;
@@ -20,12 +23,21 @@ internal sealed partial class RealtimeHub(
     ConnectionDepartures departures,
     IPresenceStore presence,
     StreamRecovery recovery,
+    ApplicationHandler application,
+    InputRules rules,
     HubMetrics metrics,
     IOptions<ClusterOptions> cluster,
     ILogger<RealtimeHub> logger) : Hub<IHubClient>, IHubServer
 {
     public override async Task OnConnectedAsync()
     {
+        // What the application decided when the connection opened (RegisteringHubLifetimeManager).
+        var outcome = application.Handler is null ? null : Context.Items[ConnectOutcome.Key] as ConnectOutcome;
+        if (outcome?.Refusal is { } refusal)
+        {
+            throw refusal;
+        }
+
         var user = Context.UserIdentifier;
         if (user is not null)
         {
@@ -38,6 +50,12 @@ internal sealed partial class RealtimeHub(
             await Groups.AddToGroupAsync(Context.ConnectionId, LocalStreams.UserGroup(user), Context.ConnectionAborted);
         }
 
+        // Through the groups' own way, so presence and MemberJoined are as for a Join.
+        foreach (var group in outcome?.Groups ?? [])
+        {
+            await groups.JoinAsync(Context.ConnectionId, user, group, Context.ConnectionAborted);
+        }
+
         metrics.ConnectionOpened(Context.Features);
         Log.Connected(logger, Context.ConnectionId, user);
     }
@@ -46,6 +64,11 @@ internal sealed partial class RealtimeHub(
     {
         metrics.ConnectionClosed(Context.Features);
         await departures.ForgetConnectionAsync(Context.ConnectionId, Context.UserIdentifier);
+        if (application.Handler is not null)
+        {
+            application.Disconnected(new DisconnectContext(Context.ConnectionId, Context.UserIdentifier, cluster.Value.NodeId));
+        }
+
         Log.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
     }
 
@@ -62,8 +85,30 @@ internal sealed partial class RealtimeHub(
 
     public Task<SendResult> SendToGroup(string group, string text) => PublishTextAsync(Target.Group(group), text);
 
-    public Task<JoinResult> Join(string group) =>
-        groups.JoinAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
+    public Task<JoinResult> Join(string group) => application.Handler is null
+        ? groups.JoinAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted)
+        : JoinAskingAsync(group);
+
+    /// <summary>
+    /// An application method: the handler's answer is the result. Its data is any JSON value
+    /// (null included), under the limits of a message's data.
+    /// </summary>
+    public async Task<JsonElement> Call(string method, JsonElement data)
+    {
+        NameRules.ValidateMethod(method);
+        if (data.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+        {
+            rules.ValidateData(data);
+        }
+
+        if (application.Handler is null)
+        {
+            throw new HubRequestException(RequestError.Refused, $"There is no method '{method}': this hub has no application handler.");
+        }
+
+        var answer = await application.CallAsync(new CallContext(Context.ConnectionId, Context.UserIdentifier, method, data), Context.ConnectionAborted);
+        return answer.Result;
+    }
 
     public Task Leave(string group) =>
         groups.LeaveAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
@@ -80,6 +125,13 @@ internal sealed partial class RealtimeHub(
 
         NameRules.ValidateGroup(group);
         return presence.GetSnapshotAsync(group, Context.ConnectionAborted);
+    }
+
+    private async Task<JoinResult> JoinAskingAsync(string group)
+    {
+        NameRules.ValidateGroup(group);
+        await application.JoinAsync(new JoinContext(Context.ConnectionId, Context.UserIdentifier, group), Context.ConnectionAborted);
+        return await groups.JoinAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
     }
 
     private Task<SendResult> PublishTextAsync(Target target, string text) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Core;
+using Hub.Server.Handlers;
 using Hub.Server.Limits;
 
 namespace Hub.Server.Messaging;
@@ -11,7 +12,7 @@ namespace Hub.Server.Messaging;
 /// the broker, which gives it its offset and delivers it everywhere. Nothing is delivered
 /// locally before the broker took it, so a failed publish reaches no one.
 /// </summary>
-internal sealed class MessagePublisher(IBroker broker, InputRules rules, HubMetrics metrics, TimeProvider time)
+internal sealed class MessagePublisher(IBroker broker, InputRules rules, ApplicationHandler application, HubMetrics metrics, TimeProvider time)
 {
     /// <summary>The <c>from</c> of messages sent through the HTTP API.</summary>
     public const string ApiSender = "api";
@@ -34,6 +35,23 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, HubMetr
         ValidateTarget(target);
         var name = NameRules.ValidateEvent(@event);
         rules.ValidateData(data);
+
+        // A client's message is the application's to refuse or rewrite; the HTTP API's caller is
+        // the application itself. What the handler puts in passes the same rules.
+        if (application.Handler is not null && from != ApiSender)
+        {
+            var decision = await application.MessageAsync(new MessageContext(from, user, target.Stream, name, data), cancellationToken);
+            if (decision.Event is { } replacedEvent)
+            {
+                name = NameRules.ValidateEvent(replacedEvent);
+            }
+
+            if (decision.Data is { } replacedData)
+            {
+                rules.ValidateData(replacedData);
+                data = replacedData;
+            }
+        }
 
         var stream = target.Stream;
         var message = new Message

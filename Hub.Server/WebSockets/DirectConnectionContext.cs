@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Security.Claims;
 using Hub.Server.Auth;
+using Hub.Server.Handlers;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,8 +18,8 @@ namespace Hub.Server.WebSockets;
 /// WebSocket cleanly (close frame, the client's answer awaited) instead of dropping the socket
 /// with the last messages still on their way.
 /// </summary>
-internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocketConnection webSocket, string connectionId, ClaimsPrincipal? user, string? queryUser)
-    : ConnectionContext, IFeatureCollection, IConnectionUserFeature, IQueryUserFeature
+internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocketConnection webSocket, string connectionId, ClaimsPrincipal? user, string? queryUser, IQueryCollection query)
+    : ConnectionContext, IFeatureCollection, IConnectionUserFeature, IQueryUserFeature, IConnectQueryFeature
 {
     public override string ConnectionId { get; set; } = connectionId;
 
@@ -54,6 +55,8 @@ internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocke
 
     public string? QueryUser { get; } = queryUser;
 
+    public IQueryCollection Query { get; } = query;
+
     bool IFeatureCollection.IsReadOnly => false;
 
     int IFeatureCollection.Revision => socket.Features.Revision;
@@ -79,10 +82,11 @@ internal sealed class DirectConnectionContext(ConnectionContext socket, WebSocke
         key == typeof(ITransferFormatFeature) ? webSocket
         : key == typeof(IConnectionUserFeature) ? (User is null ? null : this)
         : key == typeof(IQueryUserFeature) ? (QueryUser is null ? null : this)
+        : key == typeof(IConnectQueryFeature) ? this
         : null;
 
     private IEnumerable<KeyValuePair<Type, object>> OwnFeatures() =>
-        new[] { typeof(ITransferFormatFeature), typeof(IConnectionUserFeature), typeof(IQueryUserFeature) }
+        new[] { typeof(ITransferFormatFeature), typeof(IConnectionUserFeature), typeof(IQueryUserFeature), typeof(IConnectQueryFeature) }
             .Select(key => (key, feature: Own(key)))
             .Where(f => f.feature is not null)
             .Select(f => new KeyValuePair<Type, object>(f.key, f.feature!));

@@ -63,7 +63,7 @@ internal sealed class DirectUpgradeAdmission(
         }
 
         var queryUser = auth.Value.Mode == AuthMode.None && query["user"].ToString() is { Length: > 0 } name ? name : null;
-        return new DirectConnection(connectionId, decision.User, decision.ExpiresUtc?.UtcDateTime ?? DateTime.MaxValue, queryUser);
+        return new DirectConnection(connectionId, decision.User, decision.ExpiresUtc?.UtcDateTime ?? DateTime.MaxValue, queryUser, query);
     }
 
     // What HTTP's request would be: Kestrel's request and connection, over a response that goes nowhere.

@@ -65,7 +65,7 @@ internal sealed partial class DirectWebSocketMiddleware(
         Exception? error = null;
         try
         {
-            await hub.OnConnectedAsync(new DirectConnectionContext(connection, socket, accepted.ConnectionId, accepted.User, accepted.QueryUser));
+            await hub.OnConnectedAsync(new DirectConnectionContext(connection, socket, accepted.ConnectionId, accepted.User, accepted.QueryUser, accepted.Query));
         }
         catch (Exception ex)
         {

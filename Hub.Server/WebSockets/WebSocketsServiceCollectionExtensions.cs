@@ -59,25 +59,13 @@ internal static partial class WebSocketsServiceCollectionExtensions
             context => HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(HubRoutes.NegotiatePath, StringComparison.OrdinalIgnoreCase),
             branch => branch.Use(async (context, next) =>
             {
-                var body = context.Response.Body;
-                using var captured = new MemoryStream();
-                context.Response.Body = captured;
-                try
-                {
-                    await next(context);
-                }
-                finally
-                {
-                    context.Response.Body = body;
-                }
-
+                using var captured = await CapturedResponse.RunAsync(context, next);
                 if (context.Response.StatusCode == StatusCodes.Status200OK)
                 {
-                    negotiated.Remember(captured.GetBuffer().AsSpan(0, (int)captured.Length));
+                    negotiated.Remember(captured.Body.Span);
                 }
 
-                captured.Position = 0;
-                await captured.CopyToAsync(body, context.RequestAborted);
+                await captured.PassOnAsync(context);
             }));
         app.UseWhen(
             context => context.Request.Path.Equals(HubRoutes.Path, StringComparison.OrdinalIgnoreCase) && context.Request.Query.ContainsKey("id"),

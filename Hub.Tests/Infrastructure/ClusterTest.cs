@@ -20,6 +20,9 @@ public abstract class ClusterTest(Topology topology)
 
     protected RedisServer? Redis { get; private set; }
 
+    /// <summary>The application each node is: the stand-alone server when null.</summary>
+    protected virtual AppBuilder? App => null;
+
     /// <summary>Settings every node of the test gets, beyond the topology's own.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -64,7 +67,7 @@ public abstract class ClusterTest(Topology topology)
             settings["Hub:Redis"] = Redis.Configuration;
         }
 
-        return TestNode.StartAsync(nodeId, settings, port, configure: services is null ? null : builder => services(builder.Services));
+        return TestNode.StartAsync(nodeId, settings, port, configure: services is null ? null : builder => services(builder.Services), app: App);
     }
 
     /// <summary>A node in its own process, on this test's Redis, for deaths that must be real (SIGKILL).</summary>

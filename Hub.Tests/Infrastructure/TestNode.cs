@@ -9,6 +9,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace Hub.Tests.Infrastructure;
 
+/// <summary>Builds a web application from its arguments, with a last say on its builder.</summary>
+public delegate WebApplication AppBuilder(string[] args, Action<WebApplicationBuilder>? configure);
+
 /// <summary>A real Hub node (Kestrel on 127.0.0.1) running in the test process.</summary>
 public sealed class TestNode : HubNode, IAsyncDisposable
 {
@@ -25,14 +28,16 @@ public sealed class TestNode : HubNode, IAsyncDisposable
     /// <summary>
     /// Starts a node. <paramref name="port"/> 0 picks a free port; <paramref name="logs"/> also
     /// receives what it logs; <paramref name="configure"/> sees the builder last (its own endpoints, or
-    /// what configuration does not reach, such as SignalR's <c>HubOptions</c>).
+    /// what configuration does not reach, such as SignalR's <c>HubOptions</c>); <paramref name="app"/>
+    /// builds the application the node is (the stand-alone server's by default, or one with Hub inside).
     /// </summary>
     public static async Task<TestNode> StartAsync(
-        string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0, ILoggerProvider? logs = null, Action<WebApplicationBuilder>? configure = null)
+        string nodeId, IReadOnlyDictionary<string, string?> settings, int port = 0, ILoggerProvider? logs = null, Action<WebApplicationBuilder>? configure = null,
+        AppBuilder? app = null)
     {
         // The test host's content root is not Hub.Server's: serve the demo page from its source
         // wwwroot, where the build put the browser client, as dotnet run does.
-        var app = HubServerApp.Build(["--webroot", RepoPaths.DemoWebRoot], builder =>
+        var started = (app ?? HubServerApp.Build)(["--webroot", RepoPaths.DemoWebRoot], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
@@ -51,9 +56,9 @@ public sealed class TestNode : HubNode, IAsyncDisposable
 
             configure?.Invoke(builder);
         });
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestNode(app, new Uri(address), nodeId);
+        await started.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var address = started.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new TestNode(started, new Uri(address), nodeId);
     }
 
     public async Task StopAsync()

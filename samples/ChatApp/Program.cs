@@ -1,0 +1,3 @@
+using ChatApp;
+
+await ChatServer.Build(args).RunAsync();
