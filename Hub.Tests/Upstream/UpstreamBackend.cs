@@ -63,6 +63,13 @@ public sealed class UpstreamBackend : IAsyncDisposable
         return backend;
     }
 
+    /// <summary>Forgets what it got and how to answer: a backend as new, at the same address.</summary>
+    public void Reset()
+    {
+        _received.Clear();
+        _answers.Clear();
+    }
+
     /// <summary>How the backend answers <paramref name="event"/> from now on.</summary>
     public void On(string @event, Func<Received, Task<IResult>> answer) => _answers[@event] = answer;
 
