@@ -42,7 +42,7 @@ internal static class HubServerApp
         configure?.Invoke(builder);
 
         // The stand-alone server's handler: the application's backend, when Hub:Upstream:Url names one.
-        // First, so that its disconnects outlive the drain that closes the connections at shutdown.
+        // First: its disconnect sender, registered before every other background service, stops after them.
         builder.AddHubUpstream();
         builder.AddRealtimeHub();
 

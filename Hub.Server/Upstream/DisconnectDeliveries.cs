@@ -6,8 +6,8 @@ namespace Hub.Server.Upstream;
 /// Delivers <c>disconnect</c> to the backend in the background, a few at a time, each retried by the
 /// client's pipeline while the backend is unavailable. Bounded: past <see cref="MaxWaiting"/> waiting
 /// deliveries a new one is dropped with a warning, and at shutdown what is left has until the host's
-/// shutdown timeout. Registered before the parts that close connections, so it stops after them and
-/// the disconnects of a drain still go out.
+/// shutdown timeout. The connections a drain closes (on ApplicationStopping, before any background
+/// service stops) have their disconnects sent before the node is gone.
 /// </summary>
 internal sealed partial class DisconnectDeliveries(UpstreamClient client, ILogger<DisconnectDeliveries> logger) : IHostedService
 {

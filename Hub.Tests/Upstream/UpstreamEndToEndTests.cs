@@ -134,4 +134,30 @@ public sealed class UpstreamEndToEndTests(Topology topology) : ClusterTest(topol
         Assert.That(disconnect.Json.GetProperty("node").GetString(), Is.EqualTo(NodeB.NodeId));
         Assert.That(disconnect.SignatureValid);
     }
+
+    [Test]
+    public async Task Disconnects_OfANodeThatStops_StillReachTheBackend()
+    {
+        var node = await StartNodeAsync("node-c");
+        var clients = new List<TestClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                clients.Add(await ConnectAsync(node, $"user-{i}"));
+            }
+
+            var ids = clients.Select(c => c.ConnectionId).ToList();
+
+            // A drain closes every connection, then the node stops: their disconnects go out before it is gone.
+            await node.StopAsync();
+            var told = _backend.Of("disconnect").Select(r => r.Json.GetProperty("connectionId").GetString()).ToList();
+
+            Assert.That(told, Is.SupersetOf(ids));
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
 }
