@@ -52,7 +52,10 @@ internal static partial class UpstreamServiceCollectionExtensions
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
             // A redirected POST becomes a GET, and a cookie set for one user would go with every user's events.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            // The factory's own logging writes four lines at Information for every request, that is
+            // for every message; the client logs each failure in a line of its own instead.
+            .RemoveAllLoggers();
         http.AddResilienceHandler(PipelineName, ConfigurePipeline);
         // Polly logs each of the pipeline's events, with the exception's stack; the client says what
         // an operator needs in one line of its own. Other pipelines of the application are left as they are.
