@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs what is missing (redis-server, Node with npm,
-# Chromium, nginx, curl, docker-compose), then runs the whole NUnit suite; the build itself
+# Chromium, nginx, curl, openssl, docker-compose), then runs the whole NUnit suite; the build itself
 # installs the official JS client from npm (Npm.targets). The tests start their own redis-server on a free port and their
 # own Hub nodes on 127.0.0.1 (the load-balancer tests through deploy/local-cluster.sh, with nginx);
 # the browser tests drive the system's Chromium through Playwright (never Playwright's own
@@ -17,6 +17,8 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chr
 # The load-balancer tests run deploy/local-cluster.sh: nginx in front of three nodes, curl for readiness.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The docs' snippets run too (Hub.Tests/Docs): the key command needs openssl, the API examples curl.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # docker-compose.yml is validated with `docker-compose config`, which needs no Docker engine.
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then

@@ -28,7 +28,7 @@ internal sealed class LocalCluster(RedisProcess redis, IReadOnlyList<RedisProces
         {
             for (var i = 0; i < replicaCount; i++)
             {
-                replicas.Add(await RedisProcess.StartAsync(replicaOf: redis));
+                replicas.Add(await RedisProcess.StartAsync(arguments: ["--replicaof", "127.0.0.1", redis.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
             }
 
             await WaitForReplicasAsync(redis, replicaCount);

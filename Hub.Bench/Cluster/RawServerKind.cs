@@ -16,8 +16,8 @@ internal sealed class RawServerKind : ServerKind
     public override async Task<ServerNode> StartNodeAsync(int index, string redisConfiguration, IReadOnlyDictionary<string, string> settings, string? serverDll)
     {
         // The node subscribes to Redis before it listens, so any answer means it serves.
-        var node = await NodeProcess.StartAsync(
-            _dll.Value, $"raw-node-{index}", new Dictionary<string, string> { ["Redis"] = redisConfiguration }, HttpMethod.Get, "/ready");
+        var node = await ServerProcess.StartAsync(
+            _dll.Value, $"raw-node-{index}", new Dictionary<string, string?> { ["Redis"] = redisConfiguration }, new Readiness(HttpMethod.Get, "/ready"));
         return new ServerNode(node.Process, new Endpoint(new Uri(node.BaseUrl, "/ws"), RawSocket.Protocol));
     }
 }

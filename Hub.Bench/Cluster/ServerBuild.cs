@@ -17,7 +17,7 @@ internal static class ServerBuild
     private static string FindDll(string projectFolder, string assemblyName)
     {
         var configuration = typeof(ServerBuild).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var root = RepositoryRoot();
+        var root = RepoPaths.Root;
         var dll = Path.Combine(root, projectFolder, "bin", configuration, "net10.0", assemblyName + ".dll");
         if (!File.Exists(dll))
         {
@@ -26,21 +26,5 @@ internal static class ServerBuild
         }
 
         return dll;
-    }
-
-    /// <summary>The clone the bench was built in: where the server's build and the peers' files are.</summary>
-    public static string RepositoryRoot()
-    {
-        // Bounded walk up from the bench's own output folder (Hub.Bench/bin/<config>/net10.0/).
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        for (var i = 0; i < 8 && directory is not null; i++, directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Hub.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Hub.sln above {AppContext.BaseDirectory}: run the bench from its build in the repository.");
     }
 }

@@ -56,23 +56,20 @@ internal sealed class HubServerKind(bool tcp, IHubCodec codec) : ServerKind
 
     public override async Task<ServerNode> StartNodeAsync(int index, string redisConfiguration, IReadOnlyDictionary<string, string> settings, string? serverDll)
     {
-        var all = new Dictionary<string, string>(settings)
-        {
-            ["Hub:Redis"] = redisConfiguration,
-            ["Hub:NodeId"] = $"bench-node-{index}",
-            // The rate limits (per connection, per API key) protect a production node; here they would measure themselves.
-            ["Hub:Limits:MessagesPerSecond"] = "1000000",
-            ["Hub:Api:Keys:0"] = ApiCaller.Key,
-            ["Hub:Api:RequestsPerSecond"] = "1000000",
-        };
+        var all = settings.ToDictionary(s => s.Key, string? (s) => s.Value);
+        all["Hub:Redis"] = redisConfiguration;
+        all["Hub:NodeId"] = $"bench-node-{index}";
+        // The rate limits (per connection, per API key) protect a production node; here they would measure themselves.
+        all["Hub:Limits:MessagesPerSecond"] = "1000000";
+        all["Hub:Api:Keys:0"] = ApiCaller.Key;
+        all["Hub:Api:RequestsPerSecond"] = "1000000";
         var tcpPort = tcp ? Ports.Free() : 0;
         if (tcp)
         {
             all["Hub:Tcp:Port"] = tcpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        // Negotiate answers once the hub, and with it the bus subscription, is up.
-        var node = await NodeProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all, HttpMethod.Post, "/hub/negotiate?negotiateVersion=1");
+        var node = await ServerProcess.StartAsync(serverDll ?? _serverDll.Value, $"bench-node-{index}", all, Readiness.HubNegotiate);
         return new ServerNode(
             node.Process,
             tcp ? new Endpoint(new Uri($"tcp://127.0.0.1:{tcpPort}"), HubSocket.Tcp(codec)) : new Endpoint(new Uri(node.BaseUrl, "/hub"), HubSocket.WebSocket(codec)));

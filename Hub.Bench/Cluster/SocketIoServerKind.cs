@@ -12,14 +12,14 @@ namespace Hub.Bench.Cluster;
 internal sealed class SocketIoServerKind : ServerKind
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private readonly Lazy<string> _node = new(() => ChildProcess.Find(
+    private readonly Lazy<string> _node = new(() => ProgramPath.Require(
         "node", "Node.js is not installed; --peer socketio runs Socket.IO in it (Debian: apt-get install -y nodejs npm, then build the bench again)."));
 
     public override string Name => "socket.io";
 
     public override async Task<ServerNode> StartNodeAsync(int index, string redisConfiguration, IReadOnlyDictionary<string, string> settings, string? serverDll)
     {
-        var directory = Path.Combine(ServerBuild.RepositoryRoot(), "Hub.Bench", "peers", "socketio");
+        var directory = Path.Combine(RepoPaths.Root, "Hub.Bench", "peers", "socketio");
         if (!Directory.Exists(Path.Combine(directory, "node_modules")))
         {
             throw new InvalidOperationException($"{directory}/node_modules is missing: build the bench (dotnet build Hub.Bench) to install it from npm.");

@@ -77,7 +77,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
 
             if (process is { HasExited: true })
             {
-                throw new InvalidOperationException($"Node 1 exited while {idle.Connected:N0} connections were open:\n{process.Tail}");
+                throw new InvalidOperationException($"Node 1 exited while {idle.Connected:N0} connections were open:\n{process.Output}");
             }
 
             // Idle for the round's duration before the node's memory is read (and a gcdump can be taken meanwhile).

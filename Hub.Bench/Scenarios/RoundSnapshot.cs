@@ -10,7 +10,7 @@ internal sealed record RoundSnapshot(long Timestamp, long Accepted, long Deliver
     public static async Task<RoundSnapshot> TakeAsync(IBenchTarget target, IReadOnlyList<Publisher> publishers, IReadOnlyList<Receiver> receivers)
     {
         // Redis first: its counters are the slowest to read, and the clients' counters should sit closest to the clock.
-        var commands = target.Redis is null ? null : await target.Redis.CommandStatsAsync();
+        var commands = target.Redis is null ? null : CommandStats.Parse(await target.Redis.CommandAsync("INFO", "commandstats"));
         var cpu = target.ServerProcesses.Select(p => (p.Name, p.CpuTime)).ToList();
         return new RoundSnapshot(
             Stopwatch.GetTimestamp(),

@@ -28,13 +28,13 @@ public sealed record Message
     /// <summary>The sender's user id, when it has one.</summary>
     [Key("user")] public string? User { get; init; }
 
-    /// <summary>The event name the sender gave (<see cref="DefaultEvent"/> unless it gave one).</summary>
+    /// <summary>The event name the sender gave (<c>message</c> unless it gave one).</summary>
     [Key("event")] public string Event { get; init; } = DefaultEvent;
 
     /// <summary>The data: any JSON value (object, array, string, number or boolean), exactly as it was published.</summary>
     [Key("data")] public required JsonElement Data { get; init; }
 
-    /// <summary>The data when it is a string (as every message sent as text has), otherwise null. Read from <see cref="Data"/> each time.</summary>
+    /// <summary>The data when it is a string (as every message sent as text has), otherwise null.</summary>
     [Key("text")] public string? Text => Data.ValueKind == JsonValueKind.String ? Data.GetString() : null;
 
     /// <summary>When the accepting node took the message (UTC).</summary>

@@ -20,7 +20,9 @@ internal static partial class ApiServiceCollectionExtensions
         // added by type would be created anew for every request).
         services.AddSingleton<ApiKeyFilter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ExplainRoutingRefusal);
-        services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeySecurityTransformer>());
+        services.AddOpenApi(o => o
+            .AddDocumentTransformer<ApiKeySecurityTransformer>()
+            .AddSchemaTransformer<MessageBodySchemaTransformer>());
         return builder;
     }
 

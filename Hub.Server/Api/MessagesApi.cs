@@ -29,8 +29,8 @@ internal static class MessagesApi
     private static async Task<Accepted<SendResult>> SendAsync(Target target, HttpRequest request, MessagePublisher publisher)
     {
         var cancellationToken = request.HttpContext.RequestAborted;
-        var text = await SendMessageRequest.ReadTextAsync(request, cancellationToken);
-        var result = await publisher.PublishTextAsync(target, text, MessagePublisher.ApiSender, user: null, cancellationToken);
+        var (@event, data) = await SendMessageRequest.ReadAsync(request, cancellationToken);
+        var result = await publisher.PublishAsync(target, @event, data, MessagePublisher.ApiSender, user: null, cancellationToken);
         return TypedResults.Accepted((string?)null, result);
     }
 

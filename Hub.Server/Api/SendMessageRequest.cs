@@ -1,15 +1,28 @@
 using System.Text;
 using System.Text.Json;
+using Hub.Server.Limits;
 using Microsoft.Net.Http.Headers;
 
 namespace Hub.Server.Api;
 
-/// <summary>The body of every send: <c>{ "text": … }</c>.</summary>
+/// <summary>
+/// The body of every send: <c>{ "event": …, "data": … }</c> (the event optional), or the older
+/// shorthand <c>{ "text": … }</c>, which is event <c>message</c> with the text as its data.
+/// </summary>
 internal sealed record SendMessageRequest
 {
     /// <summary>What a caller whose body is not JSON is told, here and for routing's own 415.</summary>
     public const string JsonExpected = "The request body must be JSON: send it with 'Content-Type: application/json'.";
 
+    private const string Shapes = "{ \"event\": \"...\", \"data\": <any JSON value> } or { \"text\": \"...\" }";
+
+    /// <summary>The event name: 1 to 128 characters, no control characters; <c>message</c> when not given.</summary>
+    public string? Event { get; init; }
+
+    /// <summary>The data: any JSON value but null (object, array, string, number or boolean). Give this or <c>text</c>.</summary>
+    public JsonElement Data { get; init; }
+
+    /// <summary>The shorthand for a string as data (empty is allowed). Give this or <c>data</c>.</summary>
     public string? Text { get; init; }
 
     /// <summary>
@@ -17,8 +30,9 @@ internal sealed record SendMessageRequest
     /// cannot read with an empty 400 (or, in Development, an exception) before any filter runs,
     /// and a caller deserves to be told what was wrong.
     /// </summary>
-    /// <exception cref="BadHttpRequestException">The body is not JSON of this shape.</exception>
-    public static async Task<string> ReadTextAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <returns>The event (null when not given) and the data, a text as its JSON string.</returns>
+    /// <exception cref="BadHttpRequestException">The body is not JSON of either shape.</exception>
+    public static async Task<(string? Event, JsonElement Data)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         // Routing refuses another content type (the routes' Accepts metadata); a missing one gets here.
         if (!request.HasJsonContentType())
@@ -34,11 +48,20 @@ internal sealed record SendMessageRequest
         }
         catch (JsonException ex)
         {
-            throw new BadHttpRequestException($"The request body is not valid JSON of the form {{ \"text\": \"...\" }}: {ex.Message}");
+            throw new BadHttpRequestException($"The request body is not valid JSON of the form {Shapes}: {ex.Message}");
         }
 
-        return body?.Text ?? throw new BadHttpRequestException(
-            "The request body has no \"text\": send { \"text\": \"...\" } (a string; empty is allowed).");
+        // A JSON null for data is data (and refused as such); an absent one is none.
+        var hasData = body is not null && body.Data.ValueKind != JsonValueKind.Undefined;
+        return (hasData, body?.Text) switch
+        {
+            (true, not null) => throw new BadHttpRequestException(
+                $"The request body has both \"data\" and \"text\": send one, {Shapes}."),
+            (true, null) => (body!.Event, body.Data),
+            (false, { } text) => (body!.Event, InputRules.TextData(text)),
+            (false, null) => throw new BadHttpRequestException(
+                $"The request body has neither \"data\" nor \"text\": send {Shapes} (text a string; empty is allowed)."),
+        };
     }
 
     /// <summary>

@@ -30,8 +30,10 @@ internal interface IBroker
     /// <summary>
     /// Publishes; returns the message's position (offset 0, epoch empty with history off or for events).
     /// </summary>
+    /// <param name="envelope">The message or event, with where it goes.</param>
     /// <param name="requiredConnectionId">When set, the publish happens only if that connection is live, cluster-wide.</param>
-    /// <exception cref="Messaging.HubRequestException">The required connection is unknown.</exception>
+    /// <param name="cancellationToken">Gives up waiting for the backplane.</param>
+    /// <exception cref="HubRequestException">The required connection is unknown.</exception>
     /// <exception cref="BackplaneUnavailableException">The backplane cannot take it now; nobody received it.</exception>
     Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken);
 }

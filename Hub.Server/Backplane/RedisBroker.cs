@@ -144,7 +144,7 @@ internal sealed partial class RedisBroker(
             knownOffset,
         ];
 
-        var parts = (RedisResult[])(await RedisCalls.RunAsync(
+        var parts = (RedisResult[])(await RedisCalls.RunAsync(redis, 
             () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values, RedisCalls.Primary), cancellationToken))!;
         var offset = (long)parts[1];
         if (offset < 0)
@@ -171,7 +171,7 @@ internal sealed partial class RedisBroker(
     {
         var wanted = _history.WaitReplicas;
         var timeout = (long)_history.WaitTimeout.TotalMilliseconds;
-        var acknowledged = (long)(await RedisCalls.RunAsync(
+        var acknowledged = (long)(await RedisCalls.RunAsync(redis, 
             () => redis.Database.ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary), cancellationToken));
         if (acknowledged < wanted)
         {

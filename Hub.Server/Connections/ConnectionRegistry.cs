@@ -11,7 +11,7 @@ namespace Hub.Server.Connections;
 /// API, close them all for a drain, or register them again when presence lost them. It also keeps
 /// the <see cref="LocalStreams"/>: which streams have recipients here.
 /// </summary>
-internal sealed class ConnectionRegistry(LocalStreams streams)
+internal sealed class ConnectionRegistry(LocalStreams streams, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, LocalConnection> _connections = new(StringComparer.Ordinal);
 
@@ -108,14 +108,14 @@ internal sealed class ConnectionRegistry(LocalStreams streams)
     /// <summary>Asks the given connections to reconnect, spread as <see cref="CloseAllAsync"/> does.</summary>
     public async Task<int> CloseEachAsync(IReadOnlyList<LocalConnection> all, string reason, TimeSpan spread, Action<string, Exception> onError)
     {
-        var started = TimeProvider.System.GetTimestamp();
+        var started = time.GetTimestamp();
         for (var i = 0; i < all.Count; i++)
         {
             // Connection i goes at i/n of the period: the last one just before it ends.
-            var wait = (spread * i / all.Count) - TimeProvider.System.GetElapsedTime(started);
+            var wait = (spread * i / all.Count) - time.GetElapsedTime(started);
             if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(wait);
+                await Task.Delay(wait, time);
             }
 
             var id = all[i].Context.ConnectionId;

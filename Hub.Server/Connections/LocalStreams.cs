@@ -34,6 +34,7 @@ internal sealed class LocalStreams
     public IReadOnlyList<StreamCursor> All => [.. _streams.Values];
 
     /// <summary>One more local recipient; the first one creates the cursor (see <paramref name="startsEmpty"/>).</summary>
+    /// <param name="stream">The stream's name.</param>
     /// <param name="startsEmpty">The stream has had no message yet (a new connection's own stream).</param>
     public void Add(string stream, bool startsEmpty = false)
     {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 namespace Hub.Server.Core;
@@ -25,7 +26,8 @@ internal static class CoreServiceCollectionExtensions
                 o => $"Hub:NodeId ('{o.NodeId}') must be 1 to 128 characters, with no control characters and no '/'.")
             .Require(o => !o.UsesRedis || RedisProblem(o.Redis!) is null, o => RedisProblem(o.Redis!)!)
             .ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        // Unless a test brought a clock of its own, which it moves itself.
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<HubMetrics>();
         return builder;
     }

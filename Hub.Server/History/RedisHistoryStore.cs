@@ -21,7 +21,7 @@ internal sealed class RedisHistoryStore(RedisConnection redis) : IHistoryStore
         // From the next offset; long.MaxValue has none, and after + 1 would turn negative, which
         // Redis refuses as a stream id: nothing is after it, and reading from it finds nothing.
         RedisValue[] values = [after == long.MaxValue ? after : after + 1, limit];
-        var result = (RedisResult[])(await RedisCalls.RunAsync(
+        var result = (RedisResult[])(await RedisCalls.RunAsync(redis, 
             () => redis.Database.ScriptEvaluateAsync(RedisScripts.HistoryRead, keys, values, RedisCalls.Primary), cancellationToken))!;
 
         var epoch = (string?)result[0] ?? "";

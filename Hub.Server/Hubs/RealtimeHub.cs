@@ -29,10 +29,12 @@ internal sealed partial class RealtimeHub(
     IOptions<ClusterOptions> cluster,
     ILogger<RealtimeHub> logger) : Hub<IHubClient>, IHubServer
 {
+    private static readonly JsonElement NullResult = JsonElement.Parse("null");
+
     public override async Task OnConnectedAsync()
     {
         // What the application decided when the connection opened (RegisteringHubLifetimeManager).
-        var outcome = application.Handler is null ? null : Context.Items[ConnectOutcome.Key] as ConnectOutcome;
+        var outcome = application.Handler is not null && Context.Items.TryGetValue(ConnectOutcome.Key, out var decided) ? decided as ConnectOutcome : null;
         if (outcome?.Refusal is { } refusal)
         {
             throw refusal;
@@ -107,7 +109,8 @@ internal sealed partial class RealtimeHub(
         }
 
         var answer = await application.CallAsync(new CallContext(Context.ConnectionId, Context.UserIdentifier, method, data), Context.ConnectionAborted);
-        return answer.Result;
+        // A result left unset (default JsonElement) is null to the caller, not a fault in writing it.
+        return answer.Result.ValueKind == JsonValueKind.Undefined ? NullResult : answer.Result;
     }
 
     public Task Leave(string group) =>

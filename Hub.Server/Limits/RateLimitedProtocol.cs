@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
 using Hub.Client.Internal;
@@ -20,7 +19,7 @@ namespace Hub.Server.Limits;
 /// <see cref="Explain"/>), and a connection's first close message only is written (see
 /// <see cref="WriteMessage"/>).
 /// </summary>
-internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limits, HubMetrics metrics) : IHubProtocol
+internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limits, HubMetrics metrics, TimeProvider time) : IHubProtocol
 {
 
     // A token bucket of its own (two fields, refilled from the elapsed time on each call; no
@@ -28,7 +27,7 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limi
     // at a time, so only that reading loop touches it.
     private readonly int _burst = 2 * limits.MessagesPerSecond;
     private double _tokens = 2 * limits.MessagesPerSecond;
-    private long _refilledAt = Stopwatch.GetTimestamp();
+    private long _refilledAt = time.GetTimestamp();
     private readonly int _floodAfter = 4 * limits.MessagesPerSecond;
     private int _refusedInARow;
     private int _closeWritten;
@@ -123,8 +122,8 @@ internal sealed class RateLimitedProtocol(IHubProtocol inner, LimitsOptions limi
 
     private bool TryTake()
     {
-        var now = Stopwatch.GetTimestamp();
-        _tokens = Math.Min(_burst, _tokens + (double)(now - _refilledAt) * limits.MessagesPerSecond / Stopwatch.Frequency);
+        var now = time.GetTimestamp();
+        _tokens = Math.Min(_burst, _tokens + time.GetElapsedTime(_refilledAt, now).TotalSeconds * limits.MessagesPerSecond);
         _refilledAt = now;
         if (_tokens < 1)
         {

@@ -13,7 +13,8 @@ namespace Hub.Server.Limits;
 internal sealed class RateLimitingProtocolResolver(
     IEnumerable<IHubProtocol> protocols,
     IOptions<LimitsOptions> limits,
-    HubMetrics metrics) : IHubProtocolResolver
+    HubMetrics metrics,
+    TimeProvider time) : IHubProtocolResolver
 {
     private readonly IReadOnlyList<IHubProtocol> _protocols = [.. protocols.DistinctBy(p => p.Name)];
 
@@ -27,6 +28,6 @@ internal sealed class RateLimitingProtocolResolver(
         }
 
         var protocol = _protocols.FirstOrDefault(p => string.Equals(p.Name, protocolName, StringComparison.OrdinalIgnoreCase));
-        return protocol is null ? null : new RateLimitedProtocol(protocol, limits.Value, metrics);
+        return protocol is null ? null : new RateLimitedProtocol(protocol, limits.Value, metrics, time);
     }
 }

@@ -41,7 +41,7 @@ internal sealed class RedisPresenceStore(
 
     public async Task<ConnectionEntry?> FindConnectionAsync(string connectionId, CancellationToken cancellationToken)
     {
-        var entry = await RedisCalls.RunAsync(
+        var entry = await RedisCalls.RunAsync(redis, 
             () => redis.Database.HashGetAsync(RedisKeys.Connections, connectionId, RedisCalls.Primary), cancellationToken);
         if (entry.IsNull)
         {
@@ -80,7 +80,7 @@ internal sealed class RedisPresenceStore(
     }
 
     public Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId, RedisCalls.Primary), cancellationToken);
+        RedisCalls.RunAsync(redis, () => redis.Database.HashExistsAsync(RedisKeys.GroupConnections(group), connectionId, RedisCalls.Primary), cancellationToken);
 
     public async Task<PresenceSnapshot> GetSnapshotAsync(string? group, CancellationToken cancellationToken)
     {
@@ -121,22 +121,22 @@ internal sealed class RedisPresenceStore(
 
     // The registry is one hash: HLEN is O(1), whatever the number of connections.
     public Task<long> CountConnectionsAsync(CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.HashLengthAsync(RedisKeys.Connections), cancellationToken);
+        RedisCalls.RunAsync(redis, () => redis.Database.HashLengthAsync(RedisKeys.Connections), cancellationToken);
 
     /// <summary>Marks this node alive; the hub snapshot lists nodes that are not silent.</summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
-        !await RedisCalls.RunAsync(
+        !await RedisCalls.RunAsync(redis, 
             () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, time.GetUtcNow().ToUnixTimeMilliseconds(), RedisCalls.Primary),
             cancellationToken);
 
     // A heartbeat from the beginning of time: silent at once, so presence lists the node no more
     // and the next sweep forgets it with anything it could not clear itself.
     public Task SignOffAsync(CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0, RedisCalls.Primary), cancellationToken);
+        RedisCalls.RunAsync(redis, () => redis.Database.SortedSetAddAsync(RedisKeys.Nodes, _nodeId, 0, RedisCalls.Primary), cancellationToken);
 
     public async Task<IReadOnlyList<string>> FindSilentNodesAsync(DateTimeOffset silentSince, CancellationToken cancellationToken)
     {
-        var nodes = await RedisCalls.RunAsync(
+        var nodes = await RedisCalls.RunAsync(redis, 
             () => redis.Database.SortedSetRangeByScoreAsync(RedisKeys.Nodes, double.NegativeInfinity, silentSince.ToUnixTimeMilliseconds(),
                 Exclude.Stop, take: 100, flags: RedisCalls.Primary),
             cancellationToken);
@@ -171,5 +171,5 @@ internal sealed class RedisPresenceStore(
     }
 
     private Task<RedisResult> EvaluateAsync(string script, RedisKey[] keys, RedisValue[] values, CancellationToken cancellationToken) =>
-        RedisCalls.RunAsync(() => redis.Database.ScriptEvaluateAsync(script, keys, values, RedisCalls.Primary), cancellationToken);
+        RedisCalls.RunAsync(redis, () => redis.Database.ScriptEvaluateAsync(script, keys, values, RedisCalls.Primary), cancellationToken);
 }

@@ -13,7 +13,8 @@ internal static class RedisCalls
     /// </summary>
     public const CommandFlags Primary = CommandFlags.DemandMaster;
 
-    public static async Task<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="call"/> on <paramref name="redis"/>; Redis being unreachable is told to the connection too (<see cref="RedisConnection.Unavailable"/>).</summary>
+    public static async Task<T> RunAsync<T>(RedisConnection redis, Func<Task<T>> call, CancellationToken cancellationToken)
     {
         try
         {
@@ -21,6 +22,7 @@ internal static class RedisCalls
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException || IsMomentary(ex))
         {
+            redis.Unavailable();
             throw new BackplaneUnavailableException("Redis is unavailable; the operation was not carried out.", ex);
         }
     }

@@ -29,6 +29,10 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     private ConnectionMultiplexer? _multiplexer;
     private Task? _connecting;
     private int _unreachable;
+    private long _unavailableAt = long.MinValue / 2;
+
+    /// <summary>How long a call that failed for want of Redis keeps the node from counting as ready.</summary>
+    public static readonly TimeSpan FailureHold = TimeSpan.FromSeconds(1);
 
     /// <exception cref="BackplaneUnavailableException">Redis was not reached yet since the node started.</exception>
     public IConnectionMultiplexer Multiplexer =>
@@ -39,8 +43,18 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
-    /// <summary>Whether a primary is connected: through Sentinel, replicas alone may be while a failover runs.</summary>
-    public bool HasPrimary => _multiplexer?.GetServers().Any(s => s.IsConnected && !s.IsReplica) == true;
+    /// <summary>
+    /// Whether a primary is connected (through Sentinel, replicas alone may be while a failover
+    /// runs), and no call failed for want of Redis in the last <see cref="FailureHold"/>: while a
+    /// failover settles, the library can see a primary that commands cannot reach yet, and
+    /// "ready" must mean sends are taken.
+    /// </summary>
+    public bool HasPrimary =>
+        Environment.TickCount64 - Volatile.Read(ref _unavailableAt) > (long)FailureHold.TotalMilliseconds &&
+        _multiplexer?.GetServers().Any(s => s.IsConnected && !s.IsReplica) == true;
+
+    /// <summary>A call failed for want of Redis (<see cref="RedisCalls"/>): the node is not ready for a moment.</summary>
+    public void Unavailable() => Volatile.Write(ref _unavailableAt, Environment.TickCount64);
 
     /// <summary>Completes with the multiplexer once it exists (it then reconnects by itself).</summary>
     public Task<IConnectionMultiplexer> Created => _created.Task;

@@ -26,6 +26,8 @@
     errors: [],
     // Streams whose messages were lost across a reconnect (history could not cover the gap).
     lost: [],
+    // Who is typing where the page sends to (the "typing" event, beside chat messages).
+    typing: [],
   };
 
   let connection = null;
@@ -102,7 +104,10 @@
   }
 
   // User text only ever goes through textContent: a message cannot inject markup.
+  // Chat messages are the "message" event; "typing" has its own handler (showTyping), and an event
+  // this page does not know is shown as its data.
   function receive(message) {
+    if (message.event === TYPING) return;
     // MessagePack delivers sentAt as a Date, JSON as an ISO 8601 string.
     const sentAt = message.sentAt instanceof Date ? message.sentAt : new Date(message.sentAt);
     demo.messages.push({
@@ -111,7 +116,8 @@
       offset: Number(message.offset),
       from: message.from,
       user: message.user ?? null,
-      text: message.text,
+      event: message.event,
+      text: message.text ?? JSON.stringify(message.data),
       sentAtIsDate: message.sentAt instanceof Date,
     });
 
@@ -122,10 +128,59 @@
     item.dataset.user = message.user ?? "";
     item.append(
       span("time", sentAt.toLocaleTimeString()),
-      span("stream", streamLabel(message.stream)),
+      span("stream", message.event === "message" ? streamLabel(message.stream) : `${streamLabel(message.stream)} · ${message.event}`),
       span("user", message.user ?? "anonymous"),
-      span("text", message.text));
+      span("text", message.text ?? JSON.stringify(message.data)));
     append(item);
+  }
+
+  // The typing indicator: while someone types, their page publishes { typing: true } as the event
+  // "typing" to where it sends (at most every TYPING_REPEAT_MS), and { typing: false } when the
+  // message goes or the input empties. A page counts a typer as gone after TYPING_SHOWN_MS without
+  // news, so a closed tab does not type forever.
+  const TYPING = "typing";
+  const TYPING_REPEAT_MS = 2000;
+  const TYPING_SHOWN_MS = 5000;
+  const typers = new Map(); // stream -> Map(name -> time to forget them)
+  let typingSent = { stream: null, at: 0 };
+
+  function streamOf(group) {
+    return group === "" ? "all" : `group:${group}`;
+  }
+
+  function showTyping(data, message) {
+    if (message.from === demo.connectionId) return;
+    const name = message.user ?? "someone";
+    const names = typers.get(message.stream) ?? new Map();
+    typers.set(message.stream, names);
+    if (data && data.typing === true) names.set(name, Date.now() + TYPING_SHOWN_MS);
+    else names.delete(name);
+    renderTyping();
+  }
+
+  function renderTyping() {
+    const now = Date.now();
+    const names = typers.get(streamOf(selectedGroup())) ?? new Map();
+    for (const [name, until] of names) {
+      if (until <= now) names.delete(name);
+    }
+    demo.typing = [...names.keys()].sort();
+    const count = demo.typing.length;
+    $("typing").textContent = count === 0 ? ""
+      : count === 1 ? `${demo.typing[0]} is typing…`
+      : `${demo.typing.slice(0, -1).join(", ")} and ${demo.typing[count - 1]} are typing…`;
+  }
+  setInterval(renderTyping, 1000);
+
+  // Fire and forget: a typing event that fails to go is no error worth showing.
+  function publishTyping(typing) {
+    if (!recovery || !connection || connection.state !== signalR.HubConnectionState.Connected) return;
+    const stream = streamOf(selectedGroup());
+    const now = Date.now();
+    if (typing && typingSent.stream === stream && now - typingSent.at < TYPING_REPEAT_MS) return;
+    if (!typing && typingSent.stream === null) return;
+    typingSent = typing ? { stream, at: now } : { stream: null, at: 0 };
+    recovery.publish(stream, TYPING, { typing }).catch(() => {});
   }
 
   function note(text) {
@@ -279,6 +334,7 @@
         note(`Messages were lost while disconnected on: ${streams.join(", ")}`);
       },
     });
+    recovery.on(TYPING, showTyping);
     connection.on("MemberJoined", event => memberChanged(event, "joined"));
     connection.on("MemberLeft", event => memberChanged(event, "left"));
     connection.onreconnecting(() => {
@@ -391,6 +447,7 @@
 
   async function send(text) {
     clearError();
+    publishTyping(false);
     const group = selectedGroup();
     const sent = group === "" ? await call("Send", text) : await call("SendToGroup", group, text);
     return sent.ok;
@@ -412,7 +469,10 @@
     if (await send(input.value)) input.value = "";
     input.focus();
   });
+  $("text").addEventListener("input", event => publishTyping(event.target.value !== ""));
   $("target").addEventListener("change", () => {
+    publishTyping(false);
+    renderTyping();
     renderPresence();
     refreshPresence(selectedGroup());
   });

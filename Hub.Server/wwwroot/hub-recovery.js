@@ -22,7 +22,14 @@
  *   await hub.start();              // instead of connection.start()
  *   await hub.join("room");         // instead of connection.invoke("Join", ...): re-joined after reconnects
  *   await hub.leave("room");
+ *   await hub.publish("group:room", "typing", { typing: true });   // an event and any JSON value as data
+ *   const off = hub.on("typing", (data, message) => showTyping(message.user, data.typing));
  *   await connection.invoke("SendToGroup", "room", "hi");   // everything else as usual
+ *
+ * Every message carries an event name and its data (any JSON value, the same over JSON and
+ * MessagePack); message.text is the data when it is a string. hub.on(event, handler) hands the
+ * handler each message of that event, in the same order as onMessage, after it; call what it
+ * returns to stop.
  *
  * Do not register your own "Receive" handler: onMessage replaces it (it would see duplicates
  * and replayed messages out of order). Reconnects need withAutomaticReconnect.
@@ -79,8 +86,22 @@
       const arrival = accept(message);
       if (arrival === "next") {
         onMessage(message);
+        dispatch(message);
       }
       return arrival !== "gap";
+    }
+
+    const handlers = new Map(); // event -> [handler(data, message)]
+
+    function dispatch(message) {
+      for (const handler of handlers.get(message.event) || []) {
+        try {
+          handler(message.data, message);
+        } catch (error) {
+          // One handler's failure must not keep the message from the others, nor stop delivery.
+          console.warn("hub-recovery: a handler of '" + message.event + "' failed:", error);
+        }
+      }
     }
 
     function observe(stream, epoch, offset, overwrite) {
@@ -275,6 +296,27 @@
         await connection.invoke("Leave", group);
         groups.delete(group);
         positions.delete("group:" + group);
+      },
+
+      /**
+       * Publishes data (any JSON value but null) as event to a stream: "all", "group:{name}",
+       * "user:{id}" or "connection:{id}". Returns the SendResult { id, stream, offset }.
+       */
+      publish: function (to, event, data) {
+        return connection.invoke("Publish", { to: to, event: event, data: data });
+      },
+
+      /** Calls handler(data, message) for each message of event, in stream order; returns a function that stops it. */
+      on: function (event, handler) {
+        handlers.set(event, (handlers.get(event) || []).concat([handler]));
+        return function () {
+          const rest = (handlers.get(event) || []).filter(function (h) { return h !== handler; });
+          if (rest.length > 0) {
+            handlers.set(event, rest);
+          } else {
+            handlers.delete(event);
+          }
+        };
       },
 
       /** The last position seen per stream. */

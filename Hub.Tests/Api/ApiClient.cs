@@ -69,6 +69,14 @@ public sealed class ApiClient : IAsyncDisposable
         return await ReadAsync<SendResult>(response, HttpStatusCode.Accepted);
     }
 
+    /// <summary>Posts <c>{ event, data }</c> (the event left out when null), the data as written, and expects it accepted.</summary>
+    public async Task<SendResult> PublishAsync(string path, string? @event, string dataJson)
+    {
+        var body = @event is null ? $"{{\"data\":{dataJson}}}" : $"{{\"event\":{JsonSerializer.Serialize(@event)},\"data\":{dataJson}}}";
+        using var response = await SendAsync(HttpMethod.Post, path, body);
+        return await ReadAsync<SendResult>(response, HttpStatusCode.Accepted);
+    }
+
     public async Task<T> GetAsync<T>(string path)
     {
         using var response = await SendAsync(HttpMethod.Get, path);

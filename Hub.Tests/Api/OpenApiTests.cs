@@ -27,6 +27,20 @@ public sealed class OpenApiTests(Topology topology) : ApiTest(topology)
     }
 
     [Test]
+    public async Task TheOpenApiDocument_DescribesASendsBody_AsEventAndData_OrText_AndMessagesWithTheirData()
+    {
+        var schemas = (await Api.GetAsync<JsonElement>("/openapi/v1.json")).GetProperty("components").GetProperty("schemas");
+
+        var body = schemas.GetProperty("SendMessageRequest");
+        Assert.That(body.GetProperty("properties").EnumerateObject().Select(p => p.Name), Is.EquivalentTo(new[] { "event", "data", "text" }));
+        Assert.That(body.GetProperty("description").GetString(), Does.Contain("{ event, data }").And.Contain("{ text }"));
+        Assert.That(body.GetProperty("properties").GetProperty("event").GetProperty("description").GetString(), Does.Contain("1 to 128 characters"));
+        Assert.That(schemas.GetProperty("JsonElement").GetProperty("description").GetString(), Does.StartWith("Any JSON value"));
+        var message = schemas.GetProperty("Message").GetProperty("properties");
+        Assert.That(message.EnumerateObject().Select(p => p.Name), Is.SupersetOf(new[] { "event", "data", "text" }));
+    }
+
+    [Test]
     public async Task TheOpenApiDocument_DescribesEveryRouteOfTheNode_AndTheJsonBodyAnd415OfEverySend()
     {
         var paths = (await Api.GetAsync<JsonElement>("/openapi/v1.json")).GetProperty("paths");

@@ -45,19 +45,54 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         {
             Assert.That((atBob.Stream, atBob.User), Is.EqualTo(("group:room", "alice")));
             Assert.That((atAlice.Stream, atAlice.User), Is.EqualTo(("group:room", "bob")));
-            Assert.That(atAlice.Offset, Is.EqualTo(atBob.Offset + 1), "one stream, one order, across both nodes");
+            // Typing events between the two messages take offsets of the stream too.
+            Assert.That(atAlice.Offset, Is.GreaterThan(atBob.Offset), "one stream, one order, across both nodes");
         });
         await Expect(alice.Node).ToHaveTextAsync(NodeA.NodeId);
         await Expect(bob.Node).ToHaveTextAsync(NodeB.NodeId);
         if (Topology == Topology.Redis)
         {
-            // The README shows this state of the page.
+            // The README shows this state of the page (docs/demo-page.png).
             await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "demo-page.png") }).Within();
         }
 
         await bob.LeaveAsync("room");
         await alice.ExpectPresenceAsync("alice");
         Assert.That(alice.Errors.Concat(bob.Errors), Is.Empty);
+    }
+
+    [Test]
+    public async Task WhileSomeoneTypes_TheOthersInTheRoom_SeeItOnAnotherNode_UntilTheMessageIsSent()
+    {
+        var alice = await OpenAsync(NodeA);
+        await alice.ConnectAsync("alice");
+        var bob = await OpenAsync(NodeB);
+        await bob.ConnectAsync("bob", "messagepack");
+        var carol = await OpenAsync(NodeB);
+        await carol.ConnectAsync("carol");
+        await alice.JoinAsync("room");
+        await bob.JoinAsync("room");
+
+        await alice.Page.Locator("#text").PressSequentiallyAsync("Hel");
+
+        await Expect(bob.Page.Locator("#typing")).ToHaveTextAsync("alice is typing…");
+        await alice.SendAsync("Hello");
+        await bob.WaitForMessageAsync("Hello");
+        await Expect(bob.Page.Locator("#typing")).ToBeEmptyAsync();
+        var sender = await ConnectAsync(NodeA, "dave");
+        await sender.Client.SendAsync("for everyone").Within();
+        await bob.WaitForMessageAsync("for everyone");
+        await carol.WaitForMessageAsync("for everyone");
+        var aliceSees = await alice.Page.EvaluateAsync<string[]>("window.hubDemo.typing").Within();
+        var bobsEvents = await bob.Page.EvaluateAsync<string[]>("window.hubDemo.messages.map(m => m.event)").Within();
+        var carolSees = await carol.Page.EvaluateAsync<string[]>("window.hubDemo.typing").Within();
+        Assert.Multiple(() =>
+        {
+            Assert.That(aliceSees, Is.Empty, "no one sees themselves typing");
+            Assert.That(bobsEvents, Is.EqualTo(new[] { "message", "message" }), "typing events are no chat messages");
+            Assert.That(carolSees, Is.Empty, "typing in a room is for its members");
+        });
+        Assert.That(alice.Errors.Concat(bob.Errors).Concat(carol.Errors), Is.Empty);
     }
 
     [Test]

@@ -53,7 +53,7 @@ public sealed partial class ContainerImageTests
             Assert.That(await ProbeAsync("/healthz", port), Is.EqualTo(0), "alive");
             Assert.That(await ProbeAsync("/readyz", port), Is.EqualTo(0), "ready");
             Assert.That(await ProbeAsync("/no-such-path", port), Is.Not.EqualTo(0), "404");
-            Assert.That(await ProbeAsync("/healthz", RedisServer.FreePort()), Is.Not.EqualTo(0), "nothing listening");
+            Assert.That(await ProbeAsync("/healthz", Ports.Free()), Is.Not.EqualTo(0), "nothing listening");
         });
     }
 
@@ -78,42 +78,29 @@ public sealed partial class ContainerImageTests
         try
         {
             var image = await DockerfileReplay.RunAsync(DeployFiles.PathOf("deploy", "Dockerfile"), RepoPaths.Root, scratch);
-            var port = RedisServer.FreePort();
+            var port = Ports.Free();
             var imagePort = DeployFiles.ImagePort.ToString();
             var environment = new Dictionary<string, string>(image.Environment)
             {
                 ["ASPNETCORE_URLS"] = image.Environment["ASPNETCORE_URLS"].Replace($"+:{imagePort}", $"127.0.0.1:{port}"),
             };
-            using var node = System.Diagnostics.Process.Start(StartInfo(image.Entrypoint, image.WorkingDirectory, environment))!;
-            var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            node.OutputDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-            node.ErrorDataReceived += (_, e) => output.Enqueue(e.Data ?? "");
-            node.BeginOutputReadLine();
-            node.BeginErrorReadLine();
-            try
-            {
-                string[] check = [.. image.HealthCheck.Select(a => a == imagePort ? port.ToString() : a)];
-                await Bounded.UntilAsync(
-                    async () => node.HasExited
-                        ? throw new AssertionException("The image's node exited:\n" + string.Join('\n', output))
-                        : (await ChildProcess.RunAsync(check[0], check[1..], TimeSpan.FromSeconds(10))).ExitCode == 0,
-                    "the image's health check passed", TimeSpan.FromSeconds(60));
+            await using var node = ChildProcess.Start("the image's node", StartInfo(image.Entrypoint, image.WorkingDirectory, environment));
+            string[] check = [.. image.HealthCheck.Select(a => a == imagePort ? port.ToString() : a)];
+            await Bounded.UntilAsync(
+                async () => node.HasExited
+                    ? throw new AssertionException("The image's node exited:\n" + node.Output)
+                    : (await ChildProcess.RunAsync(check[0], check[1..], TimeSpan.FromSeconds(10))).ExitCode == 0,
+                "the image's health check passed", TimeSpan.FromSeconds(60));
 
-                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-                var page = await http.GetStringAsync("/").Within();
-                using var client = await http.GetAsync("/lib/signalr.min.js").Within();
-                Assert.Multiple(() =>
-                {
-                    Assert.That(page, Does.Contain("lib/signalr.min.js"), "the demo page");
-                    Assert.That(client.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), "the browser client the build installed from npm");
-                    Assert.That(image.Skipped, Has.All.Contains("apt-get"), "only package installs are left out");
-                });
-            }
-            finally
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            var page = await http.GetStringAsync("/").Within();
+            using var client = await http.GetAsync("/lib/signalr.min.js").Within();
+            Assert.Multiple(() =>
             {
-                node.Kill(entireProcessTree: true);
-                await node.WaitForExitAsync().Within();
-            }
+                Assert.That(page, Does.Contain("lib/signalr.min.js"), "the demo page");
+                Assert.That(client.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), "the browser client the build installed from npm");
+                Assert.That(image.Skipped, Has.All.Contains("apt-get"), "only package installs are left out");
+            });
         }
         finally
         {
@@ -126,7 +113,7 @@ public sealed partial class ContainerImageTests
 
     private static System.Diagnostics.ProcessStartInfo StartInfo(IReadOnlyList<string> command, string directory, Dictionary<string, string> environment)
     {
-        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { WorkingDirectory = directory };
         foreach (var argument in command.Skip(1))
         {
             info.ArgumentList.Add(argument);

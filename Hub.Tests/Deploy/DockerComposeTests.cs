@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Hub.Testing;
 using Hub.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
@@ -78,7 +79,7 @@ public sealed partial class DockerComposeTests
             Assert.That(volumes, Does.Contain($"{DeployFiles.PathOf("deploy", "compose", "hub-listen.conf")}:/etc/nginx/hub-listen.conf:ro"));
             var port = nginx.At("ports", 0);
             Assert.That(listen, Does.Contain($"listen {port.Text("target")};"));
-            Assert.That(port.Text("published"), Is.EqualTo("8080"), "the README's address");
+            Assert.That(port.Text("published"), Is.EqualTo("8080"), "the address docs/deployment.md gives");
         });
     }
 
@@ -151,7 +152,7 @@ public sealed partial class DockerComposeTests
     /// <summary>`docker-compose config` with these variables in its env file instead of the working tree's .env.</summary>
     private static async Task<ChildProcess.Result> RunConfigAsync(Dictionary<string, string> secrets)
     {
-        var program = RedisServer.FindOnPath("docker-compose") ?? throw new AssertionException(
+        var program = ProgramPath.Find("docker-compose") ?? throw new AssertionException(
             "docker-compose is not installed, so docker-compose.yml cannot be validated. Install it " +
             "(Debian: apt-get install -y docker-compose; no Docker engine is needed) or run ./test.sh, which does.");
         var envFile = Path.GetTempFileName();

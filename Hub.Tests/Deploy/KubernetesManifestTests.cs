@@ -128,9 +128,9 @@ public sealed partial class KubernetesManifestTests
     }
 
     [Test]
-    public void Deployment_RequiresTokens_AndTakesItsKeys_FromTheSecretTheReadmeCreates()
+    public void Deployment_RequiresTokens_AndTakesItsKeys_FromTheSecretTheDeploymentGuideCreates()
     {
-        var readme = DeployFiles.Read("README.md");
+        var guide = DeployFiles.Read("docs", "deployment.md");
 
         Assert.Multiple(() =>
         {
@@ -142,8 +142,8 @@ public sealed partial class KubernetesManifestTests
                 var secret = variable.At("valueFrom", "secretKeyRef");
                 // An optional key would let a pod start without it: anonymous, or with the API refusing everyone.
                 Assert.That(secret.Has("optional") && secret.Text("optional") == "true", Is.False, $"{setting} optional");
-                Assert.That(readme, Does.Contain($"kubectl create secret generic {secret.Text("name")}"), $"the README creates {setting}'s Secret");
-                Assert.That(readme, Does.Contain($"--from-literal={secret.Text("key")}="), $"the README fills {setting}'s key");
+                Assert.That(guide, Does.Contain($"kubectl create secret generic {secret.Text("name")}"), $"docs/deployment.md creates {setting}'s Secret");
+                Assert.That(guide, Does.Contain($"--from-literal={secret.Text("key")}="), $"docs/deployment.md fills {setting}'s key");
             }
         });
     }

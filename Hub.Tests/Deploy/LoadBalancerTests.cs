@@ -69,7 +69,7 @@ public sealed class LoadBalancerTests
 
         Assert.That(bobNode, Is.Not.EqualTo(aliceNode), "the pages hold their connections on different nodes");
         Assert.That(alice.Errors.Concat(bob.Errors), Is.Empty);
-        // The README shows this page: the cluster through nginx.
+        // docs/deployment.md shows this page: the cluster through nginx.
         await alice.Page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "demo-page-cluster.png") }).Within();
     }
 

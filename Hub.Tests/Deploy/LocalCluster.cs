@@ -61,11 +61,11 @@ internal sealed class LocalCluster : IAsyncDisposable
         if (sentinel)
         {
             environment["HUB_CLUSTER_SENTINEL"] = "1";
-            environment["HUB_CLUSTER_REPLICA_PORT"] = RedisServer.FreePort().ToString();
-            environment["HUB_CLUSTER_SENTINEL_PORTS"] = string.Join(' ', RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort());
+            environment["HUB_CLUSTER_REPLICA_PORT"] = Ports.Free().ToString();
+            environment["HUB_CLUSTER_SENTINEL_PORTS"] = string.Join(' ', Ports.Free(), Ports.Free(), Ports.Free());
         }
 
-        var cluster = new LocalCluster(state, RedisServer.FreePort(), [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()], RedisServer.FreePort(), environment);
+        var cluster = new LocalCluster(state, Ports.Free(), [Ports.Free(), Ports.Free(), Ports.Free()], Ports.Free(), environment);
         try
         {
             await cluster.RunAsync("up", UpTimeout);

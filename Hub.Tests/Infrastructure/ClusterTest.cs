@@ -1,5 +1,6 @@
 using Hub.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Hub.Tests.Infrastructure;
 
@@ -10,6 +11,7 @@ namespace Hub.Tests.Infrastructure;
 public abstract class ClusterTest(Topology topology)
 {
     private readonly List<IAsyncDisposable> _owned = [];
+    private bool _clockUsed;
 
     protected Topology Topology { get; } = topology;
 
@@ -26,9 +28,22 @@ public abstract class ClusterTest(Topology topology)
     /// <summary>Settings every node of the test gets, beyond the topology's own.</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>
+    /// The clock of the nodes that <see cref="OnFakeTime"/> names, which only the test moves: what
+    /// waits on a node's timers (a token bucket's refill, history's expiry, a drain) then takes no
+    /// real time. It starts at the real time, so what such a node writes to Redis (its heartbeat)
+    /// reads as current to the other nodes.
+    /// </summary>
+    protected FakeTimeProvider Clock { get; private set; } = null!;
+
+    /// <summary>Whether node <paramref name="nodeId"/> runs on <see cref="Clock"/> instead of real time.</summary>
+    protected virtual bool OnFakeTime(string nodeId) => false;
+
     [SetUp]
     public async Task StartNodes()
     {
+        Clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _clockUsed = false;
         if (Topology == Topology.Redis)
         {
             Redis = await SharedRedis.GetAsync();
@@ -44,6 +59,27 @@ public abstract class ClusterTest(Topology topology)
 
     [TearDown]
     public async Task StopAll()
+    {
+        // A node on the fake clock drains on it when it stops: the clock runs until all have stopped.
+        await (_clockUsed ? RunClockUntilAsync(DisposeOwnedAsync()) : DisposeOwnedAsync());
+    }
+
+    /// <summary>
+    /// Moves <see cref="Clock"/> on, 50 ms every 10 ms, until <paramref name="task"/> ends: on the
+    /// nodes that run on it, time goes five times faster than it really does.
+    /// </summary>
+    protected async Task RunClockUntilAsync(Task task)
+    {
+        while (!task.IsCompleted)
+        {
+            Clock.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.WhenAny(task, Task.Delay(10));
+        }
+
+        await task;
+    }
+
+    private async Task DisposeOwnedAsync()
     {
         for (var i = _owned.Count - 1; i >= 0; i--)
         {
@@ -67,7 +103,17 @@ public abstract class ClusterTest(Topology topology)
             settings["Hub:Redis"] = Redis.Configuration;
         }
 
-        return TestNode.StartAsync(nodeId, settings, port, configure: services is null ? null : builder => services(builder.Services), app: App);
+        var onFakeTime = OnFakeTime(nodeId);
+        _clockUsed |= onFakeTime;
+        return TestNode.StartAsync(nodeId, settings, port, configure: builder =>
+        {
+            if (onFakeTime)
+            {
+                builder.Services.AddSingleton<TimeProvider>(Clock);
+            }
+
+            services?.Invoke(builder.Services);
+        }, app: App);
     }
 
     /// <summary>A node in its own process, on this test's Redis, for deaths that must be real (SIGKILL).</summary>

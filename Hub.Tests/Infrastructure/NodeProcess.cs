@@ -1,34 +1,21 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Hub.Tests.Infrastructure;
 
 /// <summary>
-/// A Hub node in its own process (the Hub.Server build beside the tests), for tests where a
-/// death must be real: <see cref="Kill"/> is SIGKILL, so no disconnect handler and no shutdown
-/// code of the node runs.
+/// A Hub node in its own process (the Hub.Server build beside the tests, started by
+/// <see cref="ServerProcess"/>), for tests where a death must be real: <see cref="KillAsync"/> is
+/// SIGKILL, so no disconnect handler and no shutdown code of the node runs.
 /// </summary>
 public sealed class NodeProcess : HubNode, IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServerProcess _server;
 
-    private NodeProcess(Process process, Uri baseUrl, string nodeId) : base(baseUrl, nodeId)
+    private NodeProcess(ServerProcess server, string nodeId) : base(server.BaseUrl, nodeId)
     {
-        _process = process;
+        _server = server;
     }
 
-    /// <summary>What the node wrote to stdout and stderr, for failure messages.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    /// <summary>All the node wrote to stdout and stderr, for tests of its log and for failure messages.</summary>
+    public string Output => _server.Process.Output;
 
     /// <param name="untilReady">
     /// Return once the hub takes connections (Redis connected, the bus subscribed); false: once
@@ -36,118 +23,35 @@ public sealed class NodeProcess : HubNode, IAsyncDisposable
     /// </param>
     public static async Task<NodeProcess> StartAsync(string nodeId, IReadOnlyDictionary<string, string?> settings, bool untilReady = true)
     {
-        var port = RedisServer.FreePort();
-        var baseUrl = new Uri($"http://127.0.0.1:{port}");
-        var info = new ProcessStartInfo("dotnet")
+        var all = new Dictionary<string, string?>
         {
-            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Hub.Server.dll") },
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["Hub:NodeId"] = nodeId,
         };
-        info.Environment["ASPNETCORE_URLS"] = baseUrl.ToString();
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["Hub__NodeId"] = nodeId;
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in settings)
         {
-            info.Environment[key.Replace(":", "__")] = value;
+            all[key] = value;
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException("The node process did not start.");
-        var node = new NodeProcess(process, baseUrl, nodeId);
-        process.OutputDataReceived += (_, e) => node.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        await node.WaitUntilServingAsync(untilReady);
-        return node;
+        var server = await ServerProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "Hub.Server.dll"), $"node {nodeId}", all,
+            untilReady ? Readiness.HubNegotiate : Readiness.Alive, keptLines: int.MaxValue);
+        return new NodeProcess(server, nodeId);
     }
 
     /// <summary>SIGKILL: the node dies at once, as in a crash or an OOM kill.</summary>
-    public void Kill()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-    }
+    public Task KillAsync() => _server.Process.KillAsync();
 
     /// <summary>SIGTERM, as an orchestrator stops a node: it drains, then exits.</summary>
-    public void Terminate()
-    {
-        if (!_process.HasExited)
-        {
-            Signal(Signals.Terminate);
-        }
-    }
+    public void Terminate() => _server.Process.Terminate();
 
     /// <summary>SIGSTOP: the node stops reading anything, its connections stay open.</summary>
-    public void Pause() => Signal(Signals.Stop);
+    public void Pause() => _server.Process.Pause();
 
     /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
-    public void Continue() => Signal(Signals.Continue);
+    public void Continue() => _server.Process.Continue();
 
     /// <summary>Waits, bounded, for the process to end; returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan timeout)
-    {
-        await _process.WaitForExitAsync().WaitAsync(timeout);
-        return _process.ExitCode;
-    }
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _server.Process.WaitForExitAsync(timeout);
 
-    public async ValueTask DisposeAsync()
-    {
-        Kill();
-        await Task.CompletedTask;
-        _process.Dispose();
-    }
-
-    private void Signal(int signal) => Signals.Send(_process, signal, $"node {NodeId}");
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.AppendLine(line);
-        }
-    }
-
-    private async Task WaitUntilServingAsync(bool untilReady)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
-        {
-            try
-            {
-                // Negotiate answers once the hub (and with it the bus subscription) is up.
-                using var response = untilReady
-                    ? await http.PostAsync(new Uri(HubUrl + "/negotiate?negotiateVersion=1"), null)
-                    : await http.GetAsync(new Uri(BaseUrl, "/healthz"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(100);
-        }
-
-        Kill();
-        Assert.Fail($"Node {NodeId} did not serve {HubUrl} within 30 s (exited: {_process.HasExited}). Its output:\n{Output}");
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -9,43 +9,33 @@ namespace Hub.Tests.Infrastructure;
 /// </summary>
 public sealed class NodeScript : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly Inbox<JsonObject> _lines = new();
-    private readonly System.Text.StringBuilder _errors = new();
+    private readonly ChildProcess _process;
+    private readonly Inbox<JsonObject> _lines;
 
-    private NodeScript(Process process)
+    private NodeScript(ChildProcess process, Inbox<JsonObject> lines)
     {
         _process = process;
+        _lines = lines;
     }
 
     public static NodeScript Start(string script, params string[] args)
     {
-        var info = new ProcessStartInfo(NodeBinary) { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(NodeBinary) { WorkingDirectory = Directory };
         info.ArgumentList.Add(script);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"node {script} did not start.");
-        var running = new NodeScript(process);
-        process.OutputDataReceived += (_, e) =>
+        var lines = new Inbox<JsonObject>();
+        var process = ChildProcess.Start($"node {script}", info, onOutput: line =>
         {
-            if (e.Data is { Length: > 0 } line && line.StartsWith('{'))
+            if (line.StartsWith('{'))
             {
-                running._lines.Add(JsonNode.Parse(line)!.AsObject());
+                lines.Add(JsonNode.Parse(line)!.AsObject());
             }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (running._errors)
-            {
-                running._errors.AppendLine(e.Data);
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return running;
+        });
+        return new NodeScript(process, lines);
     }
 
     /// <summary>Runs a script to its end and returns the last line it printed (its JSON result).</summary>
@@ -56,7 +46,7 @@ public sealed class NodeScript : IAsyncDisposable
     }
 
     private static string NodeBinary =>
-        RedisServer.FindOnPath("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
+        ProgramPath.Find("node") ?? throw new InvalidOperationException("node is not installed or not on PATH.");
 
     /// <summary>The Hub.Tests/js directory.</summary>
     public static string Directory => Path.Combine(RepoPaths.Root, "Hub.Tests", "js");
@@ -70,25 +60,10 @@ public sealed class NodeScript : IAsyncDisposable
         }
         catch (AssertionException) when (_process.HasExited)
         {
-            string errors;
-            lock (_errors)
-            {
-                errors = _errors.ToString();
-            }
-
-            Assert.Fail($"The script exited ({_process.ExitCode}) before printing '{property}':\n{errors}");
+            Assert.Fail($"The script exited ({await _process.WaitForExitAsync(TimeSpan.FromSeconds(10))}) before printing '{property}':\n{_process.Output}");
             throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -30,7 +30,7 @@ public sealed class SentinelSetup : IAsyncDisposable
     private readonly DirectoryInfo _directory;
     private readonly List<RedisServer> _sentinels = [];
     private readonly RedisServer?[] _data = new RedisServer?[2];
-    private readonly int[] _ports = [RedisServer.FreePort(), RedisServer.FreePort()];
+    private readonly int[] _ports = [Ports.Free(), Ports.Free()];
 
     private SentinelSetup(DirectoryInfo directory)
     {
@@ -50,7 +50,7 @@ public sealed class SentinelSetup : IAsyncDisposable
             setup._data[1] = await StartReplicaAsync(setup._ports[1], setup._ports[0]);
             for (var i = 0; i < 3; i++)
             {
-                var port = RedisServer.FreePort();
+                var port = Ports.Free();
                 var config = Path.Combine(setup._directory.FullName, $"sentinel-{port}.conf");
                 await File.WriteAllLinesAsync(config,
                 [

@@ -27,7 +27,7 @@ public static class SharedBrowser
                 return _browser;
             }
 
-            var executable = Candidates.Select(RedisServer.FindOnPath).FirstOrDefault(path => path is not null)
+            var executable = Candidates.Select(ProgramPath.Find).FirstOrDefault(path => path is not null)
                 ?? throw new InvalidOperationException(
                     "Chromium is not installed or not on PATH, so the browser tests cannot run. Install it " +
                     "(Debian: apt-get install -y chromium) or run ./test.sh, which does.");

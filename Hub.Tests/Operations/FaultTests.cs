@@ -23,7 +23,7 @@ public sealed class FaultTests() : ClusterTest(Topology.Redis)
 
         var publishing = PublishAsync(sender, 100);
         clock.Start();
-        doomed.Kill();
+        await doomed.KillAsync();
         var sent = await publishing;
         foreach (var client in clients)
         {

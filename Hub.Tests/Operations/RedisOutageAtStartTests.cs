@@ -19,7 +19,7 @@ public sealed class RedisOutageAtStartTests
     [Test]
     public async Task ANodeStartedBeforeItsRedis_ListensAtOnce_RefusesSendsFast_AndBecomesReadyWhenRedisStarts()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var clock = Stopwatch.StartNew();
         await using var node = await NodeProcess.StartAsync("node-early", new Dictionary<string, string?>
         {

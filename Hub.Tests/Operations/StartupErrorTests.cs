@@ -63,5 +63,5 @@ public sealed class StartupErrorTests
         return ChildProcess.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "Hub.Server.dll")], TimeSpan.FromSeconds(60), AppContext.BaseDirectory, environment);
     }
 
-    private static string FreeUrl() => $"http://127.0.0.1:{RedisServer.FreePort()}";
+    private static string FreeUrl() => $"http://127.0.0.1:{Ports.Free()}";
 }

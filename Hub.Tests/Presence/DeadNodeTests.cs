@@ -26,7 +26,7 @@ public sealed class DeadNodeTests() : ClusterTest(Topology.Redis)
         Assert.That(before.Connections, Is.EqualTo(3));
 
         var clock = Stopwatch.StartNew();
-        doomed.Kill();
+        await doomed.KillAsync();
         foreach (var id in doomedIds)
         {
             await member.Left.WaitForAsync(e => e.ConnectionId == id, $"MemberLeft for {id}", Bound + TimeSpan.FromSeconds(5));
@@ -55,7 +55,7 @@ public sealed class DeadNodeTests() : ClusterTest(Topology.Redis)
         var daveId = dave.ConnectionId;
 
         var clock = Stopwatch.StartNew();
-        first.Kill();
+        await first.KillAsync();
         await StartNodeProcessAsync("node-x");
         await member.Left.WaitForAsync(e => e.ConnectionId == daveId, "MemberLeft for the previous run's connection");
 

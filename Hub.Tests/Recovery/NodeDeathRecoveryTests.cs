@@ -22,7 +22,7 @@ public sealed class NodeDeathRecoveryTests() : ClusterTest(Topology.Redis)
         var before = await SendAsync(sender, kind, "before");
         await member.Messages.WaitForAsync(m => m.Id == before.Id, "the message before the kill");
 
-        nodeB.Kill();
+        await nodeB.KillAsync();
         var missed = new List<SendResult>();
         for (var i = 0; i < 200; i++)
         {
@@ -53,7 +53,7 @@ public sealed class NodeDeathRecoveryTests() : ClusterTest(Topology.Redis)
         var before = await SendAsync(sender, "group", "before");
         await member.Messages.WaitForAsync(m => m.Id == before.Id, "the message before the flush");
 
-        nodeB.Kill();
+        await nodeB.KillAsync();
         await Redis!.FlushAllAsync().Within();
         var afterFlush = new List<SendResult>();
         for (var i = 0; i < 5; i++)
@@ -121,7 +121,7 @@ public sealed class UnrecoverableGapTests(int historySize) : ClusterTest(Topolog
         await member.Client.JoinAsync("room").Within();
         var sender = await ConnectAsync(NodeA);
 
-        nodeB.Kill();
+        await nodeB.KillAsync();
         var missed = new List<SendResult>();
         for (var i = 0; i < 30; i++)
         {

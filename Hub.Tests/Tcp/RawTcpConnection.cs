@@ -7,7 +7,7 @@ namespace Hub.Tests.Tcp;
 
 /// <summary>
 /// One side of a Hub TCP connection written by hand on a plain socket, frame by frame as the
-/// README's framing says (UTF-8 JSON ended by 0x1E): what a C or Python client would do, so a test
+/// framing of docs/protocol.md says (UTF-8 JSON ended by 0x1E): what a C or Python client would do, so a test
 /// can send exactly what it means to, or nothing at all.
 /// </summary>
 public sealed class RawTcpConnection(TcpClient socket) : IDisposable

@@ -22,7 +22,7 @@ public sealed class TcpAddressTests
             Assert.Ignore("This machine has no IPv6.");
         }
 
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?> { ["Hub:Tcp:Port"] = port.ToString() };
         if (address is not null)
         {
@@ -63,7 +63,7 @@ public sealed class TcpAddressTests
     [TestCase("")]
     public void AnAddressThatIsNotAnIpAddress_StopsTheNodeAtStart_WithOneLine(string value)
     {
-        var settings = new Dictionary<string, string?> { ["Hub:Tcp:Port"] = RedisServer.FreePort().ToString(), ["Hub:Tcp:Address"] = value };
+        var settings = new Dictionary<string, string?> { ["Hub:Tcp:Port"] = Ports.Free().ToString(), ["Hub:Tcp:Address"] = value };
 
         var error = Assert.ThrowsAsync<OptionsValidationException>(() => TestNode.StartAsync("node-x", settings));
 
@@ -74,7 +74,7 @@ public sealed class TcpAddressTests
     public void AnAddressThisMachineDoesNotHave_StopsTheNodeAtStart_NamingTheKeys()
     {
         // TEST-NET-3 (RFC 5737): documentation only, on no machine's interface.
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?> { ["Hub:Tcp:Port"] = port.ToString(), ["Hub:Tcp:Address"] = "203.0.113.7" };
 
         var error = Assert.ThrowsAsync<InvalidOperationException>(() => TestNode.StartAsync("node-x", settings));

@@ -171,7 +171,7 @@ public sealed class TcpKeepAliveTests() : ClusterTest(Topology.Redis)
 
     private async Task<int> StartTcpNodeAsync(Action<IServiceCollection>? services = null)
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         Own(await StartNodeAsync("node-tcp", extra: new Dictionary<string, string?> { ["Hub:Tcp:Port"] = port.ToString() },
             services: services ?? (s => s.Configure<HubOptions>(Shorten))));
         return port;

@@ -43,6 +43,32 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     }
 
     [Test]
+    public async Task EveryShapeOfData_CrossesBetweenTcpAndWebSockets_AndProtocols_Identical([Values] HubProtocolKind tcpProtocol)
+    {
+        var (_, port) = await StartTcpNodeAsync();
+        var tina = await ConnectTcpAsync(port, tcpProtocol);
+        var other = tcpProtocol == HubProtocolKind.Json ? HubProtocolKind.MessagePack : HubProtocolKind.Json;
+        var walt = await ConnectAsync(NodeA, "walt", other);
+
+        foreach (var (from, to, what) in new[] { (tina, walt, $"TCP {tcpProtocol} to WebSockets {other}"), (walt, tina, $"WebSockets {other} to TCP {tcpProtocol}") })
+        {
+            var sent = new List<(string Name, System.Text.Json.JsonElement Data, SendResult Result)>();
+            foreach (var (name, json) in Data.DataShapes.All)
+            {
+                var data = Data.DataShapes.Parse(json);
+                sent.Add((name, data, await from.Client.PublishAsync($"connection:{to.ConnectionId}", "shape", data).Within()));
+            }
+
+            foreach (var (name, data, result) in sent)
+            {
+                var message = await to.Messages.WaitForAsync(m => m.Id == result.Id, $"{name}, {what}");
+                Data.DataShapes.AssertSame(data, message.Data, $"{name}, {what}");
+                Assert.That(message.Event, Is.EqualTo("shape"));
+            }
+        }
+    }
+
+    [Test]
     public async Task ATcpClient_WhoseNodeRestarts_ReconnectsOverTcp_AndResumesWhatItMissed()
     {
         var (node, port) = await StartTcpNodeAsync();
@@ -121,7 +147,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     [Test]
     public async Task InJwtMode_TheFirstFrameCarriesTheToken_AndABadOneIsRefusedWithTheReason()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-jwt", extra: settings));
         var tina = Own(new TestClient(new HubClientOptions
@@ -150,7 +176,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
     [Test]
     public async Task InJwtMode_ATcpConnectionEndsWhenItsTokenExpires_AndComesBackWithAFreshOne()
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var settings = new Dictionary<string, string?>(TestTokens.NodeSettings()) { ["Hub:Tcp:Port"] = port.ToString() };
         Own(await StartNodeAsync("node-tcp-expiry", extra: settings));
         var tokens = new ExpiringTokens("tina");
@@ -161,7 +187,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
         await tina.Messages.WaitForAsync(m => m.Id == after.Id, "a message after the reconnect");
     }
 
-    /// <summary>The README's TCP framing, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
+    /// <summary>The TCP framing of docs/protocol.md, followed by hand with nothing but a socket: what a C or Python client would do.</summary>
     [Test]
     public async Task AClientWrittenOnlyAgainstTheSpec_HandshakesSendsAndReceives()
     {
@@ -185,7 +211,7 @@ public sealed class TcpTests() : ClusterTest(Topology.Redis)
 
     private async Task<(TestNode Node, int Port)> StartTcpNodeAsync(Dictionary<string, string?>? settings = null)
     {
-        var port = RedisServer.FreePort();
+        var port = Ports.Free();
         var extra = new Dictionary<string, string?>(settings ?? []) { ["Hub:Tcp:Port"] = port.ToString() };
         var node = Own(await StartNodeAsync("node-tcp", extra: extra));
         return (node, port);

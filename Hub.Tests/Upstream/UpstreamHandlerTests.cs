@@ -365,5 +365,5 @@ public sealed class UpstreamHandlerTests
     private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
     // A port nothing listens on: every connection is refused at once.
-    private static Uri DeadUrl() => new($"http://127.0.0.1:{RedisServer.FreePort()}/hooks");
+    private static Uri DeadUrl() => new($"http://127.0.0.1:{Ports.Free()}/hooks");
 }

@@ -1,21 +1,14 @@
 // Drives the official @microsoft/signalr client through every kind of message between two
 // Hub nodes and prints what it saw as one JSON line; the NUnit test asserts on it.
 // Usage: node cross-node.mjs <hub url on node A> <hub url on node B> <json|messagepack>
-import * as signalR from "@microsoft/signalr";
-import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
+import { buildConnection } from "./connection.mjs";
 
 const [urlA, urlB, protocol] = process.argv.slice(2);
 const deadline = Date.now() + 20000;
 setTimeout(() => { console.error("cross-node.mjs: gave up after 25 s"); process.exit(2); }, 25000).unref();
 
 function connect(url, user) {
-  let builder = new signalR.HubConnectionBuilder()
-    .withUrl(`${url}?user=${user}`)
-    .configureLogging(signalR.LogLevel.Warning);
-  if (protocol === "messagepack") {
-    builder = builder.withHubProtocol(new MessagePackHubProtocol());
-  }
-  const connection = builder.build();
+  const connection = buildConnection(url, user, protocol);
   connection.received = [];
   connection.joined = [];
   connection.on("Receive", m => connection.received.push(m));

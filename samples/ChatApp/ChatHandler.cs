@@ -12,10 +12,13 @@ public sealed class ChatHandler(Departures departures, ILogger<ChatHandler> logg
     /// <summary>The room every member is in from the start.</summary>
     public const string Lobby = "lobby";
 
-    /// <summary>Every connection names itself (<c>?name=</c>), becomes that user, and is in the lobby and the room it asks for (<c>?room=</c>).</summary>
+    /// <summary>
+    /// Every connection names itself (<c>?name=</c>), or is the user its token names, becomes
+    /// that user, and is in the lobby and the room it asks for (<c>?room=</c>).
+    /// </summary>
     public override ValueTask<ConnectDecision> OnConnectedAsync(ConnectContext context, CancellationToken cancellationToken)
     {
-        var name = context.Query["name"].ToString();
+        var name = context.Query.TryGetValue("name", out var named) ? named.ToString() : context.User ?? "";
         if (name.Length == 0)
         {
             return new(ConnectDecision.Refuse("Say who you are: connect with ?name=…"));

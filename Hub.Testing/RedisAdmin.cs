@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Hub.Bench.Cluster;
+namespace Hub.Testing;
 
 /// <summary>
-/// A minimal RESP client for the few admin commands the bench sends (PING, FLUSHALL, INFO).
+/// A minimal RESP client for the few admin commands sent to the redis-server started here (PING, FLUSHALL, INFO).
 /// Raw, so the bench needs no Redis library and counts none of its own traffic by surprise.
 /// </summary>
 internal sealed class RedisAdmin(string host, int port) : IAsyncDisposable
@@ -26,9 +26,6 @@ internal sealed class RedisAdmin(string host, int port) : IAsyncDisposable
         await _stream!.WriteAsync(Encode(args), timeout.Token);
         return await ReadReplyAsync(reader, timeout.Token);
     }
-
-    /// <summary>The calls per command since the last reset, from <c>INFO commandstats</c>.</summary>
-    public async Task<CommandStats> CommandStatsAsync() => CommandStats.Parse(await CommandAsync("INFO", "commandstats"));
 
     public static byte[] Encode(IReadOnlyList<string> args)
     {

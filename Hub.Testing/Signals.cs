@@ -1,16 +1,16 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace Hub.Tests.Infrastructure;
+namespace Hub.Testing;
 
-/// <summary>POSIX signals to the processes the tests start: a stop, a pause, a crash.</summary>
+/// <summary>POSIX signals to the processes started here: a stop, a pause, a crash.</summary>
 internal static class Signals
 {
-    public const int Kill = 9;
     public const int Terminate = 15;
     public const int Stop = 19;
     public const int Continue = 18;
 
-    public static void Send(System.Diagnostics.Process process, int signal, string what)
+    public static void Send(Process process, int signal, string what)
     {
         if (SendSignal(process.Id, signal) != 0)
         {

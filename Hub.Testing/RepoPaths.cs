@@ -1,7 +1,7 @@
-namespace Hub.Tests.Infrastructure;
+namespace Hub.Testing;
 
-/// <summary>Places in the source tree the tests use, found by walking up from the test assembly to Hub.sln.</summary>
-public static class RepoPaths
+/// <summary>Places in the source tree, found by walking up from the running build's output to Hub.sln.</summary>
+internal static class RepoPaths
 {
     private static readonly Lazy<string> RootDirectory = new(() =>
     {
@@ -13,9 +13,10 @@ public static class RepoPaths
             }
         }
 
-        throw new InvalidOperationException($"Hub.sln was not found above {AppContext.BaseDirectory}: the tests run from the repository's build output.");
+        throw new InvalidOperationException($"Hub.sln was not found above {AppContext.BaseDirectory}: run the tests and the bench from their build in the repository.");
     });
 
+    /// <summary>The clone this build was made in: where the server's build, the peers' and the tests' files are.</summary>
     public static string Root => RootDirectory.Value;
 
     /// <summary>The demo page's files; the build puts the browser client in its lib folder.</summary>

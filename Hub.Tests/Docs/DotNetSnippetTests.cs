@@ -1,0 +1,100 @@
+using Hub.Client;
+using Hub.Tests.Auth;
+using Hub.Tests.Docs.Snippets;
+using Hub.Tests.Infrastructure;
+
+namespace Hub.Tests.Docs;
+
+/// <summary>The documented .NET snippets, run as written against a real node (see <see cref="SnippetContext"/>).</summary>
+public sealed class DotNetSnippetTests
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(30);
+
+    [Test]
+    public async Task TheFirstClient_JoinsSendsAndPrintsItsOwnMessage()
+    {
+        await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?>());
+        using var run = SnippetRun.Start(node, enterWhen: printed => printed.Count > 0);
+
+        await FirstClient.RunAsync().Within(RunTimeout);
+
+        // The line the README promises on a fresh node.
+        Assert.That(run.Printed, Is.EqualTo(new[] { "group:room #1 alice: hello" }));
+    }
+
+    [Test]
+    public async Task TheTypedClient_SeesWhoJoins_AndReadsMessages_UntilBye()
+    {
+        await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?>());
+        using var run = SnippetRun.Start(node);
+        var snippet = TypedClient.RunAsync();
+        await run.UntilPrintedAsync(p => p.Any(l => l.Contains("in the room", StringComparison.Ordinal)), "the snippet joined the room");
+
+        await using var carol = new HubClient(new HubClientOptions { Url = new Uri(node.HubUrl, "?user=carol") });
+        await carol.StartAsync().Within();
+        await carol.JoinAsync("room").Within();
+        // The snippet reads messages from its first read on: send until one arrives, then say bye.
+        await Bounded.UntilAsync(async () =>
+        {
+            await carol.SendToGroupAsync("room", "hi").Within();
+            await Task.Delay(100);
+            return run.Printed.Any(l => l.EndsWith("carol: hi", StringComparison.Ordinal));
+        }, "the snippet printed carol's message");
+        await carol.SendToGroupAsync("room", "bye").Within();
+        await snippet.Within(RunTimeout);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Printed[0], Is.EqualTo("1 in the room, which is at offset 0"));
+            Assert.That(run.Printed, Does.Contain("carol joined room"));
+            Assert.That(run.Printed[^1], Does.Match(@"^group:room #\d+ carol: bye$"));
+        });
+    }
+
+    [Test]
+    public async Task TheDependencyInjectionSnippet_GivesAClient_ThatConnects()
+    {
+        await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?>());
+        using var run = SnippetRun.Start(node);
+        string? connectionId = null;
+
+        await DependencyInjection.RunAsync(async client =>
+        {
+            await client.StartAsync().Within();
+            connectionId = client.ConnectionId;
+        }).Within(RunTimeout);
+
+        Assert.That(connectionId, Is.Not.Null);
+    }
+
+    [Test]
+    public async Task TheTokenProviderSnippet_ConnectsToANodeInJwtMode_AsTheTokensSubject()
+    {
+        await using var node = await TestNode.StartAsync("docs", TestTokens.NodeSettings());
+        using var run = SnippetRun.Start(node);
+        var tokens = new CountingTokens(TestTokens.Create("alice"));
+
+        await using var client = new HubClient(TokenProvider.Options(tokens));
+        await client.StartAsync().Within();
+        var presence = await client.GetPresenceAsync().Within();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(presence.Users, Is.EqualTo(new[] { "alice" }));
+            Assert.That(tokens.Calls, Is.GreaterThan(0));
+        });
+    }
+
+    private sealed class CountingTokens(string token) : ITokenSource
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task<string?> GetFreshTokenAsync()
+        {
+            Interlocked.Increment(ref _calls);
+            return Task.FromResult<string?>(token);
+        }
+    }
+}
