@@ -1,4 +1,3 @@
-using Hub.Bench.Cluster;
 using Hub.Bench.Reporting;
 
 namespace Hub.Bench.Scenarios;
@@ -13,6 +12,8 @@ internal static class UpstreamScenario
     public const string Without = "no upstream";
     public const string With = "upstream";
 
+    private const string Secret = "bench webhook secret";
+
     private static readonly int BackendPort = Ports.Free();
 
     public static readonly ScenarioDefinition Definition = new()
@@ -25,7 +26,7 @@ internal static class UpstreamScenario
             new(With, new Dictionary<string, string>
             {
                 ["Hub:Upstream:Url"] = $"http://127.0.0.1:{BackendPort}/hooks",
-                ["Hub:Upstream:Secret"] = WebhookBackend.Secret,
+                ["Hub:Upstream:Secret"] = Secret,
             }),
         ],
         Load = new LoadShape
@@ -34,7 +35,17 @@ internal static class UpstreamScenario
             Publishers = 4,
             Window = 4,
         },
-        StartBackendAsync = async () => await WebhookBackend.StartAsync(BackendPort),
+        StartBackendAsync = async () => new CountedBackend(await WebhookBackend.StartAsync(Secret, BackendPort, record: false)),
         Goals = report => [Goal.NoLosses(report)],
     };
+}
+
+/// <summary>The backend, which says when it stops how many webhooks it answered: none means the upstream variant asked nothing.</summary>
+internal sealed class CountedBackend(WebhookBackend backend) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await backend.DisposeAsync();
+        Console.Error.WriteLine($"The webhook backend allowed {backend.Allowed:N0} webhooks and refused {backend.BadSignatures:N0} with a bad signature.");
+    }
 }

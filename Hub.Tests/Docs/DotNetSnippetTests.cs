@@ -100,7 +100,7 @@ public sealed class DotNetSnippetTests
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var backend = builder.Build();
-        WebhookBackend.Map(backend, Secret);
+        SignedWebhooks.Map(backend, Secret);
         await backend.StartAsync().Within();
         var url = backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hub-events";
         await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?> { ["Hub:Upstream:Url"] = url, ["Hub:Upstream:Secret"] = Secret });

@@ -18,7 +18,7 @@ public sealed class UpstreamEndToEndTests(Topology topology) : ClusterTest(topol
 {
     private const string Secret = "end-to-end secret";
 
-    private UpstreamBackend _backend = null!;
+    private WebhookBackend _backend = null!;
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
@@ -28,10 +28,10 @@ public sealed class UpstreamEndToEndTests(Topology topology) : ClusterTest(topol
     };
 
     [OneTimeSetUp]
-    public async Task StartBackend() => _backend = await UpstreamBackend.StartAsync(Secret);
+    public async Task StartBackend() => _backend = await WebhookBackend.StartAsync(Secret).Within();
 
     [OneTimeTearDown]
-    public async Task StopBackend() => await _backend.DisposeAsync();
+    public async Task StopBackend() => await _backend.DisposeAsync().AsTask().Within();
 
     [SetUp]
     public void ResetBackend() => _backend.Reset();

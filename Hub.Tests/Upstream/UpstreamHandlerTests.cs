@@ -10,7 +10,7 @@ using Microsoft.Extensions.Primitives;
 namespace Hub.Tests.Upstream;
 
 /// <summary>
-/// The upstream handler of a real node against a real backend (<see cref="UpstreamBackend"/>): what
+/// The upstream handler of a real node against a real backend (<see cref="WebhookBackend"/>): what
 /// each event posts, how each answer decides, and what happens when the backend is slow, dead or
 /// answers what cannot be followed. The hooks that call the handler are tested end to end elsewhere.
 /// </summary>
@@ -19,14 +19,14 @@ public sealed class UpstreamHandlerTests
     private const string Secret = "a secret the node and its backend share";
 
     private CapturingLoggerProvider _logs = null!;
-    private UpstreamBackend _backend = null!;
+    private WebhookBackend _backend = null!;
     private TestNode? _node;
 
     [SetUp]
     public async Task StartBackend()
     {
         _logs = new CapturingLoggerProvider();
-        _backend = await UpstreamBackend.StartAsync(Secret);
+        _backend = await WebhookBackend.StartAsync(Secret).Within();
     }
 
     [TearDown]
@@ -38,7 +38,7 @@ public sealed class UpstreamHandlerTests
             _node = null;
         }
 
-        await _backend.DisposeAsync();
+        await _backend.DisposeAsync().AsTask().Within();
     }
 
     [Test]

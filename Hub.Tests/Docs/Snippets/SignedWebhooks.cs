@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace Hub.Tests.Docs.Snippets;
 
 /// <summary>docs/webhooks.md: a backend that checks the signature, then decides.</summary>
-internal sealed class WebhookBackend : SnippetContext
+internal sealed class SignedWebhooks : SnippetContext
 {
     public static void Map(WebApplication app, string secret)
     {
