@@ -23,5 +23,5 @@ internal sealed class UpstreamOptions
     /// <summary>The base URL with the slash that makes <c>{Url}/{event}</c> of a relative <c>{event}</c>.</summary>
     public Uri BaseAddress => new(Url!.EndsWith('/') ? Url : Url + "/");
 
-    public bool Asks(string @event) => Events.Count == 0 || Events.Contains(@event, StringComparer.OrdinalIgnoreCase);
+    public bool Asks(string @event) => Events.Count == 0 || Events.Contains(@event);
 }
