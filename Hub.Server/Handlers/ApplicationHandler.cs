@@ -42,7 +42,11 @@ internal sealed partial class ApplicationHandler(IServiceProvider services, IHos
         return decision.Answered ? decision : throw Refused(decision.Reason);
     }
 
-    /// <summary>Tells the handler a connection ended, in the background: nothing waits for it, and a failure is only logged.</summary>
+    /// <summary>
+    /// Tells the handler a connection ended, in the background: nothing waits for it, and a failure
+    /// is only logged. Its token ends when the application has stopped, not when it starts to: the
+    /// connections a drain closes are told too.
+    /// </summary>
     public void Disconnected(DisconnectContext context) => _ = DisconnectedAsync(context);
 
     private async Task DisconnectedAsync(DisconnectContext context)
@@ -51,7 +55,7 @@ internal sealed partial class ApplicationHandler(IServiceProvider services, IHos
         await Task.Yield();
         try
         {
-            await Handler!.OnDisconnectedAsync(context, lifetime.ApplicationStopping);
+            await Handler!.OnDisconnectedAsync(context, lifetime.ApplicationStopped);
         }
         catch (Exception ex)
         {

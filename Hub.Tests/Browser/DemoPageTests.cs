@@ -76,6 +76,7 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         await alice.Page.Locator("#text").PressSequentiallyAsync("Hel");
 
         await Expect(bob.Page.Locator("#typing")).ToHaveTextAsync("alice is typing…");
+        await bob.Page.ScreenshotAsync(new() { Path = Path.Combine(RepoPaths.TestResults, "demo-page-typing.png") }).Within();
         await alice.SendAsync("Hello");
         await bob.WaitForMessageAsync("Hello");
         await Expect(bob.Page.Locator("#typing")).ToBeEmptyAsync();

@@ -180,6 +180,27 @@ public sealed class PublishTests(Topology topology) : ClusterTest(topology)
         Assert.That(sender.Client.State, Is.EqualTo(HubConnectionState.Connected));
     }
 
+    [Test]
+    public async Task ARefusedPublish_ReachesNoOne_AndTakesNoOffset([Values] HubProtocolKind protocol)
+    {
+        var sender = await ConnectAsync(NodeA, protocol: protocol);
+        var receiver = await ConnectAsync(NodeB, protocol: protocol);
+
+        var first = await sender.Client.PublishAsync("all", "ok", 1).Within();
+        var tooLong = Assert.ThrowsAsync<HubException>(() => sender.Client.PublishAsync("all", new string('e', 129), 2).Within());
+        var tooBig = Assert.ThrowsAsync<HubException>(() => sender.Client.PublishAsync("all", "big", new string('x', 32767)).Within());
+        var second = await sender.Client.PublishAsync("all", "ok", 3).Within();
+
+        await receiver.Messages.WaitForAsync(m => m.Id == second.Id, "the message after the refused ones");
+        Assert.Multiple(() =>
+        {
+            Assert.That(tooLong!.Message, Does.Contain("The event name is 129 characters; it must be 1 to 128"));
+            Assert.That(tooBig!.Message, Does.Contain("data is 32769 bytes as UTF-8 JSON; the limit is 32768"));
+            Assert.That(second.Offset, Is.EqualTo(first.Offset + 1), "no offset taken by a refused message");
+            Assert.That(receiver.Messages.Items.Where(m => m.Stream == "all").Select(m => m.Data.GetInt32()), Is.EqualTo(new[] { 1, 3 }));
+        });
+    }
+
     private async Task<RawClient> ConnectRawAsync(TestNode node, HubProtocolKind protocol)
     {
         var builder = new HubConnectionBuilder().WithUrl(node.HubUrl);

@@ -24,7 +24,9 @@ public sealed class BrowserSnippetTests
         <script>
           window.shown = [];
           window.lost = [];
+          window.typing = [];
           function show(message) { window.shown.push(message); }
+          function showTyping(user, typing) { window.typing.push([user, typing]); }
           function reload(streams) { window.lost.push(...streams); }
         </script>
         """;
@@ -54,16 +56,26 @@ public sealed class BrowserSnippetTests
         {
             await page.GotoAsync(address).Within();
             await ShownAsync(page, "hello", errors);
+            // The snippet that shows events publishes one after its text.
+            var publishes = snippet.Contains("hub.publish(", StringComparison.Ordinal);
+            if (publishes)
+            {
+                await UntilAsync(page, "window.typing.length > 0", "The page never handed on its typing event", errors);
+            }
 
             await using var dotnet = new HubClient(new HubClientOptions { Url = new Uri(node.HubUrl, "?user=bob") });
             await dotnet.StartAsync().Within();
             await dotnet.SendToGroupAsync("room", "from .NET").Within();
             await ShownAsync(page, "from .NET", errors);
 
-            var shown = await page.EvaluateAsync<JsonElement>("window.shown.map(m => [m.stream, m.offset, m.user, m.text])").Within();
+            var shown = await page.EvaluateAsync<JsonElement>("window.shown.map(m => [m.stream, m.offset, m.user, m.event, m.text])").Within();
+            var typing = await page.EvaluateAsync<JsonElement>("window.typing").Within();
             Assert.Multiple(() =>
             {
-                Assert.That(shown.GetRawText(), Is.EqualTo("""[["group:room",1,"alice","hello"],["group:room",2,"bob","from .NET"]]"""));
+                Assert.That(shown.GetRawText(), Is.EqualTo(publishes
+                    ? """[["group:room",1,"alice","message","hello"],["group:room",2,"alice","typing",null],["group:room",3,"bob","message","from .NET"]]"""
+                    : """[["group:room",1,"alice","message","hello"],["group:room",2,"bob","message","from .NET"]]"""));
+                Assert.That(typing.GetRawText(), Is.EqualTo(publishes ? """[["alice",false]]""" : "[]"), "the typing event, through hub.on");
                 Assert.That(errors, Is.Empty, "errors and warnings in the page");
             });
         }
@@ -73,14 +85,17 @@ public sealed class BrowserSnippetTests
         }
     }
 
-    private static async Task ShownAsync(IPage page, string text, ConcurrentQueue<string> errors)
+    private static Task ShownAsync(IPage page, string text, ConcurrentQueue<string> errors) =>
+        UntilAsync(page, $"window.shown.some(m => m.text === {JsonSerializer.Serialize(text)})", $"The page never showed '{text}'", errors);
+
+    private static async Task UntilAsync(IPage page, string condition, string failure, ConcurrentQueue<string> errors)
     {
         var deadline = DateTime.UtcNow + Bounded.Default;
-        while (!await page.EvaluateAsync<bool>($"window.shown.some(m => m.text === {JsonSerializer.Serialize(text)})").Within())
+        while (!await page.EvaluateAsync<bool>(condition).Within())
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"The page never showed '{text}'. Errors in the page: {string.Join(" | ", errors)}");
+                Assert.Fail($"{failure}. Errors in the page: {string.Join(" | ", errors)}");
             }
 
             await Task.Delay(50);

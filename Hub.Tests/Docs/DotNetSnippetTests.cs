@@ -59,6 +59,20 @@ public sealed class DotNetSnippetTests
     }
 
     [Test]
+    public async Task TheEventsSnippet_PublishesTypedData_AndReadsItBack_ByEvent()
+    {
+        await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?>());
+        using var run = SnippetRun.Start(node, enterWhen: printed => printed.Count >= 2);
+        await using var bob = new HubClient(new HubClientOptions { Url = new Uri(node.HubUrl, "?user=bob") });
+        await bob.StartAsync().Within();
+        await bob.JoinAsync("room").Within();
+
+        await Events.RunAsync(bob).Within(RunTimeout);
+
+        Assert.That(run.Printed, Is.EquivalentTo(new[] { "bob typing: True", "order o-17: 12.50" }));
+    }
+
+    [Test]
     public async Task TheDependencyInjectionSnippet_GivesAClient_ThatConnects()
     {
         await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?>());

@@ -41,7 +41,7 @@ public sealed class NodeSnippetTests
     private static readonly JsCase[] Cases =
     [
         new("accessTokenFactory", Jwt: true, ExpectPrinted: null),
-        new("connection.on(\"Receive\"", Jwt: false, ExpectPrinted: "group:room #1 alice: hello"),
+        new("connection.on(\"Receive\"", Jwt: false, ExpectPrinted: "group:room #2 alice typing: {\"typing\":true}"),
     ];
 
     public static IEnumerable<TestCaseData> JsSnippets() => MarkdownDocs.CasesOf("js");

@@ -77,7 +77,7 @@ public sealed class ShellSnippetTests
         await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?> { ["Hub:Api:Keys:0"] = ApiKey });
         await using var alice = new HubClient(new HubClientOptions { Url = new Uri(node.HubUrl, "?user=alice") });
         var received = new ConcurrentQueue<string>();
-        alice.MessageReceived += m => received.Enqueue(m.Text ?? "");
+        alice.MessageReceived += m => received.Enqueue(m.Text ?? m.Data.GetRawText());
         var closed = new TaskCompletionSource();
         alice.Closed += _ => closed.TrySetResult();
         await alice.StartAsync().Within();
@@ -97,7 +97,7 @@ public sealed class ShellSnippetTests
             {
                 Assert.That(answers, Has.Count.EqualTo(calls), "every curl ran");
                 Assert.That(answers, Has.All.Match(@"^2\d\d "), "every call succeeded");
-                Assert.That(received, Is.SupersetOf(new[] { "hello", "hi all", "hi you" }), "what the calls sent to alice and her connection");
+                Assert.That(received, Is.SupersetOf(new[] { "hello", "{\"id\":\"o-17\",\"total\":12.5}", "hi all", "hi you" }), "what the calls sent to alice and her connection");
             });
         }
         finally

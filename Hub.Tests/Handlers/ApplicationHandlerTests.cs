@@ -4,6 +4,7 @@ using System.Text.Json;
 using ChatApp;
 using Hub.Client;
 using Hub.Server.Handlers;
+using Hub.Tests.Api;
 using Hub.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
@@ -23,6 +24,8 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
 {
     protected override AppBuilder? App => ChatServer.Build;
 
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Hub:Api:Keys:0"] = ApiClient.Key };
+
     [TestCase("mallory", "mallory is banned from this chat.")]
     [TestCase("", "Say who you are: connect with ?name=…")]
     public async Task Connect_RefusedByTheHandler_Is403AtNegotiate_WithTheReason(string name, string reason)
@@ -34,8 +37,8 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo(reason));
 
-        await using var client = new HubClient(new HubClientOptions { Url = ChatUrl(NodeB, name) });
-        var refused = Assert.ThrowsAsync<HttpRequestException>(() => client.StartAsync().Within());
+        var client = Own(new TestClient(new HubClientOptions { Url = ChatUrl(NodeB, name) }));
+        var refused = Assert.ThrowsAsync<HttpRequestException>(() => client.Client.StartAsync().Within());
         Assert.That(refused!.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That((await Presence(NodeB)).Connections, Is.Zero, "a refused connection is nowhere");
     }
@@ -45,9 +48,10 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
     {
         // Without a negotiate there is no HTTP answer to refuse with: the WebSocket is up when
         // the connection opens, and the refusal closes it.
-        await using var connection = new HubConnectionBuilder()
+        var connection = new HubConnectionBuilder()
             .WithUrl(ChatUrl(NodeA, "mallory"), o => { o.SkipNegotiation = true; o.Transports = HttpTransportType.WebSockets; })
             .Build();
+        Own(new Disposing(() => connection.DisposeAsync().AsTask().Within()));
         var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += error => { closed.TrySetResult(error); return Task.CompletedTask; };
 
@@ -118,6 +122,20 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
     }
 
     [Test]
+    public async Task ApiMessages_AreNotTheHandlers_TheirCallerIsTheApplication()
+    {
+        var bob = await ChatAsync(NodeB, "bob");
+        await using var api = new ApiClient(NodeA);
+
+        using var response = await api.SendAsync(HttpMethod.Post, "/api/v1/groups/lobby/messages", """{ "text": "spam, from the application itself" }""");
+        var sent = await response.Content.ReadFromJsonAsync<SendResult>().Within();
+        var received = await bob.Messages.WaitForAsync(m => m.Id == sent!.Id, "the application's message");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Accepted));
+        Assert.That(received.Text, Is.EqualTo("spam, from the application itself"));
+    }
+
+    [Test]
     public async Task Join_RefusedByTheHandler_FailsWithTheReason_AndAllowedJoinsWork()
     {
         var bob = await ChatAsync(NodeA, "bob");
@@ -144,6 +162,20 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
         var departure = await left.WaitForAsync(d => d.ConnectionId == id, "bob's departure");
 
         Assert.That((departure.User, departure.Node), Is.EqualTo(("bob", NodeB.NodeId)));
+    }
+
+    [Test]
+    public async Task Disconnect_TheHandlerIsTold_OfTheConnectionsADrainingNodeCloses()
+    {
+        var left = new Inbox<DisconnectContext>();
+        NodeB.Services.GetRequiredService<Departures>().Left += left.Add;
+        var bob = await ChatAsync(NodeB, "bob");
+        var id = bob.ConnectionId;
+
+        await NodeB.StopAsync();
+        var departure = await left.WaitForAsync(d => d.ConnectionId == id, "bob's departure as his node stopped");
+
+        Assert.That(departure.User, Is.EqualTo("bob"));
     }
 
     [Test]
@@ -207,9 +239,14 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
 
     private static async Task<PresenceSnapshot> Presence(HubNode node)
     {
-        await using var watcher = new HubClient(new HubClientOptions { Url = ChatUrl(node, "watcher") });
-        await watcher.StartAsync().Within();
-        var snapshot = await watcher.GetPresenceAsync(ChatHandler.Lobby).Within();
+        await using var watcher = new TestClient(new HubClientOptions { Url = ChatUrl(node, "watcher") });
+        await watcher.Client.StartAsync().Within();
+        var snapshot = await watcher.Client.GetPresenceAsync(ChatHandler.Lobby).Within();
         return snapshot with { Connections = snapshot.Connections - 1 };
+    }
+
+    private sealed class Disposing(Func<Task> dispose) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await dispose();
     }
 }

@@ -5,12 +5,13 @@ namespace Hub.Tests.Handlers;
 
 /// <summary>
 /// Library mode is a <c>PackageReference</c> away: Hub.Server and Hub.Client packed to a folder,
-/// and an application of its own, outside the repository, built against the packages alone.
+/// and an application of its own, outside the repository, built against the packages alone: the
+/// program the package's readme shows.
 /// </summary>
 public sealed class ServerPackageTests
 {
     [Test]
-    public async Task AnApplication_BuildsAgainstThePackages_WithAHandlerOfItsOwn()
+    public async Task TheReadmesApplication_BuildsAgainstThePackagesAlone()
     {
         var work = Directory.CreateTempSubdirectory("hub-server-package-").FullName;
         // A version of this run's own, so no package cached from another run stands in for these.
@@ -58,27 +59,13 @@ public sealed class ServerPackageTests
                   </ItemGroup>
                 </Project>
                 """);
-            await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
-                using Hub.Client;
-                using Hub.Server;
-                using Hub.Server.Handlers;
-
-                var builder = WebApplication.CreateBuilder(args);
-                builder.AddRealtimeHub(o => o.UseHandler<TimeHandler>());
-                var app = builder.Build();
-                app.MapRealtimeHub();
-                app.Run();
-
-                sealed class TimeHandler : HubHandler
-                {
-                    public override ValueTask<CallDecision> OnCallAsync(CallContext context, CancellationToken cancellationToken) =>
-                        context.Method == "time" ? new(CallDecision.Return(DateTimeOffset.UtcNow)) : base.OnCallAsync(context, cancellationToken);
-                }
+            // The package's own README, as its readers will copy it, and a client beside it.
+            await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), ReadmeProgram() + """
 
                 // Hub.Client comes with the server's package.
                 static class Clients
                 {
-                    public static Task<DateTimeOffset> TimeAsync(HubClient client) => client.CallAsync<DateTimeOffset>("time", null);
+                    public static Task<DateTimeOffset> TimeAsync(Hub.Client.HubClient client) => client.CallAsync<DateTimeOffset>("time", null);
                 }
                 """);
 
@@ -91,6 +78,16 @@ public sealed class ServerPackageTests
             Directory.Delete(work, recursive: true);
             ForgetCached(version);
         }
+    }
+
+    /// <summary>The C# program of Hub.Server/README.md, the package's readme.</summary>
+    private static string ReadmeProgram()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "Hub.Server", "README.md"));
+        var start = readme.IndexOf("```csharp\n", StringComparison.Ordinal);
+        Assert.That(start, Is.GreaterThanOrEqualTo(0), "Hub.Server/README.md shows a C# program");
+        start += "```csharp\n".Length;
+        return readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
     }
 
     // This run's versions, out of the machine's package cache again.
