@@ -9,7 +9,7 @@ namespace Hub.Server.Upstream;
 /// shutdown timeout. The connections a drain closes (on ApplicationStopping, before any background
 /// service stops) have their disconnects sent before the node is gone.
 /// </summary>
-internal sealed partial class DisconnectDeliveries(UpstreamClient client, ILogger<DisconnectDeliveries> logger) : IHostedService
+internal sealed partial class DisconnectDeliveries(UpstreamClient client, UpstreamMetrics metrics, ILogger<DisconnectDeliveries> logger) : IHostedService
 {
     public const int MaxWaiting = 10_000;
 
@@ -57,7 +57,8 @@ internal sealed partial class DisconnectDeliveries(UpstreamClient client, ILogge
             try
             {
                 // The client logs what went wrong; the pipeline has retried it already.
-                await client.PostAsync(UpstreamEvents.Disconnect, body, connectionId, _abandon.Token);
+                var answer = await client.PostAsync(UpstreamEvents.Disconnect, body, connectionId, _abandon.Token);
+                metrics.Answered(UpstreamEvents.Disconnect, answer.Outcome);
             }
             catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
             {

@@ -14,7 +14,7 @@ namespace Hub.Server.Upstream;
 /// <see cref="UpstreamServiceCollectionExtensions"/>: the timeout, the circuit breaker and the
 /// retries of <c>disconnect</c> happen beneath this class, which sees only their end.
 /// </summary>
-internal sealed partial class UpstreamClient(IHttpClientFactory clients, IOptions<UpstreamOptions> options, ILogger<UpstreamClient> logger)
+internal sealed partial class UpstreamClient(IHttpClientFactory clients, IOptions<UpstreamOptions> options, UpstreamMetrics metrics, TimeProvider time, ILogger<UpstreamClient> logger)
 {
     public const string HttpClientName = "Hub.Upstream";
 
@@ -42,6 +42,7 @@ internal sealed partial class UpstreamClient(IHttpClientFactory clients, IOption
         // One id per event, kept by its retries, so that a backend can tell a retry from a new event.
         request.Headers.Add(DeliveryHeader, Guid.CreateVersion7().ToString());
         request.Headers.Add(SignatureHeader, Sign(body));
+        var started = time.GetTimestamp();
         try
         {
             using var response = await clients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
@@ -78,6 +79,10 @@ internal sealed partial class UpstreamClient(IHttpClientFactory clients, IOption
         catch (HttpRequestException ex)
         {
             Log.Unreachable(logger, @event, connectionId, ex.Message);
+        }
+        finally
+        {
+            metrics.Took(@event, time.GetElapsedTime(started));
         }
 
         return new UpstreamAnswer(UpstreamOutcome.Unavailable, Reason: UpstreamAnswer.UnavailableReason);

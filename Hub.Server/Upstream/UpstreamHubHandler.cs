@@ -13,7 +13,7 @@ namespace Hub.Server.Upstream;
 /// shape) refuses, and never fails open: the backend is there and said something else than allow.
 /// </summary>
 internal sealed partial class UpstreamHubHandler(
-    UpstreamClient client, DisconnectDeliveries disconnects, IOptions<UpstreamOptions> options, ILogger<UpstreamHubHandler> logger) : IHubHandler
+    UpstreamClient client, DisconnectDeliveries disconnects, IOptions<UpstreamOptions> options, UpstreamMetrics metrics, ILogger<UpstreamHubHandler> logger) : IHubHandler
 {
     private static readonly JsonElement NullResult = JsonSerializer.SerializeToElement<object?>(null);
 
@@ -88,9 +88,13 @@ internal sealed partial class UpstreamHubHandler(
         var body = Serialize(new CallBody(context.ConnectionId, context.User, context.Method, context.Data));
         var answer = await client.PostAsync(UpstreamEvents.Call, body, context.ConnectionId, cancellationToken);
         // A call is never answered without its backend: there is no answer to fail open with.
-        return answer.Outcome == UpstreamOutcome.Unavailable
-            ? CallDecision.Refuse(UpstreamAnswer.UnavailableReason)
-            : Decide(answer, UpstreamEvents.Call, context.ConnectionId, static () => CallDecision.Return(NullResult), CallDecision.Refuse, CallDecision.Return, anyValue: true);
+        if (answer.Outcome == UpstreamOutcome.Unavailable)
+        {
+            metrics.Answered(UpstreamEvents.Call, UpstreamOutcome.Unavailable);
+            return CallDecision.Refuse(UpstreamAnswer.UnavailableReason);
+        }
+
+        return Decide(answer, UpstreamEvents.Call, context.ConnectionId, static () => CallDecision.Return(NullResult), CallDecision.Refuse, CallDecision.Return, anyValue: true);
     }
 
     // A 2xx with no body, or null, allows as it is; otherwise its body is read: an object, or with
@@ -98,36 +102,42 @@ internal sealed partial class UpstreamHubHandler(
     private TDecision Decide<TDecision>(
         UpstreamAnswer answer, string @event, string connectionId, Func<TDecision> allow, Func<string, TDecision> refuse, Func<JsonElement, TDecision> read, bool anyValue = false)
     {
-        switch (answer.Outcome)
+        var outcome = answer.Outcome;
+        try
         {
-            case UpstreamOutcome.Allowed:
-                if (IsBlank(answer.Body.Span))
-                {
+            switch (outcome)
+            {
+                case UpstreamOutcome.Allowed when IsBlank(answer.Body.Span):
                     return allow();
-                }
-
-                try
-                {
-                    var json = JsonSerializer.Deserialize<JsonElement>(answer.Body.Span);
-                    return json.ValueKind switch
+                case UpstreamOutcome.Allowed:
+                    try
                     {
-                        JsonValueKind.Null => allow(),
-                        JsonValueKind.Object => read(json),
-                        _ when anyValue => read(json),
-                        _ => throw new JsonException($"it is a JSON {Kind(json)}, not an object"),
-                    };
-                }
-                catch (JsonException ex)
-                {
-                    Log.InvalidBody(logger, @event, connectionId, FirstLine(ex.Message));
-                    return refuse(UpstreamAnswer.InvalidReason);
-                }
+                        var json = JsonSerializer.Deserialize<JsonElement>(answer.Body.Span);
+                        return json.ValueKind switch
+                        {
+                            JsonValueKind.Null => allow(),
+                            JsonValueKind.Object => read(json),
+                            _ when anyValue => read(json),
+                            _ => throw new JsonException($"it is a JSON {Kind(json)}, not an object"),
+                        };
+                    }
+                    catch (JsonException ex)
+                    {
+                        outcome = UpstreamOutcome.Invalid;
+                        Log.InvalidBody(logger, @event, connectionId, FirstLine(ex.Message));
+                        return refuse(UpstreamAnswer.InvalidReason);
+                    }
 
-            case UpstreamOutcome.Unavailable when _options.FailOpen:
-                Log.FailedOpen(logger, @event, connectionId);
-                return allow();
-            default:
-                return refuse(answer.Reason ?? UpstreamAnswer.UnavailableReason);
+                case UpstreamOutcome.Unavailable when _options.FailOpen:
+                    Log.FailedOpen(logger, @event, connectionId);
+                    return allow();
+                default:
+                    return refuse(answer.Reason ?? UpstreamAnswer.UnavailableReason);
+            }
+        }
+        finally
+        {
+            metrics.Answered(@event, outcome);
         }
     }
 

@@ -68,6 +68,7 @@ internal static partial class UpstreamServiceCollectionExtensions
         });
         // Within the pipeline, so that each attempt's timeout covers the whole answer.
         http.AddHttpMessageHandler(() => new AnswerBuffering());
+        services.AddSingleton<UpstreamMetrics>();
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton<DisconnectDeliveries>();
         services.AddHostedService(provider => provider.GetRequiredService<DisconnectDeliveries>());

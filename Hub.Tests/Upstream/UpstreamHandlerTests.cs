@@ -304,6 +304,37 @@ public sealed class UpstreamHandlerTests
         Assert.That(_backend.All.Select(r => r.Event), Is.EqualTo(new[] { "join" }));
     }
 
+    [Test]
+    public async Task EachOutcome_IsCounted_ByEvent_AndEachRequestTimed()
+    {
+        var handler = await HandlerAsync();
+        _backend.On("message", _ => Results.Problem(statusCode: 403, detail: "no"));
+        _backend.On("join", _ => Results.Text("<html>", "text/html"));
+        _backend.On("call", _ => Results.StatusCode(503));
+
+        await handler.OnConnectedAsync(Connect(), default).AsTask().Within();
+        await handler.OnMessageAsync(new MessageContext("c-1", null, "all", "chat", Json("1")), default).AsTask().Within();
+        await handler.OnJoinAsync(new JoinContext("c-1", null, "g"), default).AsTask().Within();
+        await handler.OnCallAsync(new CallContext("c-1", null, "m", Json("1")), default).AsTask().Within();
+
+        using var http = new HttpClient { BaseAddress = _node!.BaseUrl, Timeout = Bounded.Default };
+        var text = "";
+        await Bounded.UntilAsync(async () =>
+        {
+            text = await http.GetStringAsync("/metrics");
+            return text.Contains("outcome=\"unavailable\"");
+        }, "the call's outcome in /metrics");
+
+        Assert.Multiple(() =>
+        {
+            foreach (var (@event, outcome) in new[] { ("connect", "allowed"), ("message", "refused"), ("join", "invalid"), ("call", "unavailable") })
+            {
+                Assert.That(text, Does.Match($@"hub_upstream_requests_total\{{[^}}]*event=""{@event}""[^}}]*outcome=""{outcome}""[^}}]*\}} 1\b"), $"{@event}: {outcome}");
+                Assert.That(text, Does.Match($@"hub_upstream_duration_seconds_count\{{[^}}]*event=""{@event}""[^}}]*\}} 1\b"), $"{@event} timed");
+            }
+        });
+    }
+
     [TestCase("Hub:Upstream:Url", "ftp://backend/hooks", "must be an absolute http:// or https:// URL")]
     [TestCase("Hub:Upstream:Secret", "", "is required with Hub:Upstream:Url")]
     [TestCase("Hub:Upstream:Events", "connect,open", "('connect,open') must be any of connect, message, join, disconnect, call")]
