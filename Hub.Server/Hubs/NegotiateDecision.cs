@@ -34,7 +34,8 @@ internal sealed class NegotiateDecision(
             catch (HubRequestException ex)
             {
                 metrics.Rejected(ex.Kind.MetricReason());
-                context.Response.Clear();
+                // Nothing was sent yet: the negotiate's body (and its length) are replaced by the problem.
+                context.Response.Headers.ContentLength = null;
                 var status = ex.Kind == RequestError.Refused ? StatusCodes.Status403Forbidden : StatusCodes.Status500InternalServerError;
                 await Results.Problem(ex.Message, statusCode: status).ExecuteAsync(context);
                 return;

@@ -103,6 +103,11 @@
     return element;
   }
 
+  // What a message shows: its text, or its data as JSON (a BigInt, which JSON.stringify refuses, as digits).
+  function dataText(message) {
+    return message.text ?? JSON.stringify(message.data, (key, value) => typeof value === "bigint" ? value.toString() : value);
+  }
+
   // User text only ever goes through textContent: a message cannot inject markup.
   // Chat messages are the "message" event; "typing" has its own handler (showTyping), and an event
   // this page does not know is shown as its data.
@@ -117,7 +122,7 @@
       from: message.from,
       user: message.user ?? null,
       event: message.event,
-      text: message.text ?? JSON.stringify(message.data),
+      text: dataText(message),
       sentAtIsDate: message.sentAt instanceof Date,
     });
 
@@ -130,7 +135,7 @@
       span("time", sentAt.toLocaleTimeString()),
       span("stream", message.event === "message" ? streamLabel(message.stream) : `${streamLabel(message.stream)} · ${message.event}`),
       span("user", message.user ?? "anonymous"),
-      span("text", message.text ?? JSON.stringify(message.data)));
+      span("text", dataText(message)));
     append(item);
   }
 

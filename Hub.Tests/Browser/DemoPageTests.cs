@@ -84,13 +84,16 @@ public sealed class DemoPageTests(Topology topology) : BrowserTest(topology)
         await sender.Client.SendAsync("for everyone").Within();
         await bob.WaitForMessageAsync("for everyone");
         await carol.WaitForMessageAsync("for everyone");
+        await sender.Client.PublishAsync("all", "order", new { id = "o-1", total = 2.5 }).Within();
+        await bob.WaitForMessageAsync("""{"id":"o-1","total":2.5}""");
+        await Expect(bob.Page.Locator("#messages li.message .stream").Last).ToHaveTextAsync("everyone · order");
         var aliceSees = await alice.Page.EvaluateAsync<string[]>("window.hubDemo.typing").Within();
         var bobsEvents = await bob.Page.EvaluateAsync<string[]>("window.hubDemo.messages.map(m => m.event)").Within();
         var carolSees = await carol.Page.EvaluateAsync<string[]>("window.hubDemo.typing").Within();
         Assert.Multiple(() =>
         {
             Assert.That(aliceSees, Is.Empty, "no one sees themselves typing");
-            Assert.That(bobsEvents, Is.EqualTo(new[] { "message", "message" }), "typing events are no chat messages");
+            Assert.That(bobsEvents, Is.EqualTo(new[] { "message", "message", "order" }), "typing events are no chat messages; other events show their data");
             Assert.That(carolSees, Is.Empty, "typing in a room is for its members");
         });
         Assert.That(alice.Errors.Concat(bob.Errors).Concat(carol.Errors), Is.Empty);

@@ -24,18 +24,27 @@ public sealed class ApplicationHandlerTests(Topology topology) : ClusterTest(top
 {
     protected override AppBuilder? App => ChatServer.Build;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Hub:Api:Keys:0"] = ApiClient.Key };
+    private const string AppOrigin = "http://chat.example";
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Hub:Api:Keys:0"] = ApiClient.Key,
+        ["Hub:Cors:Origins:0"] = AppOrigin,
+    };
 
     [TestCase("mallory", "mallory is banned from this chat.")]
     [TestCase("", "Say who you are: connect with ?name=…")]
     public async Task Connect_RefusedByTheHandler_Is403AtNegotiate_WithTheReason(string name, string reason)
     {
         using var http = new HttpClient { Timeout = Bounded.Default };
-        using var response = await http.PostAsync(new Uri($"{NodeA.HubUrl}/negotiate?negotiateVersion=1&name={name}"), null).Within();
+        using var negotiate = new HttpRequestMessage(HttpMethod.Post, new Uri($"{NodeA.HubUrl}/negotiate?negotiateVersion=1&name={name}"));
+        negotiate.Headers.Add("Origin", AppOrigin);
+        using var response = await http.SendAsync(negotiate).Within();
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>().Within();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
         Assert.That(problem.GetProperty("detail").GetString(), Is.EqualTo(reason));
+        Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { AppOrigin }), "a browser of the application's origin can read the reason");
 
         var client = Own(new TestClient(new HubClientOptions { Url = ChatUrl(NodeB, name) }));
         var refused = Assert.ThrowsAsync<HttpRequestException>(() => client.Client.StartAsync().Within());
