@@ -21,6 +21,7 @@ internal sealed record BenchOptions
           publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
           api        concurrent HTTP API callers broadcasting through one node: messages/s per node
           connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all
+          upstream   messages/s and p99 without vs with upstream webhooks (a local backend, every event asked)
 
         Options:
           --rounds N        rounds per variant, run alternately, the order turned every other round (default 3)

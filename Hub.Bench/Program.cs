@@ -52,6 +52,7 @@ using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel
 Console.Error.WriteLine($"{options.Scenario.Name}: {options.Scenario.Description}");
 try
 {
+    await using var backend = options.Scenario.StartBackendAsync is { } startBackend ? await startBackend() : null;
     await using IBenchTarget target = options.Urls.Count > 0
         ? new ExternalTarget(options.Urls, options.Redis is { } r ? new RedisAdmin(r.Host, r.Port) : null, options.Protocol)
         : await LocalCluster.StartAsync(options.Nodes, options.Protocol, options.Replicas);

@@ -1,3 +1,4 @@
+using Hub.Server.Upstream;
 using Hub.Server.Web;
 using Microsoft.Extensions.Options;
 
@@ -40,6 +41,9 @@ internal static class HubServerApp
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         configure?.Invoke(builder);
 
+        // The stand-alone server's handler: the application's backend, when Hub:Upstream:Url names one.
+        // First: its disconnect sender, registered before every other background service, stops after them.
+        builder.AddHubUpstream();
         builder.AddRealtimeHub();
 
         var app = builder.Build();

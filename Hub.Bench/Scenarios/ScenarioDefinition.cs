@@ -20,6 +20,9 @@ internal sealed class ScenarioDefinition
 
     public required Func<ScenarioReport, IReadOnlyList<Goal>> Goals { get; init; }
 
+    /// <summary>Starts what the variants' nodes call besides Redis (the upstream scenario's backend), for the whole run; null for nothing.</summary>
+    public Func<Task<IAsyncDisposable>>? StartBackendAsync { get; init; }
+
     // A property, not a field: the scenarios' own static fields read HistoryOffAndOn, which must exist first.
     public static IReadOnlyList<ScenarioDefinition> All =>
     [
@@ -30,6 +33,7 @@ internal sealed class ScenarioDefinition
         PublishScenario.Definition,
         ApiScenario.Definition,
         ConnectionsScenario.Definition,
+        UpstreamScenario.Definition,
     ];
 
     public const string HubName = "hub";

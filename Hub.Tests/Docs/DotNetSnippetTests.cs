@@ -2,6 +2,13 @@ using Hub.Client;
 using Hub.Tests.Auth;
 using Hub.Tests.Docs.Snippets;
 using Hub.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Hub.Tests.Docs;
 
@@ -97,6 +104,31 @@ public sealed class DotNetSnippetTests
             Assert.That(presence.Users, Is.EqualTo(new[] { "alice" }));
             Assert.That(tokens.Calls, Is.GreaterThan(0));
         });
+    }
+
+    [Test]
+    public async Task TheWebhookBackendSnippet_AllowsWhatIsSignedWithItsSecret_AndRefusesTheRest()
+    {
+        const string Secret = "the backend's secret";
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var backend = builder.Build();
+        SignedWebhooks.Map(backend, Secret);
+        await backend.StartAsync().Within();
+        var url = backend.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hub-events";
+        await using var node = await TestNode.StartAsync("docs", new Dictionary<string, string?> { ["Hub:Upstream:Url"] = url, ["Hub:Upstream:Secret"] = Secret });
+        await using var impostor = await TestNode.StartAsync("impostor", new Dictionary<string, string?> { ["Hub:Upstream:Url"] = url, ["Hub:Upstream:Secret"] = "another secret" });
+
+        await using var bob = new HubClient(new HubClientOptions { Url = TestClient.HubUrl(node, "bob") });
+        await bob.StartAsync().Within();
+        await bob.JoinAsync("room").Within();
+        var staff = Assert.ThrowsAsync<HubException>(() => bob.JoinAsync("staff").Within());
+        await using var unsigned = new HubClient(new HubClientOptions { Url = TestClient.HubUrl(impostor, "bob") });
+        var refused = Assert.ThrowsAsync<HttpRequestException>(() => unsigned.StartAsync().Within());
+
+        Assert.That(staff!.Message, Does.EndWith("staff is for staff only."));
+        Assert.That(refused!.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.Forbidden), "the backend refused what another secret signed");
     }
 
     private sealed class CountingTokens(string token) : ITokenSource

@@ -22,6 +22,8 @@ public sealed class ShellSnippetTests
             "starts two nodes until they are stopped; every behaviour test runs two nodes on one Redis (Topology.Redis)",
         ["Hub__Auth__Mode=Jwt \\"] =
             "starts a node until it is stopped, with a placeholder key; the Auth tests run nodes in Jwt mode, and the key command below is run here",
+        ["Hub__Upstream__Url="] =
+            "starts a node until it is stopped, with a placeholder backend; UpstreamEndToEndTests run nodes with an upstream, and DotNetSnippetTests the documented backend",
         ["./test.sh"] = "runs this very suite",
         ["dotnet test Hub.Tests"] = "runs the tests themselves",
         ["dotnet run -c Release --project Hub.Bench"] = "the benchmark takes minutes and the whole machine; ./test.sh runs a --smoke of every scenario",

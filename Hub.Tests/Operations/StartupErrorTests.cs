@@ -18,6 +18,7 @@ public sealed class StartupErrorTests
     [TestCase("Hub__Tcp__Address", "localhost", "Hub:Tcp:Address ('localhost')")]
     [TestCase("Hub__History__Ttl", "soon", "Hub:History:Ttl ('soon') must be a time span")]
     [TestCase("Hub__Api__Docs", "yes", "Hub:Api:Docs ('yes') must be true or false")]
+    [TestCase("Hub__Upstream__Url", "http://127.0.0.1:9/hooks", "Hub:Upstream:Secret is required with Hub:Upstream:Url")]
     public async Task AnInvalidSetting_StopsTheNode_WithOneLineNamingKeyValueAndWhatIsAllowed(string variable, string value, string expected)
     {
         var run = await RunNodeAsync(new Dictionary<string, string> { [variable] = value }, FreeUrl());
