@@ -156,23 +156,24 @@ internal sealed partial class RedisBroker(
         known.Note(stream, epoch, offset);
         if (size > 0 && _history.WaitReplicas > 0)
         {
-            await WaitForReplicasAsync(cancellationToken);
+            await WaitForReplicasAsync(keys[0], cancellationToken);
         }
 
         return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
     }
 
     /// <summary>
-    /// WAIT on the connection that ran the publish (the primary's: WAIT counts that connection's
-    /// writes), so the message is accepted only once replicas hold it: a replica promoted later has
+    /// WAIT on the connection that ran the publish (the primary holding the stream's meta key: WAIT
+    /// counts that connection's writes; on a Redis Cluster another master's would count none of
+    /// them), so the message is accepted only once replicas hold it: a replica promoted later has
     /// every accepted message. Other commands on the connection wait behind it; that is its cost.
     /// </summary>
-    private async Task WaitForReplicasAsync(CancellationToken cancellationToken)
+    private async Task WaitForReplicasAsync(RedisKey metaKey, CancellationToken cancellationToken)
     {
         var wanted = _history.WaitReplicas;
         var timeout = (long)_history.WaitTimeout.TotalMilliseconds;
         var acknowledged = (long)(await RedisCalls.RunAsync(redis, 
-            () => redis.Database.ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary), cancellationToken));
+            () => redis.PrimaryOf(metaKey).ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary), cancellationToken));
         if (acknowledged < wanted)
         {
             throw new BackplaneUnavailableException(

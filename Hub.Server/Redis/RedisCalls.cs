@@ -28,10 +28,15 @@ internal static class RedisCalls
     }
 
     // What Redis answers while a failover or a restart runs: a replica that was the primary a
-    // moment ago, one whose primary is gone, a server still loading its data.
-    private static bool IsMomentary(Exception ex) =>
+    // moment ago, one whose primary is gone, a server still loading its data. On a Redis Cluster
+    // also a slot that moved or is moving (the library follows MOVED and ASK itself; one that still
+    // reaches the caller met a topology it has not learnt yet), a cluster without a majority of
+    // masters or a slot without one (CLUSTERDOWN), and a multi-key call during a slot's migration
+    // (TRYAGAIN). An error reply starts with its code, then a space.
+    internal static bool IsMomentary(Exception ex) =>
         ex is RedisServerException server &&
-        (server.Message.StartsWith("READONLY", StringComparison.Ordinal) ||
-         server.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||
-         server.Message.StartsWith("LOADING", StringComparison.Ordinal));
+        MomentaryErrors.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal) &&
+                                    (server.Message.Length == code.Length || server.Message[code.Length] == ' '));
+
+    private static readonly string[] MomentaryErrors = ["READONLY", "MASTERDOWN", "LOADING", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN"];
 }

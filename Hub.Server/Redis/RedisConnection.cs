@@ -44,6 +44,24 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
     /// <summary>
+    /// The primary that holds <paramref name="key"/>: on a Redis Cluster the master of its slot,
+    /// otherwise the one primary. Commands sent to it ride the connection that ran the key's
+    /// scripts, which WAIT needs: it counts that connection's writes only.
+    /// </summary>
+    /// <exception cref="RedisConnectionException">No primary holding the key is known right now (a failover runs).</exception>
+    public IServer PrimaryOf(RedisKey key)
+    {
+        try
+        {
+            return Multiplexer.GetServer(key, flags: RedisCalls.Primary);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"No primary holds '{key}' right now.", ex);
+        }
+    }
+
+    /// <summary>
     /// Whether a primary is connected (through Sentinel, replicas alone may be while a failover
     /// runs), and no call failed for want of Redis in the last <see cref="FailureHold"/>: while a
     /// failover settles, the library can see a primary that commands cannot reach yet, and
