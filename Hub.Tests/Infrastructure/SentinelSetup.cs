@@ -135,27 +135,8 @@ public sealed class SentinelSetup : IAsyncDisposable
         await WaitUntilReplicaKnownAsync();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        var failures = new List<Exception>();
-        foreach (var server in _sentinels.Concat(_data.OfType<RedisServer>()))
-        {
-            try
-            {
-                await server.DisposeAsync();
-            }
-            catch (Exception ex)
-            {
-                failures.Add(ex);
-            }
-        }
-
-        _directory.Delete(recursive: true);
-        if (failures.Count > 0)
-        {
-            throw new AggregateException("Stopping the Sentinel setup failed.", failures);
-        }
-    }
+    public async ValueTask DisposeAsync() =>
+        await RedisSetupDisposal.DisposeAllAsync(_sentinels.Concat<IAsyncDisposable>(_data.OfType<RedisServer>()), _directory, "Sentinel setup");
 
     private static async Task<RedisServer> StartReplicaAsync(int port, int primaryPort)
     {

@@ -1,0 +1,110 @@
+namespace Hub.Tests.Infrastructure;
+
+/// <summary>
+/// A Redis Cluster, as an operator runs one: six redis-servers on free loopback ports, made into
+/// three masters with a replica each by <c>redis-cli --cluster create</c>, with a node timeout
+/// short enough for failover tests. Nodes are given the six as seeds (<see cref="Configuration"/>),
+/// the same <c>Hub:Redis</c> key as for one server. Each server keeps its own directory (its
+/// <c>nodes.conf</c>), so one started again there rejoins the cluster.
+/// </summary>
+internal sealed class ClusterSetup : IAsyncDisposable
+{
+    public const int Masters = 3;
+
+    /// <summary>
+    /// A master silent this long is counted failed and its replica takes over. Short, as Sentinel's
+    /// down-after in <see cref="SentinelSetup"/>, but not so short that a stall looks like a death.
+    /// </summary>
+    private const int NodeTimeoutMilliseconds = 1000;
+
+    // Creating takes about 1 s and agreeing on it another; a busy machine may take a few times that.
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
+
+    private readonly DirectoryInfo _directory;
+    private readonly List<RedisProcess> _servers = [];
+
+    private ClusterSetup(DirectoryInfo directory)
+    {
+        _directory = directory;
+    }
+
+    /// <summary><c>Hub:Redis</c> for a node: every server of the cluster, as seeds.</summary>
+    public string Configuration => string.Join(',', _servers.Select(s => s.Configuration));
+
+    public IReadOnlyList<RedisProcess> Servers => _servers;
+
+    /// <summary>Starts the six servers, creates the cluster and returns once every server says it is ok and every replica has synced.</summary>
+    public static async Task<ClusterSetup> StartAsync()
+    {
+        var setup = new ClusterSetup(Directory.CreateTempSubdirectory("hub-cluster-"));
+        try
+        {
+            for (var i = 0; i < Masters * 2; i++)
+            {
+                setup._servers.Add(await setup.StartServerAsync(Ports.Free()));
+            }
+
+            var redisCli = ProgramPath.Require("redis-cli",
+                "redis-cli is not installed or not on PATH. It comes with redis-server (Debian: apt-get install -y redis-server).");
+            var created = await ChildProcess.RunAsync(redisCli,
+                ["--cluster", "create", .. setup._servers.Select(s => s.Configuration), "--cluster-replicas", "1", "--cluster-yes"],
+                StartWait);
+            if (created.ExitCode != 0)
+            {
+                Assert.Fail($"redis-cli --cluster create failed: {created}");
+            }
+
+            await setup.WaitUntilReadyAsync();
+            return setup;
+        }
+        catch
+        {
+            await setup.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The cluster as one server sees it (<c>CLUSTER NODES</c>), one line per server.</summary>
+    public async Task<IReadOnlyList<ClusterNode>> NodesAsync(RedisProcess server) =>
+        [.. (await server.Admin.CommandAsync("CLUSTER", "NODES"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(ClusterNode.Parse)];
+
+    /// <summary>The port of the master that serves <paramref name="slot"/>, as the first server sees it.</summary>
+    public async Task<int> MasterOfAsync(int slot) =>
+        (await NodesAsync(_servers[0])).FirstOrDefault(n => n.IsMaster && n.Serves(slot))?.Port
+        ?? throw new InvalidOperationException($"No master serves slot {slot}.");
+
+    public async ValueTask DisposeAsync() => await RedisSetupDisposal.DisposeAllAsync(_servers, _directory, "cluster");
+
+    private Task<RedisProcess> StartServerAsync(int port)
+    {
+        var directory = _directory.CreateSubdirectory(port.ToString());
+        return RedisProcess.StartAsync(port, directory.FullName,
+        [
+            "--cluster-enabled", "yes",
+            "--cluster-config-file", "nodes.conf",
+            // Explicit: by default the bus port is the port + 10000, past 65535 for a high free port.
+            "--cluster-port", Ports.Free().ToString(),
+            "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(),
+            // A slot whose master is failing over refuses; the others go on serving meanwhile.
+            "--cluster-require-full-coverage", "no",
+            // A master sends a replica its data at once, not after waiting 5 s for more replicas to come.
+            "--repl-diskless-sync-delay", "0",
+        ]);
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        foreach (var server in _servers)
+        {
+            await Bounded.UntilAsync(async () => (await server.Admin.CommandAsync("CLUSTER", "INFO")).Contains("cluster_state:ok"),
+                $"the cluster server on port {server.Port} says cluster_state:ok", StartWait);
+            await Bounded.UntilAsync(async () =>
+            {
+                var replication = await server.Admin.CommandAsync("INFO", "replication");
+                return replication.Contains("role:master") || replication.Contains("master_link_status:up");
+            }, $"the cluster server on port {server.Port} is a master or a synced replica", StartWait);
+        }
+    }
+}
