@@ -49,7 +49,8 @@ internal sealed record BenchOptions
           --peer NAME       run the scenario's last variant (history on) against a peer server too, alternating:
                             tcp (Hub's own TCP endpoint instead of WebSockets), raw (a bare Kestrel WebSocket
                             broadcast through the same Redis, no SignalR: the lower bound), socketio (Socket.IO
-                            4.8 with its Redis adapter, in Node; not with connections); ratios are Hub / peer
+                            4.8 with its Redis adapter, in Node; not with connections), signalr (a plain ASP.NET
+                            Core SignalR hub with the stock Redis backplane, AddStackExchangeRedis); ratios are Hub / peer
           --protocol NAME   the SignalR hub protocol of Hub's clients: json (default) or messagepack
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;

@@ -13,6 +13,8 @@ internal static class ServerBuild
 
     public static string FindRawPeerDll() => FindDll(Path.Combine("Hub.Bench", "peers", "raw"), "Hub.Bench.RawPeer");
 
+    public static string FindSignalRPeerDll() => FindDll(Path.Combine("Hub.Bench", "peers", "signalr"), "Hub.Bench.SignalRPeer");
+
     /// <param name="projectFolder">The project's folder, from the repository root.</param>
     private static string FindDll(string projectFolder, string assemblyName)
     {

@@ -25,8 +25,9 @@ internal abstract class ServerKind
     public static IReadOnlyDictionary<string, ServerKind> Peers { get; } = new Dictionary<string, ServerKind>(StringComparer.Ordinal)
     {
         ["tcp"] = HubTcp,
-        ["raw"] = new RawServerKind(),
+        ["raw"] = DotNetPeerServerKind.Raw,
         ["socketio"] = new SocketIoServerKind(),
+        ["signalr"] = DotNetPeerServerKind.SignalR,
     };
 
     public abstract string Name { get; }

@@ -5,7 +5,7 @@ namespace Hub.Bench.Scenarios;
 /// <summary>
 /// Broadcast fan-out: receivers across the nodes, one publisher in an open loop at rising rates
 /// (deliveries/s, p50/p99/p999 latency, losses per step) up to the highest rate the servers
-/// carry with p99 under 50 ms. With <c>--peer</c>, the same against Socket.IO or the raw server.
+/// carry with p99 under 50 ms. With <c>--peer</c>, the same against plain SignalR, Socket.IO or the raw server.
 /// </summary>
 internal static class FanoutScenario
 {
