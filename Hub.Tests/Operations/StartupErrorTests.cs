@@ -39,6 +39,16 @@ public sealed class StartupErrorTests
         AssertOneLine(run, "address already in use");
     }
 
+    [Test]
+    public async Task ARedisCluster_StopsTheNode_WithOneLine_ForHubDoesNotRunOnOneYet()
+    {
+        await using var cluster = await ClusterSetup.StartAsync().Within(TimeSpan.FromSeconds(60));
+
+        var run = await RunNodeAsync(new Dictionary<string, string> { ["Hub__Redis"] = cluster.Configuration }, FreeUrl());
+
+        AssertOneLine(run, "is a Redis Cluster, which Hub does not run on yet");
+    }
+
     private static void AssertOneLine(ChildProcess.Result run, string expected)
     {
         var errors = run.Errors.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
