@@ -117,7 +117,7 @@ internal sealed partial class RealtimeHub(
         groups.LeaveAsync(Context.ConnectionId, Context.UserIdentifier, group, Context.ConnectionAborted);
 
     public Task<ResumeResult> Resume(ResumeRequest request) =>
-        recovery.ResumeAsync(Context.ConnectionId, Context.UserIdentifier, request, Context.ConnectionAborted);
+        recovery.ResumeAsync(Context.ConnectionId, Context.UserIdentifier, request, GivenGroups(), Context.ConnectionAborted);
 
     public Task<PresenceSnapshot> GetPresence(string? group)
     {
@@ -129,6 +129,10 @@ internal sealed partial class RealtimeHub(
         NameRules.ValidateGroup(group);
         return presence.GetSnapshotAsync(group, Context.ConnectionAborted);
     }
+
+    // The groups the application's handler put the connection in when it connected.
+    private IReadOnlyList<string>? GivenGroups() =>
+        application.Handler is not null && Context.Items.TryGetValue(ConnectOutcome.Key, out var decided) ? (decided as ConnectOutcome)?.Groups : null;
 
     private async Task<JoinResult> JoinAskingAsync(string group)
     {

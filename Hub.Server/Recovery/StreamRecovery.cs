@@ -31,12 +31,18 @@ internal sealed partial class StreamRecovery(
     private const string Receive = nameof(IHubClient.Receive);
     private readonly bool _historyEnabled = historyOptions.Value.Enabled;
 
-    public async Task<ResumeResult> ResumeAsync(string connectionId, string? user, ResumeRequest? request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replays what was missed on the requested streams. An empty request replays nothing and tells
+    /// the positions of the caller's implicit streams: <c>all</c>, its user's, and the groups
+    /// <paramref name="givenGroups"/> it was put in when it connected (by the application's
+    /// handler, not by a <c>Join</c> of its own), so its client knows them before their first message.
+    /// </summary>
+    public async Task<ResumeResult> ResumeAsync(string connectionId, string? user, ResumeRequest? request, IReadOnlyList<string>? givenGroups, CancellationToken cancellationToken)
     {
         var requested = Validate(request);
         if (requested.Count == 0)
         {
-            return await ImplicitPositionsAsync(connectionId, user, cancellationToken);
+            return await ImplicitPositionsAsync(connectionId, user, givenGroups ?? [], cancellationToken);
         }
 
         var readable = new List<StreamPosition>(requested.Count);
@@ -186,10 +192,19 @@ internal sealed partial class StreamRecovery(
         }
     }
 
-    private async Task<ResumeResult> ImplicitPositionsAsync(string connectionId, string? user, CancellationToken cancellationToken)
+    private async Task<ResumeResult> ImplicitPositionsAsync(string connectionId, string? user, IReadOnlyList<string> givenGroups, CancellationToken cancellationToken)
     {
-        string[] streams = user is null ? [Target.All.Stream] : [Target.All.Stream, Target.User(user).Stream];
-        var results = new List<StreamResumeResult>(streams.Length);
+        List<string> streams = user is null ? [Target.All.Stream] : [Target.All.Stream, Target.User(user).Stream];
+        foreach (var group in givenGroups)
+        {
+            // Only while it is still a member: a group it left since is no stream of its own.
+            if (await presence.IsMemberAsync(group, connectionId, cancellationToken))
+            {
+                streams.Add(Target.Group(group).Stream);
+            }
+        }
+
+        var results = new List<StreamResumeResult>(streams.Count);
         foreach (var stream in streams)
         {
             var position = await history.GetPositionAsync(stream, cancellationToken);

@@ -13,6 +13,13 @@ public sealed record HostileUpgrade(string Name, Func<string, string?, IReadOnly
     /// <summary>Pause between parts (a trickle).</summary>
     public TimeSpan Gap { get; init; }
 
+    /// <summary>
+    /// The node fails the connection right after its answer (bytes that follow the head are read as
+    /// frames, and are none): its reset can reach the client before the answer is read, and then
+    /// takes the answer with it. A reset then counts as the expected answer, on either path.
+    /// </summary>
+    public bool ResetMayHideTheAnswer { get; init; }
+
     public override string ToString() => Name;
 
     /// <summary>Every case: valid upgrades, the origin and host checks, the parser, limits, semantics, timing, auth.</summary>
@@ -129,7 +136,7 @@ public sealed record HostileUpgrade(string Name, Func<string, string?, IReadOnly
 
         // Timing and what follows the head.
         yield return Case("a frame right after the head", r => r.Then(MaskedText("{\"protocol\":\"json\",\"version\":1}\u001e")), Ok);
-        yield return Case("a second request pipelined", r => r.Then(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), Ok);
+        yield return Case("a second request pipelined", r => r.Then(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), Ok) with { ResetMayHideTheAnswer = true };
         yield return new HostileUpgrade("a plain request, then an upgrade", (a, t) =>
             [Encoding.ASCII.GetBytes($"GET /healthz HTTP/1.1\r\nHost: {a}\r\n\r\n"), new UpgradeBytes(a, t).ToBytes()], 200, 200);
         yield return Trickle("trickled within the head timeout", 8, TimeSpan.FromMilliseconds(50), Ok);
