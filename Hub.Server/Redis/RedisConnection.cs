@@ -29,9 +29,6 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     private ConnectionMultiplexer? _multiplexer;
     private Task? _connecting;
     private int _unreachable;
-    private readonly Lock _gate = new();
-    private string? _unsupported;
-    private bool _started;
     private long _unavailableAt = long.MinValue / 2;
 
     /// <summary>How long a call that failed for want of Redis keeps the node from counting as ready.</summary>
@@ -108,17 +105,6 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         Log.Connecting(logger, config.ToString(includePassword: false), options.Value.NodeId);
         _connecting = Task.Run(() => ConnectAsync(config));
         await Task.WhenAny(_connecting, Task.Delay(StartWait, cancellationToken));
-        lock (_gate)
-        {
-            // One line at start, as for any setting the node cannot run with.
-            if (_unsupported is { } unsupported)
-            {
-                throw new OptionsValidationException("Hub:Redis", typeof(ClusterOptions), [unsupported]);
-            }
-
-            _started = true;
-        }
-
         if (!IsConnected)
         {
             Unreachable("not reachable at start");
@@ -166,12 +152,6 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
             try
             {
                 var multiplexer = await ConnectionMultiplexer.ConnectAsync(config);
-                if (multiplexer.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster))
-                {
-                    Unsupported(multiplexer, config);
-                    return;
-                }
-
                 multiplexer.ConnectionFailed += (_, e) => Unreachable($"{e.FailureType} on {e.EndPoint} ({e.ConnectionType})");
                 multiplexer.ConnectionRestored += (_, e) => Reachable(e.EndPoint?.ToString());
                 _multiplexer = multiplexer;
@@ -194,25 +174,6 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
                 {
                     return;
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// A Redis Cluster: Hub's scripts touch keys of many slots, so on a cluster the node would fail
-    /// later, and part-way (docs/design/redis-cluster.md). It is told now, once: at start the node
-    /// stops with that line; found later (Redis was away at start) the node stays not ready.
-    /// </summary>
-    private void Unsupported(ConnectionMultiplexer multiplexer, ConfigurationOptions config)
-    {
-        multiplexer.Dispose();
-        var line = $"Hub:Redis ('{config.ToString(includePassword: false)}') is a Redis Cluster, which Hub does not run on yet: give it one Redis server, or a Sentinel setup (serviceName=…).";
-        lock (_gate)
-        {
-            _unsupported = line;
-            if (_started)
-            {
-                Log.Unsupported(logger, line);
             }
         }
     }
@@ -245,8 +206,5 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
         [LoggerMessage(3, LogLevel.Information, "Redis answers again ({EndPoint}).")]
         public static partial void Reachable(ILogger logger, string? endPoint);
-
-        [LoggerMessage(4, LogLevel.Critical, "{Line} The node stays not ready.")]
-        public static partial void Unsupported(ILogger logger, string line);
     }
 }
