@@ -31,6 +31,10 @@ public sealed class RedisKeyLayoutTests
         Call("presence_purge_node", RedisKeys.Connections, RedisKeys.Users, RedisKeys.Nodes),
     ];
 
+    // Off until the key layout is single-slot (issue: Redis Cluster, step 3 of
+    // docs/design/redis-cluster.md): today all nine calls fail it, as Hub on a cluster fails. It is
+    // the rule that step must meet, kept here so that step turns it on rather than writes it; the
+    // slot function it relies on runs always, against slots Redis itself answered (HashSlot_IsTheClustersOwn).
     [Explicit("Redis Cluster: the key layout is not single-slot yet (docs/design/redis-cluster.md)")]
     [TestCaseSource(nameof(ScriptCalls))]
     public void EveryScriptCall_TouchesKeysOfOneSlot(string[] keys)
