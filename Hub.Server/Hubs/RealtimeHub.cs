@@ -33,8 +33,7 @@ internal sealed partial class RealtimeHub(
 
     public override async Task OnConnectedAsync()
     {
-        // What the application decided when the connection opened (RegisteringHubLifetimeManager).
-        var outcome = application.Handler is not null && Context.Items.TryGetValue(ConnectOutcome.Key, out var decided) ? decided as ConnectOutcome : null;
+        var outcome = Outcome();
         if (outcome?.Refusal is { } refusal)
         {
             throw refusal;
@@ -130,9 +129,12 @@ internal sealed partial class RealtimeHub(
         return presence.GetSnapshotAsync(group, Context.ConnectionAborted);
     }
 
+    // What the application's handler decided when the connection opened (RegisteringHubLifetimeManager).
+    private ConnectOutcome? Outcome() =>
+        application.Handler is not null && Context.Items.TryGetValue(ConnectOutcome.Key, out var decided) ? decided as ConnectOutcome : null;
+
     // The groups the application's handler put the connection in when it connected.
-    private IReadOnlyList<string>? GivenGroups() =>
-        application.Handler is not null && Context.Items.TryGetValue(ConnectOutcome.Key, out var decided) ? (decided as ConnectOutcome)?.Groups : null;
+    private IReadOnlyList<string>? GivenGroups() => Outcome()?.Groups;
 
     private async Task<JoinResult> JoinAskingAsync(string group)
     {
