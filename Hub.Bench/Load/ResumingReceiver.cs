@@ -7,10 +7,9 @@ namespace Hub.Bench.Load;
 
 /// <summary>
 /// A receiver in one group that does what Hub.Client does when its node goes: reconnects on
-/// Hub.Client's own schedule (<see cref="JitteredBackoffPolicy"/>), to the nodes in turn from
-/// the one it was on (as Hub.Client's failover connection factory does), joins its group again
-/// and resumes the group's stream from the last offset it delivered. Until the resume has
-/// answered, what arrives ahead of a gap waits; what it already delivered is dropped by offset
+/// Hub.Client's own schedule (<see cref="JitteredBackoffPolicy"/>), tries the nodes in Hub.Client's
+/// own order (<see cref="FailoverConnectionFactory.Order"/>), joins its group again and resumes
+/// the group's stream from the last offset it delivered. Until the resume has answered, what arrives ahead of a gap waits; what it already delivered is dropped by offset
 /// (the client's stream tracker does the same); everything it delivers is checked per publisher
 /// for order and repeats, and counted for the round's loss check.
 /// </summary>
@@ -157,7 +156,7 @@ internal sealed class ResumingReceiver : IAsyncDisposable
         }
     }
 
-    /// <summary>Hub.Client's reconnect: its delays, each attempt the nodes in turn, then join and resume on the one that answers.</summary>
+    /// <summary>Hub.Client's reconnect: its delays, each attempt the nodes in its order, then join and resume on the one that answers.</summary>
     private async Task<(ILoadSocket Socket, Task Receiving)> ComeBackAsync()
     {
         var started = Stopwatch.GetTimestamp();
@@ -174,9 +173,8 @@ internal sealed class ResumingReceiver : IAsyncDisposable
 
     private async Task<(ILoadSocket Socket, Task Receiving)?> TryComeBackAsync()
     {
-        for (var attempt = 0; attempt < _endpoints.Count; attempt++)
+        foreach (var node in FailoverConnectionFactory.Order(_node, _endpoints.Count))
         {
-            var node = (_node + attempt) % _endpoints.Count;
             _log.Attempted();
             ILoadSocket socket;
             Task receiving;
