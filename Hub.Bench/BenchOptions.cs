@@ -35,6 +35,8 @@ internal sealed record BenchOptions
                             failover: clients over the nodes (10000)
           --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
+          --rate N          messages/s all publishers offer together, open loop, in a scenario without a ramp
+                            (failover: 400; 0 = closed loop with --window calls in flight)
           --text-length N   characters per message text (default 64)
           --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed)
           --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
@@ -135,6 +137,7 @@ internal sealed record BenchOptions
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
                 Stalled = Int(values, "--stalled", load.Stalled, 0, 1_000),
                 Window = Int(values, "--window", load.Window, 1, 10_000),
+                Rate = Int(values, "--rate", (int)load.Rate, 0, 1_000_000),
                 TextLength = Int(values, "--text-length", load.TextLength, 1, 30_000),
                 Duration = Seconds(values, "--duration", load.Duration),
                 Warmup = Seconds(values, "--warmup", load.Warmup),

@@ -35,6 +35,8 @@ internal sealed class ResumingReceiver : IAsyncDisposable
     private TaskCompletionSource<Answer>? _answer;
     private ILoadSocket? _socket;
     private Task? _running;
+    private long _lostAt;
+    private long _connectedAt;
     private long _resumedAt;
 
     private ResumingReceiver(int index, IReadOnlyList<Endpoint> endpoints, int node, int group, int publishers, LoadPhase phase, FailoverLog log, ErrorLog errors)
@@ -62,14 +64,13 @@ internal sealed class ResumingReceiver : IAsyncDisposable
     public bool Moved { get; private set; }
 
     /// <summary>From the kill until its resume answered, for a client that moved and came back; null otherwise.</summary>
-    public TimeSpan? ResumedAfterKill
-    {
-        get
-        {
-            var at = Interlocked.Read(ref _resumedAt);
-            return at == 0 || _log.KilledAt == 0 ? null : Stopwatch.GetElapsedTime(_log.KilledAt, at);
-        }
-    }
+    public TimeSpan? ResumedAfterKill => SinceKill(Interlocked.Read(ref _resumedAt));
+
+    /// <summary>From the kill until it saw its connection end, for a client that moved; null otherwise.</summary>
+    public TimeSpan? LostAfterKill => SinceKill(Interlocked.Read(ref _lostAt));
+
+    /// <summary>From the kill until another node completed its handshake (before the join and the resume), for a client that moved; null otherwise.</summary>
+    public TimeSpan? ConnectedAfterKill => SinceKill(Interlocked.Read(ref _connectedAt));
 
     /// <summary>False once a resume said history no longer held what it missed.</summary>
     public bool Recovered { get; private set; } = true;
@@ -145,6 +146,7 @@ internal sealed class ResumingReceiver : IAsyncDisposable
             }
 
             Moved = true;
+            Interlocked.CompareExchange(ref _lostAt, Stopwatch.GetTimestamp(), 0);
             try
             {
                 (socket, receiving) = await ComeBackAsync();
@@ -190,6 +192,7 @@ internal sealed class ResumingReceiver : IAsyncDisposable
 
             _node = node;
             _log.Admitted(node);
+            Interlocked.CompareExchange(ref _connectedAt, Stopwatch.GetTimestamp(), 0);
             var back = false;
             try
             {
@@ -268,6 +271,9 @@ internal sealed class ResumingReceiver : IAsyncDisposable
             }
         }
     }
+
+    private TimeSpan? SinceKill(long timestamp) =>
+        timestamp == 0 || _log.KilledAt == 0 ? null : Stopwatch.GetElapsedTime(_log.KilledAt, timestamp);
 
     private async Task<(ILoadSocket Socket, Task Receiving)> OpenAsync(int node, CancellationToken cancellationToken)
     {

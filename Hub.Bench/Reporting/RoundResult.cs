@@ -71,6 +71,9 @@ internal sealed record RoundResult
     /// <summary>The bench's own CPU (the load generator), which shares the machine with the servers.</summary>
     public double? BenchCpuCores { get; init; }
 
+    /// <summary>Failover: the bench's own garbage-collection pauses over the measured time (its clients' latencies include them).</summary>
+    public double? BenchGcPauseMs { get; init; }
+
     /// <summary>Redis commands per accepted message (INFO commandstats), including those run inside Lua scripts.</summary>
     public double? RedisCommandsPerMessage { get; init; }
 
@@ -116,6 +119,19 @@ internal sealed record RoundResult
     public double? ResumedP99Seconds { get; init; }
 
     public double? ResumedMaxSeconds { get; init; }
+
+    /// <summary>Failover: from the kill until the last moved client saw its connection end, in seconds.</summary>
+    public double? LostMaxSeconds { get; init; }
+
+    /// <summary>Failover: from the kill until a moved client's handshake on another node was done (before its join and resume), in seconds.</summary>
+    public double? ConnectedP50Seconds { get; init; }
+
+    public double? ConnectedMaxSeconds { get; init; }
+
+    /// <summary>Failover: a moved client's join and resume on its new node (handshake done to resume answered), in seconds.</summary>
+    public double? RejoinResumeP50Seconds { get; init; }
+
+    public double? RejoinResumeMaxSeconds { get; init; }
 
     /// <summary>Failover: moved clients not back and resumed when the round stopped waiting.</summary>
     public double? NotResumed { get; init; }

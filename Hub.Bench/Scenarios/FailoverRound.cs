@@ -93,6 +93,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         progress.Show($"{label}: all nodes up", () => (publisher.Accepted, 0));
         phase.Measuring = true;
         var before = Cpu(survivors);
+        var benchBefore = Environment.CpuUsage.TotalTime;
+        var benchPauseBefore = GC.GetTotalPauseDuration();
         await Task.Delay(shape.Duration, cancellationToken);
         var atKill = Cpu(survivors);
 
@@ -110,6 +112,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
 
         log.EndStorm();
         var afterStorm = Cpu(survivors);
+        var benchCpu = Environment.CpuUsage.TotalTime - benchBefore;
+        var benchPause = GC.GetTotalPauseDuration() - benchPauseBefore;
         await probing.CancelAsync();
         var healthy = await health && survivors.All(p => !p.HasExited);
 
@@ -124,7 +128,10 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         progress.Show($"{label}: counting losses");
         var losses = await CountLossesAsync(receivers, publisher);
 
-        var resumed = moved.Where(r => r.ResumedAfterKill is not null).Select(r => r.ResumedAfterKill!.Value.TotalSeconds).Order().ToList();
+        var sendRtt = publisher.TakeRoundTrip();
+        var resumed = Sorted(moved.Select(r => r.ResumedAfterKill));
+        var connected = Sorted(moved.Select(r => r.ConnectedAfterKill));
+        var rejoinResume = Sorted(moved.Select(r => r.ResumedAfterKill - r.ConnectedAfterKill));
         var refusals = log.Refusals;
         var stormSeconds = Stopwatch.GetElapsedTime(atKill.Timestamp, afterStorm.Timestamp).TotalSeconds;
         var beforeSeconds = Stopwatch.GetElapsedTime(before.Timestamp, atKill.Timestamp).TotalSeconds;
@@ -155,11 +162,20 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             ResumedP50Seconds = Percentile(resumed, 0.50),
             ResumedP99Seconds = Percentile(resumed, 0.99),
             ResumedMaxSeconds = resumed.Count > 0 ? resumed[^1] : null,
+            LostMaxSeconds = moved.Max(r => r.LostAfterKill)?.TotalSeconds,
+            ConnectedP50Seconds = Percentile(connected, 0.50),
+            ConnectedMaxSeconds = connected.Count > 0 ? connected[^1] : null,
+            RejoinResumeP50Seconds = Percentile(rejoinResume, 0.50),
+            RejoinResumeMaxSeconds = rejoinResume.Count > 0 ? rejoinResume[^1] : null,
             NotResumed = notResumed,
             NotRecovered = moved.Count(r => !r.Recovered),
             StayedP99BeforeMs = log.Before.Milliseconds(99),
             StayedP99StormMs = log.Storm.Milliseconds(99),
             LatencyP50Ms = log.Storm.Milliseconds(50),
+            BenchCpuCores = benchCpu.TotalSeconds / (beforeSeconds + stormSeconds),
+            BenchGcPauseMs = benchPause.TotalMilliseconds,
+            SendRttP50Ms = sendRtt.Milliseconds(50),
+            SendRttP99Ms = sendRtt.Milliseconds(99),
             PeakConnectsPerSecond = log.PeakAdmittedPerSecond,
             AdmittedByNode = log.AdmittedByNode.OrderBy(a => a.Key).ToDictionary(a => $"node {a.Key + 1}", a => a.Value),
             ReconnectAttempts = log.Attempts,
@@ -214,6 +230,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
 
     private static (long Timestamp, TimeSpan Cpu) Cpu(IEnumerable<ChildProcess> processes) =>
         (Stopwatch.GetTimestamp(), processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.CpuTime));
+
+    private static List<double> Sorted(IEnumerable<TimeSpan?> times) => [.. times.OfType<TimeSpan>().Select(t => t.TotalSeconds).Order()];
 
     private static double? Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? null : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
