@@ -57,6 +57,11 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             });
 
             var all = receivers.Select(r => r!).ToList();
+
+            // The connects leave the bench's heap full of garbage and young objects that will live
+            // for the round: collected now, not in a pause inside the measured time, which every
+            // client's latency would carry.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             publisher = await Publisher.ConnectAsync(endpoints[PublisherNode], 0, shape.Window, shape.TextLength, shape.Groups, phase, errors);
             return [await FailOverAsync(variant, round, label, endpoints, all, publisher, phase, log, errors)];
         }
