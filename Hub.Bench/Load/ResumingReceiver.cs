@@ -9,9 +9,10 @@ namespace Hub.Bench.Load;
 /// A receiver in one group that does what Hub.Client does when its node goes: reconnects on
 /// Hub.Client's own schedule (<see cref="JitteredBackoffPolicy"/>), tries the nodes in Hub.Client's
 /// own order (<see cref="FailoverConnectionFactory.Order"/>), joins its group again and resumes
-/// the group's stream from the last offset it delivered. Until the resume has answered, what arrives ahead of a gap waits; what it already delivered is dropped by offset
-/// (the client's stream tracker does the same); everything it delivers is checked per publisher
-/// for order and repeats, and counted for the round's loss check.
+/// the group's stream from the last offset it delivered. Until the resume has answered, what
+/// arrives ahead of a gap waits; what it already delivered is dropped by offset (the client's
+/// stream tracker does the same); everything it delivers is checked per publisher for order and
+/// repeats, and counted for the round's loss check.
 /// </summary>
 internal sealed class ResumingReceiver : IAsyncDisposable
 {

@@ -7,11 +7,11 @@ namespace Hub.Bench.Scenarios;
 
 /// <summary>
 /// One failover round: <see cref="LoadShape.Connections"/> receivers in groups, spread evenly
-/// over the nodes; a publisher on the first node sending to the groups at a steady rate; after
+/// over the nodes; publishers on the first node sending to the groups at a steady rate; after
 /// the warm-up and a measured window with every node up, one node is killed (SIGKILL, no drain).
 /// Its clients come back on the others as Hub.Client would (<see cref="ResumingReceiver"/>); the
 /// round times each until its resume answered, watches the survivors (readiness, CPU, what they
-/// refuse) and, once the publisher stopped, checks that every receiver got every message
+/// refuse) and, once the publishers stopped, checks that every receiver got every message
 /// accepted for its group exactly once and in order.
 /// </summary>
 internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
@@ -27,6 +27,11 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     public async Task<IReadOnlyList<RoundResult>> RunAsync(Variant variant, int round)
     {
         var label = $"{variant.Name} #{round}";
+        if (!target.AppliesVariants)
+        {
+            throw new InvalidOperationException("The failover scenario kills a node: it runs on nodes the bench starts itself, not with --url.");
+        }
+
         if (shape.Protocol != JsonHubCodec.Instance.Name)
         {
             throw new InvalidOperationException("The failover scenario resumes streams over SignalR json only (--protocol json).");
@@ -43,7 +48,7 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         var phase = new LoadPhase();
         var log = new FailoverLog(_plan.KillNode);
         var receivers = new ResumingReceiver?[FileLimitedCount(shape.Connections)];
-        Publisher? publisher = null;
+        var publishers = new List<Publisher>();
         try
         {
             var connected = 0;
@@ -62,13 +67,17 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             // for the round: collected now, not in a pause inside the measured time, which every
             // client's latency would carry.
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            publisher = await Publisher.ConnectAsync(endpoints[PublisherNode], 0, shape.Window, shape.TextLength, shape.Groups, phase, errors);
-            return [await FailOverAsync(variant, round, label, endpoints, all, publisher, phase, log, errors)];
+            for (var i = 0; i < shape.Publishers; i++)
+            {
+                publishers.Add(await Publisher.ConnectAsync(endpoints[PublisherNode], i, shape.Window, shape.TextLength, shape.Groups, phase, errors));
+            }
+
+            return [await FailOverAsync(variant, round, label, endpoints, all, publishers, phase, log, errors)];
         }
         finally
         {
             progress.Show($"{label}: closing");
-            if (publisher is not null)
+            foreach (var publisher in publishers)
             {
                 await publisher.DisposeAsync();
             }
@@ -85,17 +94,18 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     }
 
     private async Task<RoundResult> FailOverAsync(
-        Variant variant, int round, string label, IReadOnlyList<Endpoint> endpoints, List<ResumingReceiver> receivers, Publisher publisher, LoadPhase phase, FailoverLog log, ErrorLog errors)
+        Variant variant, int round, string label, IReadOnlyList<Endpoint> endpoints, List<ResumingReceiver> receivers, List<Publisher> publishers, LoadPhase phase, FailoverLog log, ErrorLog errors)
     {
         var moved = receivers.Where(r => r.HomeNode == _plan.KillNode).ToList();
         var nodes = target.ServerProcesses.Where(p => p.Name != RedisProcess.Name).ToList();
         var survivors = target.ServerProcesses.Where(p => p.Name == RedisProcess.Name || nodes.IndexOf(p) != _plan.KillNode).ToList();
         using var stop = new CancellationTokenSource();
-        var sending = publisher.RunAsync(0, shape.Rate, stop.Token);
-        progress.Show($"{label}: warm-up", () => (publisher.Accepted, 0));
+        var sending = Task.WhenAll(publishers.Select(p => p.RunAsync(0, shape.Rate / publishers.Count, stop.Token)));
+        long Accepted() => publishers.Sum(p => p.Accepted);
+        progress.Show($"{label}: warm-up", () => (Accepted(), 0));
         await Task.Delay(shape.Warmup, cancellationToken);
 
-        progress.Show($"{label}: all nodes up", () => (publisher.Accepted, 0));
+        progress.Show($"{label}: all nodes up", () => (Accepted(), 0));
         phase.Measuring = true;
         var before = Cpu(survivors);
         var benchBefore = Environment.CpuUsage.TotalTime;
@@ -105,10 +115,10 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
 
         log.MarkKill();
         await target.KillNodeAsync(_plan.KillNode);
-        var acceptedAtKill = publisher.Accepted;
+        var acceptedAtKill = Accepted();
         using var probing = new CancellationTokenSource();
         var health = ProbeSurvivorsAsync(endpoints, probing.Token);
-        progress.Show($"{label}: node {_plan.KillNode + 1} killed, clients resumed (deliveries)", () => (publisher.Accepted, moved.Count(r => r.ResumedAfterKill is not null)));
+        progress.Show($"{label}: node {_plan.KillNode + 1} killed, clients resumed (deliveries)", () => (Accepted(), moved.Count(r => r.ResumedAfterKill is not null)));
         var deadline = Stopwatch.GetTimestamp() + (long)(_plan.ResumeTimeout.TotalSeconds * Stopwatch.Frequency);
         while (moved.Any(r => r.ResumedAfterKill is null) && Stopwatch.GetTimestamp() < deadline)
         {
@@ -122,18 +132,23 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         await probing.CancelAsync();
         var healthy = await health && survivors.All(p => !p.HasExited);
 
-        progress.Show($"{label}: after the storm", () => (publisher.Accepted, 0));
+        progress.Show($"{label}: after the storm", () => (Accepted(), 0));
         await Task.Delay(_plan.After, cancellationToken);
         phase.Measuring = false;
 
         progress.Show($"{label}: draining");
         await stop.CancelAsync();
         await sending.WaitAsync(StopTimeout, cancellationToken);
-        await publisher.DrainAsync();
+        await Task.WhenAll(publishers.Select(p => p.DrainAsync()));
         progress.Show($"{label}: counting losses");
-        var losses = await CountLossesAsync(receivers, publisher);
+        var losses = await CountLossesAsync(receivers, publishers);
 
-        var sendRtt = publisher.TakeRoundTrip();
+        var sendRtt = new LatencyHistogram();
+        foreach (var publisher in publishers)
+        {
+            sendRtt.Add(publisher.TakeRoundTrip());
+        }
+
         var resumed = Sorted(moved.Select(r => r.ResumedAfterKill));
         var connected = Sorted(moved.Select(r => r.ConnectedAfterKill));
         var rejoinResume = Sorted(moved.Select(r => r.ResumedAfterKill - r.ConnectedAfterKill));
@@ -156,8 +171,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             Variant = variant.Name,
             Round = round,
             Seconds = beforeSeconds + stormSeconds,
-            Accepted = publisher.Accepted,
-            Messages = publisher.Accepted - acceptedAtKill,
+            Accepted = Accepted(),
+            Messages = Accepted() - acceptedAtKill,
             SendsPerSecond = 0,
             DeliveriesPerSecond = 0,
             Losses = losses,
@@ -221,11 +236,11 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     }
 
     /// <summary>Waits, bounded, for every receiver to catch up, then counts what each one is still missing.</summary>
-    private static async Task<long> CountLossesAsync(List<ResumingReceiver> receivers, Publisher publisher)
+    private static async Task<long> CountLossesAsync(List<ResumingReceiver> receivers, List<Publisher> publishers)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(DeliveryTimeout.TotalSeconds * Stopwatch.Frequency);
         long missing;
-        while ((missing = receivers.Sum(r => Math.Max(0, publisher.AcceptedFor(r.Group) - r.Received(0)))) > 0 && Stopwatch.GetTimestamp() < deadline)
+        while ((missing = receivers.Sum(r => publishers.Select((p, i) => Math.Max(0, p.AcceptedFor(r.Group) - r.Received(i))).Sum())) > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(20);
         }
