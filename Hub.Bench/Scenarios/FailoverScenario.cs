@@ -28,7 +28,7 @@ internal static class FailoverScenario
             Warmup = TimeSpan.FromSeconds(3),
             Duration = TimeSpan.FromSeconds(5),
             RoundTripSample = TimeSpan.Zero,
-            Failover = new FailoverPlan(KillNode: 2, ResumeTimeout: TimeSpan.FromSeconds(30), After: TimeSpan.FromSeconds(3), ResumeGoalSeconds: 10, OthersP99GoalMs: 50),
+            Failover = new FailoverPlan(KillNode: 2, ResumeTimeout: TimeSpan.FromSeconds(30), After: TimeSpan.FromSeconds(3)),
         },
         Goals = report =>
         [

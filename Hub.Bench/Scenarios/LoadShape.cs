@@ -103,7 +103,7 @@ internal sealed record LoadShape
 /// <paramref name="ResumeTimeout"/>, for each of its clients to be back and resumed, and goes on
 /// sending for <paramref name="After"/> more before it stops and counts.
 /// </summary>
-internal sealed record FailoverPlan(int KillNode, TimeSpan ResumeTimeout, TimeSpan After, double ResumeGoalSeconds, double OthersP99GoalMs);
+internal sealed record FailoverPlan(int KillNode, TimeSpan ResumeTimeout, TimeSpan After);
 
 /// <summary>
 /// A ramp: steps from <paramref name="StartRate"/> messages/s, each <paramref name="Factor"/>
