@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Hub.Client.Internal;
 using Microsoft.AspNetCore.SignalR.Client;
 
@@ -9,10 +8,8 @@ namespace Hub.Bench.Load;
 /// A receiver in one group that does what Hub.Client does when its node goes: reconnects on
 /// Hub.Client's own schedule (<see cref="JitteredBackoffPolicy"/>), tries the nodes in Hub.Client's
 /// own order (<see cref="FailoverConnectionFactory.Order"/>), joins its group again and resumes
-/// the group's stream from the last offset it delivered. Until the resume has answered, what
-/// arrives ahead of a gap waits; what it already delivered is dropped by offset (the client's
-/// stream tracker does the same); everything it delivers is checked per publisher for order and
-/// repeats, and counted for the round's loss check.
+/// the group's stream from the last offset it delivered. What it delivers, and how, is its
+/// <see cref="StreamDelivery"/>'s: in offset order, once, checked per publisher.
 /// </summary>
 internal sealed class ResumingReceiver : IAsyncDisposable
 {
@@ -20,17 +17,10 @@ internal sealed class ResumingReceiver : IAsyncDisposable
 
     private readonly int _index;
     private readonly IReadOnlyList<Endpoint> _endpoints;
-    private readonly string _stream;
-    private readonly LoadPhase _phase;
+    private readonly StreamDelivery _delivery;
     private readonly FailoverLog _log;
     private readonly ErrorLog _errors;
-    private readonly Lock _lock = new();
-    private readonly long[] _received;
-    private readonly long[] _lastSequence;
-    private readonly SortedDictionary<long, (int Publisher, long Sequence, long SentAt)> _ahead = [];
     private readonly CancellationTokenSource _stop = new();
-    private byte[] _epoch = [];
-    private long _offset;
     private int _node;
     private long _callId;
     private TaskCompletionSource<Answer>? _answer;
@@ -47,12 +37,9 @@ internal sealed class ResumingReceiver : IAsyncDisposable
         _node = node;
         HomeNode = node;
         Group = group;
-        _stream = "group:" + LoadGroups.Name(group);
-        _phase = phase;
         _log = log;
         _errors = errors;
-        _received = new long[publishers];
-        _lastSequence = new long[publishers];
+        _delivery = new StreamDelivery($"receiver {index}", "group:" + LoadGroups.Name(group), publishers, stays: node != log.KillNode, phase, log, errors);
     }
 
     /// <summary>The group it listens to, as <see cref="LoadGroups"/> numbers them.</summary>
@@ -74,9 +61,9 @@ internal sealed class ResumingReceiver : IAsyncDisposable
     public TimeSpan? ConnectedAfterKill => SinceKill(Interlocked.Read(ref _connectedAt));
 
     /// <summary>False once a resume said history no longer held what it missed.</summary>
-    public bool Recovered { get; private set; } = true;
+    public bool Recovered => _delivery.Recovered;
 
-    public long Received(int publisher) => Volatile.Read(ref _received[publisher]);
+    public long Received(int publisher) => _delivery.Received(publisher);
 
     /// <summary>Connects to node <paramref name="node"/>, joins <paramref name="group"/> and takes the stream's position from the join's answer.</summary>
     public static async Task<ResumingReceiver> ConnectAsync(
@@ -93,11 +80,7 @@ internal sealed class ResumingReceiver : IAsyncDisposable
                 throw new IOException($"receiver {index} could not join {LoadGroups.Name(group)}: {joined.Error ?? "no position in the answer"}");
             }
 
-            lock (receiver._lock)
-            {
-                receiver._epoch = joined.Epoch;
-                receiver._offset = offset;
-            }
+            receiver._delivery.Start(joined.Epoch, offset);
 
             receiver._running = receiver.RunAsync(socket, receiving);
             return receiver;
@@ -227,22 +210,15 @@ internal sealed class ResumingReceiver : IAsyncDisposable
                 return false;
             }
 
-            string epoch;
-            long offset;
-            lock (_lock)
-            {
-                epoch = Encoding.UTF8.GetString(_epoch);
-                offset = _offset;
-            }
-
-            var resumed = await CallAsync(id => socket.ResumeAsync(id, _stream, epoch, offset, _stop.Token));
+            var (epoch, offset) = _delivery.Position;
+            var resumed = await CallAsync(id => socket.ResumeAsync(id, _delivery.Stream, epoch, offset, _stop.Token));
             if (resumed.Error is not null)
             {
                 _log.Refused($"node {node + 1}, Resume: {resumed.Error}");
                 return false;
             }
 
-            AfterResume(resumed);
+            _delivery.AfterResume(resumed.Recovered, resumed.Offset);
             Interlocked.Exchange(ref _resumedAt, Stopwatch.GetTimestamp());
             return true;
         }
@@ -250,26 +226,6 @@ internal sealed class ResumingReceiver : IAsyncDisposable
         {
             _log.Refused($"node {node + 1}, join or resume: {ex.GetType().Name}: {ex.Message}");
             return false;
-        }
-    }
-
-    /// <summary>The resume's replay and the held messages arrived before its answer: nothing may wait behind a gap now.</summary>
-    private void AfterResume(Answer resumed)
-    {
-        lock (_lock)
-        {
-            if (resumed.Recovered == false)
-            {
-                // History no longer held it: as Hub.Client does, go on from what comes next and report the loss.
-                Recovered = false;
-                _offset = _ahead.Count > 0 ? _ahead.Keys.First() - 1 : resumed.Offset ?? _offset;
-                DeliverAhead();
-            }
-
-            if (_ahead.Count > 0)
-            {
-                _errors.Add($"receiver {_index}: after its resume, {_stream} still had a gap before offset {_ahead.Keys.First()} (delivered up to {_offset}).");
-            }
         }
     }
 
@@ -317,68 +273,8 @@ internal sealed class ResumingReceiver : IAsyncDisposable
                 _answer?.TrySetResult(new Answer(loadEvent.Error, point.Known ? point.Offset : null, point.Recovered, point.Known ? point.Epoch.ToArray() : []));
                 break;
             case LoadEventKind.Message:
-                OnMessage(loadEvent);
+                _delivery.Accept(loadEvent);
                 break;
-        }
-    }
-
-    private void OnMessage(LoadEvent message)
-    {
-        if (!MessageText.TryParse(message.Text, out var publisher, out var sequence, out var sentAt) || (uint)publisher >= _received.Length || !message.Point.Known)
-        {
-            _errors.Add($"receiver {_index}: a message arrived that the bench did not send, or without its stream position.");
-            return;
-        }
-
-        lock (_lock)
-        {
-            var offset = message.Point.Offset;
-            if (_epoch.Length == 0 && _offset == 0)
-            {
-                // Joined while the stream was empty: its first message starts its epoch.
-                _epoch = message.Point.Epoch.ToArray();
-            }
-            else if (!message.Point.Epoch.SequenceEqual(_epoch))
-            {
-                _errors.Add($"receiver {_index}: {_stream} changed its epoch; history was lost.");
-                return;
-            }
-
-            if (offset <= _offset || _ahead.ContainsKey(offset))
-            {
-                // Seen already: the live copy of a message that the resume replays too (or the other way round).
-                _log.DroppedDuplicate();
-                return;
-            }
-
-            _ahead[offset] = (publisher, sequence, sentAt);
-            DeliverAhead();
-        }
-    }
-
-    /// <summary>Delivers what now follows on without a gap.</summary>
-    private void DeliverAhead()
-    {
-        while (_ahead.Remove(_offset + 1, out var next))
-        {
-            _offset++;
-            Deliver(next.Publisher, next.Sequence, next.SentAt);
-        }
-    }
-
-    private void Deliver(int publisher, long sequence, long sentAt)
-    {
-        if (sequence <= _lastSequence[publisher])
-        {
-            _errors.Add($"receiver {_index}: publisher {publisher}'s message {sequence} was delivered after {_lastSequence[publisher]} (repeat or out of order).");
-        }
-
-        _lastSequence[publisher] = sequence;
-        Volatile.Write(ref _received[publisher], _received[publisher] + 1);
-        // The latency of the clients that keep their node: what the storm costs everyone else.
-        if (_phase.Measuring && HomeNode != _log.KillNode)
-        {
-            _log.RecordStayedLatency(sentAt);
         }
     }
 
