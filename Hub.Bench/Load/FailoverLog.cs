@@ -23,7 +23,7 @@ internal sealed class FailoverLog(int killNode)
     private long _duplicatesDropped;
     private volatile bool _storm;
 
-    /// <summary>Latency of the clients whose node stayed, before the kill (a window as long as the storm's, or the warm-up).</summary>
+    /// <summary>Latency of the clients whose node stayed, in the measured window before the kill.</summary>
     public LatencyHistogram Before { get; } = new();
 
     /// <summary>Latency of the clients whose node stayed, from the kill until the last moved client resumed.</summary>
