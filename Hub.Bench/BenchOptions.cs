@@ -22,6 +22,8 @@ internal sealed record BenchOptions
           api        concurrent HTTP API callers broadcasting through one node: messages/s per node
           connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all
           upstream   messages/s and p99 without vs with upstream webhooks (a local backend, every event asked)
+          failover   one of 3 nodes killed under 10,000 clients in groups: time until its clients are back and
+                     resumed, losses, the p99 of the others, the connect storm the survivors admit
 
         Options:
           --rounds N        rounds per variant, run alternately, the order turned every other round (default 3)
@@ -29,11 +31,14 @@ internal sealed record BenchOptions
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
           --publishers N    sending connections (history: 2; api: HTTP callers, 32)
-          --connections N   idle connections to one node (connections: 100000, capped by the open-files limit)
+          --connections N   idle connections to one node (connections: 100000, capped by the open-files limit);
+                            failover: clients over the nodes (10000)
           --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
+          --rate N          messages/s all publishers offer together, open loop, in a scenario without a ramp
+                            (failover: 400; 0 = closed loop with --window calls in flight)
           --text-length N   characters per message text (default 64)
-          --nodes N         Hub nodes to start (default 2)
+          --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed)
           --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
                             with --set Hub:History:WaitReplicas=1, what a send acknowledged by a replica costs)
           --url URL         a running node's hub (http://127.0.0.1:5000/hub, or its TCP endpoint
@@ -132,6 +137,7 @@ internal sealed record BenchOptions
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),
                 Stalled = Int(values, "--stalled", load.Stalled, 0, 1_000),
                 Window = Int(values, "--window", load.Window, 1, 10_000),
+                Rate = Int(values, "--rate", (int)load.Rate, 0, 1_000_000),
                 TextLength = Int(values, "--text-length", load.TextLength, 1, 30_000),
                 Duration = Seconds(values, "--duration", load.Duration),
                 Warmup = Seconds(values, "--warmup", load.Warmup),

@@ -18,4 +18,7 @@ internal interface IBenchTarget : IAsyncDisposable
     Task<IReadOnlyList<Endpoint>> StartRoundAsync(Variant variant);
 
     Task EndRoundAsync();
+
+    /// <summary>SIGKILL to node <paramref name="node"/> (0-based) of this round: it dies at once, no drain; the others go on.</summary>
+    Task KillNodeAsync(int node) => throw new InvalidOperationException("The bench can only kill nodes it started itself (not with --url).");
 }

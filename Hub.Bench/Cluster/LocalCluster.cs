@@ -79,6 +79,8 @@ internal sealed class LocalCluster(RedisProcess redis, IReadOnlyList<RedisProces
         return [.. _nodes.Select(n => n.Endpoint)];
     }
 
+    public Task KillNodeAsync(int node) => _nodes[node].Process.KillAsync();
+
     public async Task EndRoundAsync()
     {
         foreach (var node in _nodes)

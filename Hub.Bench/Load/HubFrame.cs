@@ -5,7 +5,8 @@ namespace Hub.Bench.Load;
 /// whether an invocation is the client's <c>Receive</c>, the id and error of a completion, and
 /// the <c>text</c> of a message received.
 /// </summary>
-internal readonly ref struct HubFrame(int type, bool isReceive = false, long invocationId = -1, string? error = null, ReadOnlySpan<byte> text = default)
+internal readonly ref struct HubFrame(
+    int type, bool isReceive = false, long invocationId = -1, string? error = null, ReadOnlySpan<byte> text = default, StreamPoint point = default)
 {
     public const int Invocation = 1;
     public const int Completion = 3;
@@ -23,4 +24,7 @@ internal readonly ref struct HubFrame(int type, bool isReceive = false, long inv
 
     /// <summary>The message's text as raw UTF-8 string bytes: the bench's texts need no escaping.</summary>
     public ReadOnlySpan<byte> Text { get; } = text;
+
+    /// <summary>A message's stream position, or the one a <c>Join</c> or <c>Resume</c> answered with (JSON only).</summary>
+    public StreamPoint Point { get; } = point;
 }

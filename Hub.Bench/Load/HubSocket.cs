@@ -48,6 +48,9 @@ internal sealed class HubSocket : ILoadSocket
     public Task JoinAsync(long id, string group, CancellationToken cancellationToken) =>
         SendAsync(_codec.EncodeInvocation(id, "Join", group), cancellationToken);
 
+    public Task ResumeAsync(long id, string stream, string epoch, long offset, CancellationToken cancellationToken) =>
+        SendAsync(_codec.EncodeResume(id, stream, epoch, offset), cancellationToken);
+
     public async Task ReceiveAllAsync(LoadEventHandler handle, CancellationToken cancellationToken)
     {
         do
@@ -98,10 +101,10 @@ internal sealed class HubSocket : ILoadSocket
             switch (frame.Type)
             {
                 case HubFrame.Invocation when frame.IsReceive:
-                    handle(new LoadEvent(LoadEventKind.Message, frame.Text));
+                    handle(new LoadEvent(LoadEventKind.Message, frame.Text, point: frame.Point));
                     break;
                 case HubFrame.Completion:
-                    handle(new LoadEvent(LoadEventKind.Ack, id: frame.InvocationId, error: frame.Error));
+                    handle(new LoadEvent(LoadEventKind.Ack, id: frame.InvocationId, error: frame.Error, point: frame.Point));
                     break;
                 case HubFrame.Close:
                     handle(new LoadEvent(LoadEventKind.Closed, error: frame.Error ?? "no error given"));

@@ -34,4 +34,9 @@ internal interface IHubCodec
 
     /// <summary>A framed invocation of <paramref name="target"/> that expects a completion; the bench's names and texts need no escaping.</summary>
     byte[] EncodeInvocation(long invocationId, string target, params ReadOnlySpan<string> arguments);
+
+    /// <summary>A framed <c>Resume</c> of one stream from the position the caller saw last.</summary>
+    /// <exception cref="NotSupportedException">The bench resumes in JSON only (the failover scenario).</exception>
+    byte[] EncodeResume(long invocationId, string stream, string epoch, long offset) =>
+        throw new NotSupportedException($"The bench resumes streams over SignalR json only, not {Name}.");
 }

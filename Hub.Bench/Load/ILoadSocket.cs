@@ -21,6 +21,10 @@ internal interface ILoadSocket : IAsyncDisposable
     Task JoinAsync(long id, string group, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This server has no groups in the bench.");
 
+    /// <summary>Resumes <paramref name="stream"/> after the given position; the answer arrives as an Ack with <paramref name="id"/>.</summary>
+    Task ResumeAsync(long id, string stream, string epoch, long offset, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("This server has no stream resume in the bench.");
+
     /// <summary>
     /// Reads until the server closes (returns) or <paramref name="cancellationToken"/> fires;
     /// hands every message, answer and close notice to <paramref name="handle"/> as it arrives.
@@ -41,7 +45,7 @@ internal enum LoadEventKind
 }
 
 /// <summary>What arrived on a load socket; <see cref="Text"/> is valid only while the handler runs.</summary>
-internal readonly ref struct LoadEvent(LoadEventKind kind, ReadOnlySpan<byte> text = default, long id = -1, string? error = null)
+internal readonly ref struct LoadEvent(LoadEventKind kind, ReadOnlySpan<byte> text = default, long id = -1, string? error = null, StreamPoint point = default)
 {
     public LoadEventKind Kind { get; } = kind;
 
@@ -51,6 +55,9 @@ internal readonly ref struct LoadEvent(LoadEventKind kind, ReadOnlySpan<byte> te
     public long Id { get; } = id;
 
     public string? Error { get; } = error;
+
+    /// <summary>The stream position a message or an answer carries, where the protocol is read for one.</summary>
+    public StreamPoint Point { get; } = point;
 }
 
 /// <summary>Handles one event of a load socket as it arrives, on its receive loop.</summary>

@@ -37,6 +37,34 @@ internal sealed class JsonHubCodec : IHubCodec
     public byte[] EncodeInvocation(long invocationId, string target, params ReadOnlySpan<string> arguments) =>
         Encoding.UTF8.GetBytes($"{{\"type\":1,\"invocationId\":\"{invocationId}\",\"target\":\"{target}\",\"arguments\":[\"{string.Join("\",\"", arguments)}\"]}}\u001e");
 
+    public byte[] EncodeResume(long invocationId, string stream, string epoch, long offset)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            // Resume({ streams: [{ stream, epoch, offset }] }), as Hub.Client sends it after a reconnect.
+            writer.WriteStartObject();
+            writer.WriteNumber("type", HubFrame.Invocation);
+            writer.WriteString("invocationId", invocationId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            writer.WriteString("target", "Resume");
+            writer.WriteStartArray("arguments");
+            writer.WriteStartObject();
+            writer.WriteStartArray("streams");
+            writer.WriteStartObject();
+            writer.WriteString("stream", stream);
+            writer.WriteString("epoch", epoch);
+            writer.WriteNumber("offset", offset);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        System.Buffers.BuffersExtensions.Write(buffer, [RecordSeparator]);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     private static HubFrame Parse(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
@@ -45,6 +73,9 @@ internal sealed class JsonHubCodec : IHubCodec
         long invocationId = -1;
         string? error = null;
         ReadOnlySpan<byte> text = default;
+        ReadOnlySpan<byte> epoch = default;
+        long offset = -1;
+        bool? recovered = null;
         while (reader.Read())
         {
             if (reader.TokenType != JsonTokenType.PropertyName)
@@ -79,8 +110,24 @@ internal sealed class JsonHubCodec : IHubCodec
                 reader.Read();
                 text = reader.ValueSpan;
             }
+            else if (depth >= 2 && reader.ValueTextEquals("offset"u8))
+            {
+                // Depth 2: a Join's answer; 3: a message; 4: the one stream of a Resume's answer.
+                reader.Read();
+                offset = reader.GetInt64();
+            }
+            else if (depth >= 2 && reader.ValueTextEquals("epoch"u8))
+            {
+                reader.Read();
+                epoch = reader.ValueSpan;
+            }
+            else if (depth == 4 && reader.ValueTextEquals("recovered"u8))
+            {
+                reader.Read();
+                recovered = reader.GetBoolean();
+            }
         }
 
-        return new HubFrame(type, isReceive, invocationId, error, text);
+        return new HubFrame(type, isReceive, invocationId, error, text, offset >= 0 ? new StreamPoint(offset, epoch, recovered) : default);
     }
 }

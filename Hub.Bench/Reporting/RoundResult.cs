@@ -71,6 +71,9 @@ internal sealed record RoundResult
     /// <summary>The bench's own CPU (the load generator), which shares the machine with the servers.</summary>
     public double? BenchCpuCores { get; init; }
 
+    /// <summary>Failover: the bench's own garbage-collection pauses over the measured time (its clients' latencies include them).</summary>
+    public double? BenchGcPauseMs { get; init; }
+
     /// <summary>Redis commands per accepted message (INFO commandstats), including those run inside Lua scripts.</summary>
     public double? RedisCommandsPerMessage { get; init; }
 
@@ -106,6 +109,65 @@ internal sealed record RoundResult
 
     /// <summary>The node's CPU time from one Send until the last idle connection has it, in milliseconds.</summary>
     public double? BroadcastNodeCpuMs { get; init; }
+
+    /// <summary>Failover: clients of the killed node, each of which must come back elsewhere and resume.</summary>
+    public double? MovedClients { get; init; }
+
+    /// <summary>Failover: from the kill until a moved client's resume answered, in seconds, over the moved clients that came back.</summary>
+    public double? ResumedP50Seconds { get; init; }
+
+    public double? ResumedP99Seconds { get; init; }
+
+    public double? ResumedMaxSeconds { get; init; }
+
+    /// <summary>Failover: from the kill until the last moved client saw its connection end, in seconds.</summary>
+    public double? LostMaxSeconds { get; init; }
+
+    /// <summary>Failover: from the kill until a moved client's handshake on another node was done (before its join and resume), in seconds.</summary>
+    public double? ConnectedP50Seconds { get; init; }
+
+    public double? ConnectedMaxSeconds { get; init; }
+
+    /// <summary>Failover: a moved client's join and resume on its new node (handshake done to resume answered), in seconds.</summary>
+    public double? RejoinResumeP50Seconds { get; init; }
+
+    public double? RejoinResumeMaxSeconds { get; init; }
+
+    /// <summary>Failover: moved clients not back and resumed when the round stopped waiting.</summary>
+    public double? NotResumed { get; init; }
+
+    /// <summary>Failover: moved clients whose resume said history no longer held what they missed.</summary>
+    public double? NotRecovered { get; init; }
+
+    /// <summary>Failover: p99 latency of the clients that kept their node, in the window before the kill, and from the kill until the last moved client resumed.</summary>
+    public double? StayedP99BeforeMs { get; init; }
+
+    public double? StayedP99StormMs { get; init; }
+
+    /// <summary>Failover: the most handshakes one surviving node completed in one second after the kill, as the clients saw them complete.</summary>
+    public double? PeakConnectsPerSecond { get; init; }
+
+    /// <summary>Failover: handshakes each node completed after the kill ("node 1": n): where the killed node's clients went.</summary>
+    public IReadOnlyDictionary<string, int>? AdmittedByNode { get; init; }
+
+    /// <summary>Failover: connection attempts after the kill (those to the killed node included), and those a surviving node refused or failed.</summary>
+    public double? ReconnectAttempts { get; init; }
+
+    public double? SurvivorRefusals { get; init; }
+
+    /// <summary>Failover: why attempts failed, with their counts (the killed node's refusals marked as such).</summary>
+    public IReadOnlyDictionary<string, int>? RefusalReasons { get; init; }
+
+    /// <summary>Failover: CPU of the surviving nodes and Redis before the kill and from the kill until the last moved client resumed, in cores busy.</summary>
+    public double? SurvivorCpuBeforeCores { get; init; }
+
+    public double? SurvivorCpuStormCores { get; init; }
+
+    /// <summary>Failover: 1 when every surviving node kept running and answered <c>/readyz</c> with success at every probe during the storm, else 0.</summary>
+    public double? SurvivorsHealthy { get; init; }
+
+    /// <summary>Failover: messages the clients dropped as already delivered (the live copy of one the resume also replayed): Hub.Client drops them the same way.</summary>
+    public double? DuplicatesDropped { get; init; }
 
     /// <summary>Commands clients sent to Redis per accepted message (MONITOR sample): the round trips.</summary>
     public double? RedisRoundTripsPerMessage { get; init; }

@@ -48,6 +48,9 @@ internal sealed record LoadShape
     /// </summary>
     public RampPlan? Ramp { get; init; }
 
+    /// <summary>A failover round instead of a load window: <see cref="Connections"/> group receivers over the nodes, one of them killed.</summary>
+    public FailoverPlan? Failover { get; init; }
+
     /// <summary>Length of each message text (ASCII, so bytes too).</summary>
     public int TextLength { get; init; } = 64;
 
@@ -69,7 +72,7 @@ internal sealed record LoadShape
     /// steps at a few hundred messages/s), no warm-up, a second measured. Every path still runs
     /// (cross-node delivery, the loss check, both Redis counts, a ramp's judgement).
     /// </summary>
-    public LoadShape Smoke() => this with
+    public LoadShape Smoke() => Failover is not null ? FailoverSmoke() : this with
     {
         Receivers = Math.Min(Receivers, 2),
         Connections = Math.Min(Connections, 50),
@@ -82,7 +85,25 @@ internal sealed record LoadShape
         Ramp = Ramp is null ? null : Ramp with { StartRate = Math.Max(Ramp.StartRate, 200), MaxSteps = 2, P99LimitMs = 10_000 },
         RoundTripSample = TimeSpan.FromMilliseconds(300),
     };
+
+    /// <summary>A failover made tiny: 60 clients in 12 groups, a second before the kill, the same checks.</summary>
+    private LoadShape FailoverSmoke() => this with
+    {
+        Connections = Math.Min(Connections, 60),
+        Groups = Math.Min(Groups, 12),
+        Rate = Math.Min(Rate, 100),
+        Warmup = TimeSpan.FromSeconds(0.5),
+        Duration = TimeSpan.FromSeconds(1),
+    };
 }
+
+/// <summary>
+/// A failover round: after the warm-up and <see cref="LoadShape.Duration"/> measured with every
+/// node up, node <paramref name="KillNode"/> (0-based) is killed; the round waits, at most
+/// <paramref name="ResumeTimeout"/>, for each of its clients to be back and resumed, and goes on
+/// sending for <paramref name="After"/> more before it stops and counts.
+/// </summary>
+internal sealed record FailoverPlan(int KillNode, TimeSpan ResumeTimeout, TimeSpan After);
 
 /// <summary>
 /// A ramp: steps from <paramref name="StartRate"/> messages/s, each <paramref name="Factor"/>

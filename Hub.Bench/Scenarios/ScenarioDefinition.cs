@@ -34,6 +34,7 @@ internal sealed class ScenarioDefinition
         ApiScenario.Definition,
         ConnectionsScenario.Definition,
         UpstreamScenario.Definition,
+        FailoverScenario.Definition,
     ];
 
     public const string HubName = "hub";

@@ -20,8 +20,8 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
         var results = new List<RoundResult>();
         await using (var progress = new ProgressLine())
         {
-            IRound round = shape.Connections > 0
-                ? new ConnectionsRound(target, shape, progress, cancellationToken)
+            IRound round = shape.Failover is not null ? new FailoverRound(target, shape, progress, cancellationToken)
+                : shape.Connections > 0 ? new ConnectionsRound(target, shape, progress, cancellationToken)
                 : new LoadRound(target, shape, progress, cancellationToken);
             for (var r = 1; r <= rounds; r++)
             {

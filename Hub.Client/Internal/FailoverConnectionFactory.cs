@@ -7,7 +7,9 @@ namespace Hub.Client.Internal;
 /// <summary>
 /// Connects to the first of several node URLs that answers, starting from the one that worked
 /// last, over HTTP (WebSockets and the rest) or raw TCP (<c>tcp://</c>) as each URL says.
-/// SignalR's own reconnect calls this again, so a reconnect can land on any node.
+/// SignalR's own reconnect calls this again, so a reconnect can land on any node. When the one
+/// that worked last does not answer, the others are tried from a random one on: the clients of a
+/// node that died then spread over all the rest, instead of every one of them landing on the next.
 /// </summary>
 internal sealed class FailoverConnectionFactory(HttpConnectionFactory http, TcpConnectionFactory tcp, IReadOnlyList<Uri> urls) : IConnectionFactory
 {
@@ -16,9 +18,8 @@ internal sealed class FailoverConnectionFactory(HttpConnectionFactory http, TcpC
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         Exception? last = null;
-        for (var attempt = 0; attempt < urls.Count; attempt++)
+        foreach (var index in Order(_current, urls.Count))
         {
-            var index = (_current + attempt) % urls.Count;
             try
             {
                 var url = urls[index];
@@ -37,5 +38,20 @@ internal sealed class FailoverConnectionFactory(HttpConnectionFactory http, TcpC
         // Next time, start after the one that failed first.
         _current = (_current + 1) % urls.Count;
         throw last!;
+    }
+
+    /// <summary>
+    /// The order of one attempt over <paramref name="count"/> URLs: <paramref name="current"/>
+    /// first, then the others in turn from a random one on. The bench's failover clients use it too.
+    /// </summary>
+    public static IEnumerable<int> Order(int current, int count)
+    {
+        yield return current;
+        var others = count - 1;
+        var firstOther = others > 1 ? Random.Shared.Next(others) : 0;
+        for (var i = 0; i < others; i++)
+        {
+            yield return (current + 1 + ((firstOther + i) % others)) % count;
+        }
     }
 }

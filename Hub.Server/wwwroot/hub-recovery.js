@@ -13,7 +13,7 @@
  *
  *   const connection = new signalR.HubConnectionBuilder()
  *       .withUrl("/hub?user=alice")
- *       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: c => Math.min(30000, 500 * 2 ** c.previousRetryCount) })
+ *       .withAutomaticReconnect({ nextRetryDelayInMilliseconds: c => Math.random() * Math.min(30000, 500 * 2 ** c.previousRetryCount) })
  *       .build();
  *   const hub = HubRecovery.attach(connection, {
  *       onMessage: message => show(message),          // each message once, in stream order
