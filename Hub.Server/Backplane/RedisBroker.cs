@@ -130,7 +130,12 @@ internal sealed partial class RedisBroker(
         var stream = envelope.Message?.Stream ?? "";
         var size = envelope.Message is null ? 0 : _history.Size;
         var (knownEpoch, knownOffset) = size > 0 ? known.Of(stream) : ("", 0);
-        RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream), RedisKeys.Connections];
+        // An envelope without a message (a command, a presence event) runs in the slot of the
+        // connection it needs live, or in the broadcast stream's: its meta and log are not touched.
+        var slotStream = envelope.Message is not null ? stream
+            : requiredConnectionId is not null ? "connection:" + requiredConnectionId
+            : "all";
+        var keys = ScriptKeys.Publish(slotStream, requiredConnectionId);
         RedisValue[] values =
         [
             RedisKeys.Bus,

@@ -23,6 +23,10 @@ internal sealed partial class DeadNodeSweeper(
 {
     private const int Batch = 500;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
+    // Far longer than the steps of a forget take, even with Redis slow: an entry this old was
+    // begun by a node that died before it ended.
+    private static readonly TimeSpan ForgetOverdue = TimeSpan.FromSeconds(10);
     private readonly string _nodeId = cluster.Value.NodeId;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -58,6 +62,8 @@ internal sealed partial class DeadNodeSweeper(
                         await PurgeAsync(node, deadBefore, stoppingToken);
                     }
                 }
+
+                await AnnounceAsync(await presence.FinishOverdueAsync(ForgetOverdue, Batch, stoppingToken));
 
                 if (failures > 0)
                 {
@@ -104,14 +110,10 @@ internal sealed partial class DeadNodeSweeper(
         do
         {
             departed = await presence.PurgeNodeAsync(node, unlessAliveSince, Batch, cancellationToken);
-            foreach (var connection in departed)
-            {
-                await departures.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
-            }
-
+            await AnnounceAsync(departed);
             forgotten += departed.Count;
         }
-        while (departed.Count == Batch);
+        while (departed.Count > 0);
 
         if (unlessAliveSince is not null)
         {
@@ -120,6 +122,14 @@ internal sealed partial class DeadNodeSweeper(
         else if (forgotten > 0)
         {
             Log.LeftoversCleared(logger, node, forgotten);
+        }
+    }
+
+    private async Task AnnounceAsync(IReadOnlyList<DepartedConnection> departed)
+    {
+        foreach (var connection in departed)
+        {
+            await departures.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
         }
     }
 

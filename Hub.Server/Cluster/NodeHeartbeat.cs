@@ -81,11 +81,12 @@ internal sealed partial class NodeHeartbeat(
         foreach (var connection in local)
         {
             var context = connection.Context;
-            await presence.AddConnectionAsync(new ConnectionEntry(context.ConnectionId, context.UserIdentifier, cluster.Value.NodeId), cancellationToken);
+            var entry = new ConnectionEntry(context.ConnectionId, context.UserIdentifier, cluster.Value.NodeId);
+            await presence.AddConnectionAsync(entry, cancellationToken);
             // Only real groups: the node-local group of a user's connections is not presence.
             foreach (var group in connection.Groups.Where(NameRules.IsValidName))
             {
-                await presence.JoinAsync(group, context.ConnectionId, maxGroupsPerConnection: 0, cancellationToken);
+                await presence.JoinAsync(group, entry, maxGroupsPerConnection: 0, cancellationToken);
             }
         }
     }

@@ -1,0 +1,5 @@
+-- Forgets a connection in its partition, through the outbox (see forget_connection).
+-- KEYS[1] registry, KEYS[2] node counts, KEYS[3] outbox (leaving)
+-- ARGV[1] connection id, ARGV[2] node set prefix, ARGV[3] group set prefix, ARGV[4] group set suffix, ARGV[5] now (unix ms)
+-- Returns {node, user, groups...}, or {} when the connection was unknown.
+return forget_connection(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]) or {}
