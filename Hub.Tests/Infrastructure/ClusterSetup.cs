@@ -75,6 +75,21 @@ internal sealed class ClusterSetup : IAsyncDisposable
         (await NodesAsync(_servers[0])).FirstOrDefault(n => n.IsMaster && n.Serves(slot))?.Port
         ?? throw new InvalidOperationException($"No master serves slot {slot}.");
 
+    /// <summary>
+    /// Empties every master (the replicas follow): a test starts on a cluster holding nothing. Sent
+    /// to every server, as which is a master is each one's own to say (a failover may have run).
+    /// </summary>
+    public async Task FlushAllAsync()
+    {
+        foreach (var server in _servers)
+        {
+            if ((await server.Admin.CommandAsync("INFO", "replication")).Contains("role:master"))
+            {
+                await server.Admin.CommandAsync("FLUSHALL");
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync() => await RedisSetupDisposal.DisposeAllAsync(_servers, _directory, "cluster");
 
     private Task<RedisProcess> StartServerAsync(int port)

@@ -7,6 +7,7 @@ namespace Hub.Tests.Presence;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class PresenceTests(Topology topology) : ClusterTest(topology)
 {
     [Test]
