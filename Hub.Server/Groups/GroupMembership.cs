@@ -171,9 +171,13 @@ internal sealed partial class GroupMembership(
         return await presence.FindConnectionAsync(connectionId, cancellationToken) ?? throw UnknownConnection(connectionId);
     }
 
-    // Published only if the connection is still live, so a command is never lost silently.
+    // An AddToGroup is published only if presence still holds the connection in the group (which
+    // the join wrote just before; a connection that went since is out of it), so it is never lost
+    // silently. A RemoveFromGroup needs no check: a connection that went is in no group of its node.
+    // (The check reads the group's members, in the slot the command is published in: RedisBroker.)
     private Task PublishCommandAsync(EnvelopeKind kind, string connectionId, string group, CancellationToken cancellationToken) =>
-        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connectionId, group), requiredConnectionId: connectionId, cancellationToken);
+        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connectionId, group),
+            requiredConnectionId: kind == EnvelopeKind.AddToGroup ? connectionId : null, cancellationToken);
 
     private static HubRequestException UnknownConnection(string connectionId) =>
         HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");

@@ -10,23 +10,30 @@ namespace Hub.Server.Redis;
 internal static class ScriptKeys
 {
     /// <summary>
-    /// publish.lua: the stream's meta and log, and the registry of the stream's partition, read
-    /// when a connection must be live (then the stream is that connection's own, so one slot).
+    /// publish.lua: the stream's meta and log, and the hash that says whether a required
+    /// connection is there, in the same slot: for a connection's stream its partition's registry
+    /// (is it live), for a group's stream the group's members (is it a member: the group commands
+    /// of the HTTP API travel in their group's slot, see RedisBroker).
     /// </summary>
-    /// <param name="stream">The message's stream; for an envelope without a message, <c>connection:id</c> of the required connection or <c>all</c>.</param>
-    /// <param name="requiredConnectionId">The connection that must be live for the publish to happen, if any.</param>
-    /// <exception cref="ArgumentException">The required connection's partition is not the stream's.</exception>
+    /// <param name="stream">The stream whose slot the publish runs in.</param>
+    /// <param name="requiredConnectionId">The connection that must be there for the publish to happen, if any.</param>
+    /// <exception cref="ArgumentException">A required connection on a stream that is neither its own nor a group's.</exception>
     public static RedisKey[] Publish(string stream, string? requiredConnectionId)
     {
-        if (requiredConnectionId is not null && stream != "connection:" + requiredConnectionId)
+        RedisKey[] history = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)];
+        if (requiredConnectionId is null)
         {
-            throw new ArgumentException($"A publish that needs connection '{requiredConnectionId}' live must be on its stream, not '{stream}': its check reads that stream's partition.", nameof(stream));
+            return history;
         }
 
-        // The broadcast stream has no registry in its slot, and needs none: nothing is required of it.
-        return stream == "all"
-            ? [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)]
-            : [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream), RedisKeys.Registry(RedisKeys.PartitionOf(stream))];
+        if (stream == "connection:" + requiredConnectionId)
+        {
+            return [.. history, RedisKeys.Registry(RedisKeys.PartitionOf(stream))];
+        }
+
+        return stream.StartsWith("group:", StringComparison.Ordinal)
+            ? [.. history, RedisKeys.GroupConnections(stream["group:".Length..])]
+            : throw new ArgumentException($"A publish that needs connection '{requiredConnectionId}' there must be on its stream or a group's, not '{stream}': the check reads that slot.", nameof(stream));
     }
 
     public static RedisKey[] HistoryRead(string stream) => [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)];

@@ -44,6 +44,7 @@ public sealed class RedisKeyLayoutTests
         foreach (var group in Groups)
         {
             yield return Call("group_join/group_leave/group_snapshot " + group, ScriptKeys.Group(group));
+            yield return Call("publish (group command) " + group, ScriptKeys.Publish("group:" + group, Connections[0]));
         }
 
         for (var partition = 0; partition < RedisKeys.Partitions; partition++)
@@ -71,8 +72,8 @@ public sealed class RedisKeyLayoutTests
     }
 
     [Test]
-    public void AConnectionsPublishCheck_OnAnotherStream_IsRefused() =>
-        Assert.Throws<ArgumentException>(() => ScriptKeys.Publish("group:room", "c-1"));
+    public void ARequiredConnection_OnAStreamNeitherItsOwnNorAGroups_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => ScriptKeys.Publish("user:bob", "c-1"));
 
     // Partition k's tag falls in the k-th of P equal slot ranges, so P partitions spread evenly
     // over masters that own equal shares of the slots.
