@@ -25,8 +25,11 @@ internal sealed partial class DeadNodeSweeper(
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
     // Far longer than the steps of a forget take, even with Redis slow: an entry this old was
-    // begun by a node that died before it ended.
+    // begun by a node that died before it ended. (A forget that failed on a live node is finished
+    // by its own retry.) Looked for after a purge, and otherwise seldom: it reads every partition.
     private static readonly TimeSpan ForgetOverdue = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OverdueLookInterval = TimeSpan.FromSeconds(60);
+    private long _nextOverdueLook;
     private readonly string _nodeId = cluster.Value.NodeId;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -55,15 +58,17 @@ internal sealed partial class DeadNodeSweeper(
             {
                 await ClearPreviousRunAsync(stoppingToken);
                 var deadBefore = time.GetUtcNow() - options.Value.DeadAfter;
+                var purged = false;
                 foreach (var node in await presence.FindSilentNodesAsync(deadBefore, stoppingToken))
                 {
                     if (node != _nodeId)
                     {
                         await PurgeAsync(node, deadBefore, stoppingToken);
+                        purged = true;
                     }
                 }
 
-                await AnnounceAsync(await presence.FinishOverdueAsync(ForgetOverdue, Batch, stoppingToken));
+                await FinishOverdueAsync(purged, stoppingToken);
 
                 if (failures > 0)
                 {
@@ -123,6 +128,20 @@ internal sealed partial class DeadNodeSweeper(
         {
             Log.LeftoversCleared(logger, node, forgotten);
         }
+    }
+
+    // A node that died mid-forget is silent long before its outbox entries are overdue: after its
+    // purge is the time to look; the seldom look is for a node whose purge did not get that far.
+    private async Task FinishOverdueAsync(bool purged, CancellationToken cancellationToken)
+    {
+        var now = time.GetTimestamp();
+        if (!purged && now < _nextOverdueLook)
+        {
+            return;
+        }
+
+        _nextOverdueLook = now + (long)(OverdueLookInterval.TotalSeconds * time.TimestampFrequency);
+        await AnnounceAsync(await presence.FinishOverdueAsync(ForgetOverdue, Batch, cancellationToken));
     }
 
     private async Task AnnounceAsync(IReadOnlyList<DepartedConnection> departed)

@@ -63,4 +63,7 @@ internal interface IPresenceStore
     /// every metrics scrape. Like the snapshot, it still holds a dead node's connections until they are purged.
     /// </summary>
     Task<long> CountConnectionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Nodes whose heartbeat is recent enough to count them alive, as the hub snapshot lists them.</summary>
+    Task<long> CountLiveNodesAsync(CancellationToken cancellationToken);
 }

@@ -140,6 +140,8 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         }
     }
 
+    public Task<long> CountLiveNodesAsync(CancellationToken cancellationToken) => Task.FromResult(1L);
+
     public Task<bool> HeartbeatAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task SignOffAsync(CancellationToken cancellationToken) => Task.CompletedTask;

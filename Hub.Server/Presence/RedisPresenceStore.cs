@@ -133,7 +133,7 @@ internal sealed class RedisPresenceStore(
     /// </summary>
     private async Task<PresenceSnapshot> GetHubSnapshotAsync(CancellationToken cancellationToken)
     {
-        var oldestLive = (time.GetUtcNow() - _options.DeadAfter).ToUnixTimeMilliseconds();
+        var oldestLive = OldestLiveBeat();
         var (live, partitions) = await RedisCalls.RunAsync(redis, async () =>
         {
             var database = redis.Database;
@@ -199,6 +199,13 @@ internal sealed class RedisPresenceStore(
             batch.Execute();
             return (await Task.WhenAll(counts)).Sum();
         }, cancellationToken);
+
+    public Task<long> CountLiveNodesAsync(CancellationToken cancellationToken) =>
+        RedisCalls.RunAsync(redis,
+            () => redis.Database.SortedSetLengthAsync(RedisKeys.Nodes, OldestLiveBeat(), double.PositiveInfinity, flags: RedisCalls.Primary),
+            cancellationToken);
+
+    private long OldestLiveBeat() => (time.GetUtcNow() - _options.DeadAfter).ToUnixTimeMilliseconds();
 
     /// <summary>Marks this node alive; the hub snapshot lists nodes that are not silent.</summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>

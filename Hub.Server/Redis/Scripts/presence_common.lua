@@ -24,6 +24,19 @@ local function capped_fields(key, count, cap)
   return redis.call('hrandfield', key, cap)
 end
 
+-- Takes an outbox entry "{unix ms}\n{node}\n{user}\n{groups…}" over: stamps it now, so another
+-- caller leaves it alone while this one finishes it, and returns {node, user, groups...}.
+local function take_pending(leaving, id, value, now)
+  local sep = string.find(value, '\n', 1, true)
+  local rest = string.sub(value, sep + 1)
+  redis.call('hset', leaving, id, now .. '\n' .. rest)
+  local record = {}
+  for part in string.gmatch(rest .. '\n', '([^\n]*)\n') do
+    record[#record + 1] = part
+  end
+  return record
+end
+
 -- Moves a connection's record from the registry of its partition to the partition's outbox
 -- (leaving): its node set and count, and its group set, go at once; the caller then takes it
 -- out of its groups and its user (other slots) and deletes the outbox entry, and a sweeper

@@ -12,14 +12,8 @@ for i = 1, #all, 2 do
     break
   end
   local id, value = all[i], all[i + 1]
-  local sep = string.find(value, '\n', 1, true)
-  if tonumber(string.sub(value, 1, sep - 1)) < tonumber(ARGV[1]) then
-    local rest = string.sub(value, sep + 1)
-    redis.call('hset', KEYS[1], id, ARGV[2] .. '\n' .. rest)
-    local record = {}
-    for part in string.gmatch(rest .. '\n', '([^\n]*)\n') do
-      record[#record + 1] = part
-    end
+  if tonumber(string.match(value, '^(%d+)')) < tonumber(ARGV[1]) then
+    local record = take_pending(KEYS[1], id, value, ARGV[2])
     out[#out + 1] = id
     out[#out + 1] = #record
     for _, v in ipairs(record) do
