@@ -72,38 +72,68 @@ internal sealed class RedisPresenceStore(
 
     /// <summary>
     /// The connection's side (live, under its limit) and the group's side run side by side. When
-    /// the connection's side refuses, the group's is taken back (a leave is idempotent), so the
-    /// refusal leaves presence as it was.
+    /// the connection's side refuses, or either fails, what the other did is taken back (both are
+    /// idempotent), so presence says what the caller is told. Either side finding the membership
+    /// new makes it a join: a retry after a half-done attempt still announces the member.
     /// </summary>
     public async Task<JoinOutcome> JoinAsync(string group, ConnectionEntry connection, int maxGroupsPerConnection, CancellationToken cancellationToken)
     {
         var id = connection.ConnectionId;
         var connectionSide = EvaluateAsync(RedisScripts.ConnectionJoin, ScriptKeys.ConnectionJoin(id), [id, group, maxGroupsPerConnection], cancellationToken);
         var groupSide = EvaluateAsync(RedisScripts.GroupJoin, ScriptKeys.Group(group), [id, connection.Node, connection.User ?? ""], cancellationToken);
-        var outcome = (int)await connectionSide switch
+        try
+        {
+            await Task.WhenAll(connectionSide, groupSide);
+        }
+        catch
+        {
+            await UndoJoinAsync(group, id, connectionSide, groupSide);
+            throw;
+        }
+
+        var (connectionResult, added) = ((int)connectionSide.Result, (int)groupSide.Result == 1);
+        if (connectionResult < 0)
+        {
+            await UndoJoinAsync(group, id, connectionSide, groupSide);
+        }
+
+        return connectionResult switch
         {
             1 => JoinOutcome.Joined,
-            0 => JoinOutcome.AlreadyMember,
+            0 => added ? JoinOutcome.Joined : JoinOutcome.AlreadyMember,
             -2 => JoinOutcome.TooManyGroups,
             _ => JoinOutcome.UnknownConnection,
         };
-
-        // Awaited whatever the connection's side said: a group side that failed must not go unseen.
-        var addedToGroup = (int)await groupSide == 1;
-        if (outcome is JoinOutcome.TooManyGroups or JoinOutcome.UnknownConnection && addedToGroup)
-        {
-            await LeaveGroupSideAsync(group, id, cancellationToken);
-        }
-
-        return outcome;
     }
 
+    // Best effort, without the caller's cancellation: the join's own failure or refusal is what the caller hears.
+    private async Task UndoJoinAsync(string group, string connectionId, Task<RedisResult> connectionSide, Task<RedisResult> groupSide)
+    {
+        try
+        {
+            if (groupSide.IsCompletedSuccessfully && (int)groupSide.Result == 1)
+            {
+                await LeaveGroupSideAsync(group, connectionId, CancellationToken.None);
+            }
+
+            if (connectionSide.IsCompletedSuccessfully && (int)connectionSide.Result == 1)
+            {
+                await EvaluateAsync(RedisScripts.ConnectionLeave, ScriptKeys.ConnectionLeave(connectionId), [group], CancellationToken.None);
+            }
+        }
+        catch (BackplaneUnavailableException)
+        {
+            // Redis is away: the caller was told the join failed, and a retry finds either side done.
+        }
+    }
+
+    // Either side finding the member makes it a leave, so a retry after a half-done attempt still announces it.
     public async Task<bool> LeaveAsync(string group, string connectionId, CancellationToken cancellationToken)
     {
         var connectionSide = EvaluateAsync(RedisScripts.ConnectionLeave, ScriptKeys.ConnectionLeave(connectionId), [group], cancellationToken);
         var groupSide = LeaveGroupSideAsync(group, connectionId, cancellationToken);
         await Task.WhenAll(connectionSide, groupSide);
-        return (int)await connectionSide == 1;
+        return (int)connectionSide.Result == 1 || (int)groupSide.Result == 1;
     }
 
     public Task<bool> IsMemberAsync(string group, string connectionId, CancellationToken cancellationToken) =>
