@@ -76,8 +76,8 @@ internal sealed class ClusterSetup : IAsyncDisposable
         ?? throw new InvalidOperationException($"No master serves slot {slot}.");
 
     /// <summary>
-    /// Empties every master (the replicas follow): a test starts on a cluster holding nothing. Sent
-    /// to every server, as which is a master is each one's own to say (a failover may have run).
+    /// Empties every master (the replicas follow): a test starts on a cluster holding nothing. Each
+    /// server is asked whether it is a master now, as a failover may have moved that since the start.
     /// </summary>
     public async Task FlushAllAsync()
     {
