@@ -31,7 +31,7 @@ internal interface IBroker
     /// Publishes; returns the message's position (offset 0, epoch empty with history off or for events).
     /// </summary>
     /// <param name="envelope">The message or event, with where it goes.</param>
-    /// <param name="requiredConnectionId">When set, the publish happens only if that connection is live, cluster-wide.</param>
+    /// <param name="requiredConnectionId">When set, the publish happens only if that connection is live, cluster-wide (for an AddToGroup or RemoveFromGroup command: still in that group's presence).</param>
     /// <param name="cancellationToken">Gives up waiting for the backplane.</param>
     /// <exception cref="HubRequestException">The required connection is unknown.</exception>
     /// <exception cref="BackplaneUnavailableException">The backplane cannot take it now; nobody received it.</exception>

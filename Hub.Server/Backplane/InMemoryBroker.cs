@@ -38,11 +38,17 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
         return Task.CompletedTask;
     }
 
+    // As in Redis: a group command needs the connection in the group's presence, anything else needs it live.
+    private async Task<bool> IsThereAsync(Envelope envelope, string connectionId, CancellationToken cancellationToken) =>
+        envelope.Kind is EnvelopeKind.AddToGroup or EnvelopeKind.RemoveFromGroup
+            ? await presence.IsMemberAsync(envelope.Group!, connectionId, cancellationToken)
+            : await presence.FindConnectionAsync(connectionId, cancellationToken) is not null;
+
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
     {
         // The check and the publish are not one step here as they are in Redis; a connection
         // that closes in between gets nothing, exactly as if it had closed just after.
-        if (requiredConnectionId is not null && await presence.FindConnectionAsync(requiredConnectionId, cancellationToken) is null)
+        if (requiredConnectionId is not null && !await IsThereAsync(envelope, requiredConnectionId, cancellationToken))
         {
             throw HubRequestException.NotFound($"No connection with id '{requiredConnectionId}' is connected to the hub.");
         }

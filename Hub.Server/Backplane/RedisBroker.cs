@@ -130,7 +130,7 @@ internal sealed partial class RedisBroker(
         var stream = envelope.Message?.Stream ?? "";
         var size = envelope.Message is null ? 0 : _history.Size;
         var (knownEpoch, knownOffset) = size > 0 ? known.Of(stream) : ("", 0);
-        RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream), RedisKeys.Connections];
+        var keys = ScriptKeys.Publish(SlotStream(envelope), requiredConnectionId);
         RedisValue[] values =
         [
             RedisKeys.Bus,
@@ -180,6 +180,20 @@ internal sealed partial class RedisBroker(
                 $"Only {acknowledged} of the {wanted} Redis replica(s) that Hub:History:WaitReplicas asks for had the message within {timeout} ms; it was not accepted (its recipients may still receive it).");
         }
     }
+
+    /// <summary>
+    /// The stream whose slot the publish runs in. On a Redis Cluster, publishes that run on two
+    /// masters reach a subscriber over two links of the cluster bus, in no order between them;
+    /// publishes in one slot keep theirs. So whatever must arrive before a group's later messages
+    /// runs in the group's slot: its MemberJoined and MemberLeft, and the HTTP API's AddToGroup and
+    /// RemoveFromGroup (the node holding the connection applies them before the group's next
+    /// message). Everything else runs in its target's stream's slot. The meta and log of a stream
+    /// are touched only by a message with history.
+    /// </summary>
+    private static string SlotStream(Envelope envelope) =>
+        envelope.Kind is EnvelopeKind.AddToGroup or EnvelopeKind.RemoveFromGroup
+            ? Target.Group(envelope.Group!).Stream
+            : envelope.Target.Stream;
 
     // Random, so a stream that starts over (Redis flushed or restarted empty) never repeats an old epoch.
     private static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];

@@ -23,6 +23,13 @@ internal sealed partial class DeadNodeSweeper(
 {
     private const int Batch = 500;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
+
+    // Far longer than the steps of a forget take, even with Redis slow: an entry this old was
+    // begun by a node that died before it ended. (A forget that failed on a live node is finished
+    // by its own retry.) Looked for after a purge, and otherwise seldom: it reads every partition.
+    private static readonly TimeSpan ForgetOverdue = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OverdueLookInterval = TimeSpan.FromSeconds(60);
+    private long _nextOverdueLook;
     private readonly string _nodeId = cluster.Value.NodeId;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -51,13 +58,17 @@ internal sealed partial class DeadNodeSweeper(
             {
                 await ClearPreviousRunAsync(stoppingToken);
                 var deadBefore = time.GetUtcNow() - options.Value.DeadAfter;
+                var purged = false;
                 foreach (var node in await presence.FindSilentNodesAsync(deadBefore, stoppingToken))
                 {
                     if (node != _nodeId)
                     {
                         await PurgeAsync(node, deadBefore, stoppingToken);
+                        purged = true;
                     }
                 }
+
+                await FinishOverdueAsync(purged, stoppingToken);
 
                 if (failures > 0)
                 {
@@ -104,14 +115,10 @@ internal sealed partial class DeadNodeSweeper(
         do
         {
             departed = await presence.PurgeNodeAsync(node, unlessAliveSince, Batch, cancellationToken);
-            foreach (var connection in departed)
-            {
-                await departures.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
-            }
-
+            await AnnounceAsync(departed);
             forgotten += departed.Count;
         }
-        while (departed.Count == Batch);
+        while (departed.Count > 0);
 
         if (unlessAliveSince is not null)
         {
@@ -120,6 +127,28 @@ internal sealed partial class DeadNodeSweeper(
         else if (forgotten > 0)
         {
             Log.LeftoversCleared(logger, node, forgotten);
+        }
+    }
+
+    // A node that died mid-forget is silent long before its outbox entries are overdue: after its
+    // purge is the time to look; the seldom look is for a node whose purge did not get that far.
+    private async Task FinishOverdueAsync(bool purged, CancellationToken cancellationToken)
+    {
+        var now = time.GetTimestamp();
+        if (!purged && now < _nextOverdueLook)
+        {
+            return;
+        }
+
+        _nextOverdueLook = now + (long)(OverdueLookInterval.TotalSeconds * time.TimestampFrequency);
+        await AnnounceAsync(await presence.FinishOverdueAsync(ForgetOverdue, Batch, cancellationToken));
+    }
+
+    private async Task AnnounceAsync(IReadOnlyList<DepartedConnection> departed)
+    {
+        foreach (var connection in departed)
+        {
+            await departures.AnnounceDepartureAsync(connection.ConnectionId, connection.User, connection.Groups);
         }
     }
 

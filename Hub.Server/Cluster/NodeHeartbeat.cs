@@ -43,10 +43,10 @@ internal sealed partial class NodeHeartbeat(
                 await departures.ForgetPendingAsync(TimeSpan.FromSeconds(1), stoppingToken);
 
                 first = false;
-                // The live nodes gauge comes from the same beat; the connections gauge counts at every
-                // scrape and reports this count only when presence cannot answer one.
-                var snapshot = await presence.GetSnapshotAsync(null, stoppingToken);
-                presenceMetrics.ClusterCounted(snapshot.Connections, snapshot.Nodes.Count);
+                // The live nodes gauge comes from the same beat (one command: a beat reading the
+                // hub snapshot's O(partitions) counts would cost every node that many commands every
+                // beat); the connections gauge counts at every scrape.
+                presenceMetrics.NodesCounted(await presence.CountLiveNodesAsync(stoppingToken));
             }
             catch (BackplaneUnavailableException)
             {
@@ -81,11 +81,12 @@ internal sealed partial class NodeHeartbeat(
         foreach (var connection in local)
         {
             var context = connection.Context;
-            await presence.AddConnectionAsync(new ConnectionEntry(context.ConnectionId, context.UserIdentifier, cluster.Value.NodeId), cancellationToken);
+            var entry = new ConnectionEntry(context.ConnectionId, context.UserIdentifier, cluster.Value.NodeId);
+            await presence.AddConnectionAsync(entry, cancellationToken);
             // Only real groups: the node-local group of a user's connections is not presence.
             foreach (var group in connection.Groups.Where(NameRules.IsValidName))
             {
-                await presence.JoinAsync(group, context.ConnectionId, maxGroupsPerConnection: 0, cancellationToken);
+                await presence.JoinAsync(group, entry, maxGroupsPerConnection: 0, cancellationToken);
             }
         }
     }

@@ -21,9 +21,11 @@ internal sealed partial class GroupMembership(
     IHistoryStore history,
     IBroker broker,
     IOptions<LimitsOptions> limits,
+    IOptions<ClusterOptions> cluster,
     ILogger<GroupMembership> logger)
 {
     private readonly int _maxGroups = limits.Value.MaxGroupsPerConnection;
+    private readonly string _nodeId = cluster.Value.NodeId;
 
     public async Task<JoinResult> JoinAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
@@ -32,7 +34,7 @@ internal sealed partial class GroupMembership(
 
         // Local membership came before the position is read: every message after that position
         // is published after that point and therefore delivered to the joiner.
-        var position = await JoinCoreAsync(connectionId, user, group, local,
+        var position = await JoinCoreAsync(new ConnectionEntry(connectionId, user, _nodeId), group, local,
             () => history.GetPositionAsync(Target.Group(group).Stream, cancellationToken), cancellationToken);
         return new JoinResult { Group = group, Epoch = position.Epoch, Offset = position.Offset };
     }
@@ -40,7 +42,7 @@ internal sealed partial class GroupMembership(
     public async Task LeaveAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)
     {
         NameRules.ValidateGroup(group);
-        await LeaveCoreAsync(connectionId, user, group, OnThisNode(connectionId, group, join: false, cancellationToken), cancellationToken);
+        await LeaveCoreAsync(new ConnectionEntry(connectionId, user, _nodeId), group, OnThisNode(connectionId, group, join: false, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -52,7 +54,7 @@ internal sealed partial class GroupMembership(
     {
         NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        await JoinCoreAsync(connectionId, connection.User, group, ByCommand(connectionId, group, join: true, cancellationToken),
+        await JoinCoreAsync(connection, group, ByCommand(connectionId, group, join: true, cancellationToken),
             static () => Task.FromResult(true), cancellationToken);
     }
 
@@ -61,7 +63,7 @@ internal sealed partial class GroupMembership(
     {
         NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        await LeaveCoreAsync(connectionId, connection.User, group, ByCommand(connectionId, group, join: false, cancellationToken), cancellationToken);
+        await LeaveCoreAsync(connection, group, ByCommand(connectionId, group, join: false, cancellationToken), cancellationToken);
     }
 
     // A join is presence, then local membership, then MemberJoined, then whatever the caller
@@ -70,9 +72,10 @@ internal sealed partial class GroupMembership(
     // told, and a retry joins afresh, MemberJoined included (a retry of a join presence still
     // held would find the member there already and send no MemberJoined).
     private async Task<TResult> JoinCoreAsync<TResult>(
-        string connectionId, string? user, string group, LocalChange local, Func<Task<TResult>> then, CancellationToken cancellationToken)
+        ConnectionEntry connection, string group, LocalChange local, Func<Task<TResult>> then, CancellationToken cancellationToken)
     {
-        var outcome = await presence.JoinAsync(group, connectionId, _maxGroups, cancellationToken);
+        var (connectionId, user) = (connection.ConnectionId, connection.User);
+        var outcome = await presence.JoinAsync(group, connection, _maxGroups, cancellationToken);
         switch (outcome)
         {
             case JoinOutcome.TooManyGroups:
@@ -138,8 +141,9 @@ internal sealed partial class GroupMembership(
     }
 
     // The mirror of a join: presence, local membership, MemberLeft; undone in the same way.
-    private async Task LeaveCoreAsync(string connectionId, string? user, string group, LocalChange local, CancellationToken cancellationToken)
+    private async Task LeaveCoreAsync(ConnectionEntry connection, string group, LocalChange local, CancellationToken cancellationToken)
     {
+        var (connectionId, user) = (connection.ConnectionId, connection.User);
         var left = await presence.LeaveAsync(group, connectionId, cancellationToken);
         var (applied, announced) = (false, false);
         try
@@ -155,7 +159,7 @@ internal sealed partial class GroupMembership(
         catch (Exception ex) when (left)
         {
             await UndoAsync(connectionId, group, "leaving", local, applied, ex,
-                () => presence.JoinAsync(group, connectionId, maxGroupsPerConnection: 0, CancellationToken.None),
+                () => presence.JoinAsync(group, connection, maxGroupsPerConnection: 0, CancellationToken.None),
                 announced ? () => PublishEventAsync(EnvelopeKind.MemberJoined, group, connectionId, user, CancellationToken.None) : null);
             throw;
         }
@@ -167,9 +171,13 @@ internal sealed partial class GroupMembership(
         return await presence.FindConnectionAsync(connectionId, cancellationToken) ?? throw UnknownConnection(connectionId);
     }
 
-    // Published only if the connection is still live, so a command is never lost silently.
+    // An AddToGroup is published only if presence still holds the connection in the group (which
+    // the join wrote just before; a connection that went since is out of it), so it is never lost
+    // silently. A RemoveFromGroup needs no check: a connection that went is in no group of its node.
+    // (The check reads the group's members, in the slot the command is published in: RedisBroker.)
     private Task PublishCommandAsync(EnvelopeKind kind, string connectionId, string group, CancellationToken cancellationToken) =>
-        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connectionId, group), requiredConnectionId: connectionId, cancellationToken);
+        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connectionId, group),
+            requiredConnectionId: kind == EnvelopeKind.AddToGroup ? connectionId : null, cancellationToken);
 
     private static HubRequestException UnknownConnection(string connectionId) =>
         HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");

@@ -17,7 +17,7 @@ internal sealed class RedisHistoryStore(RedisConnection redis) : IHistoryStore
 
     public async Task<HistoryPage> ReadAsync(string stream, long after, int limit, CancellationToken cancellationToken)
     {
-        RedisKey[] keys = [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)];
+        var keys = ScriptKeys.HistoryRead(stream);
         // From the next offset; long.MaxValue has none, and after + 1 would turn negative, which
         // Redis refuses as a stream id: nothing is after it, and reading from it finds nothing.
         RedisValue[] values = [after == long.MaxValue ? after : after + 1, limit];

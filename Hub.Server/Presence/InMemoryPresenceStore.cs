@@ -59,8 +59,10 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         }
     }
 
-    public Task<JoinOutcome> JoinAsync(string group, string connectionId, int maxGroupsPerConnection, CancellationToken cancellationToken)
+    // The registry here is the source of the node and user: the caller's entry only names the connection.
+    public Task<JoinOutcome> JoinAsync(string group, ConnectionEntry joining, int maxGroupsPerConnection, CancellationToken cancellationToken)
     {
+        var connectionId = joining.ConnectionId;
         lock (_gate)
         {
             if (!_connections.TryGetValue(connectionId, out var connection))
@@ -138,6 +140,8 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         }
     }
 
+    public Task<long> CountLiveNodesAsync(CancellationToken cancellationToken) => Task.FromResult(1L);
+
     public Task<bool> HeartbeatAsync(CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task SignOffAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -147,6 +151,10 @@ internal sealed class InMemoryPresenceStore(IOptions<ClusterOptions> cluster) : 
         Task.FromResult<IReadOnlyList<string>>([]);
 
     public Task<IReadOnlyList<DepartedConnection>> PurgeNodeAsync(string node, DateTimeOffset? unlessAliveSince, int batch, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DepartedConnection>>([]);
+
+    // Every change here is one step under the lock: none is ever left half done.
+    public Task<IReadOnlyList<DepartedConnection>> FinishOverdueAsync(TimeSpan overdue, int batch, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<DepartedConnection>>([]);
 
     private void RemoveFromGroup(string group, ConnectionEntry connection)

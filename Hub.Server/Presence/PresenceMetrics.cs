@@ -28,15 +28,11 @@ internal sealed partial class PresenceMetrics
             "Live nodes in the cluster, as presence last counted them.");
     }
 
-    /// <summary>The heartbeat's count of the cluster: the live nodes, and a connection count for scrapes that presence cannot answer.</summary>
-    public void ClusterCounted(long connections, long nodes)
-    {
-        Volatile.Write(ref _clusterConnections, connections);
-        Volatile.Write(ref _liveNodes, nodes);
-    }
+    /// <summary>The heartbeat's count of the live nodes. (A scrape that presence cannot answer reports the last connection count a scrape had.)</summary>
+    public void NodesCounted(long nodes) => Volatile.Write(ref _liveNodes, nodes);
 
     // A count the heartbeat stored would lag connections by up to a beat, so the scrape asks
-    // presence itself: one O(1) count (HLEN in Redis). It runs on the scrape's thread, which waits
+    // presence itself: O(1) counts (an HLEN per partition in Redis, one batch). It runs on the scrape's thread, which waits
     // for it, so it is bounded, and it never throws: without an answer in time (Redis away or
     // failing over) the scrape reports the last count known.
     private long CountClusterConnections()

@@ -6,6 +6,7 @@ namespace Hub.Tests.Api;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class GroupsApiTests(Topology topology) : ApiTest(topology)
 {
     [Test]

@@ -8,6 +8,7 @@ namespace Hub.Tests.Api;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class MessagesApiTests(Topology topology) : ApiTest(topology)
 {
     [Test]

@@ -6,6 +6,7 @@ namespace Hub.Tests.Api;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class PresenceApiTests(Topology topology) : ApiTest(topology)
 {
     [Test]
@@ -22,7 +23,7 @@ public sealed class PresenceApiTests(Topology topology) : ApiTest(topology)
 
         Assert.That((hub.Group, hub.Connections, hub.UserCount), Is.EqualTo(((string?)null, 3L, 2L)));
         Assert.That(hub.Users, Is.EquivalentTo(new[] { "alice", "bob" }));
-        Assert.That(hub.Nodes.Select(n => n.Id), Is.EquivalentTo(Topology == Topology.Redis ? ["node-a", "node-b"] : new[] { "node-a" }));
+        Assert.That(hub.Nodes.Select(n => n.Id), Is.EquivalentTo(IsMultiNode ? ["node-a", "node-b"] : new[] { "node-a" }));
         Assert.That((room.Group, room.Connections, room.UserCount), Is.EqualTo(("room", 2L, 2L)));
     }
 

@@ -6,11 +6,7 @@ namespace Hub.Tests.Cluster;
 /// <summary>Hub on a Redis Cluster, given its servers as seeds in the same <c>Hub:Redis</c> key as one server.</summary>
 public sealed class NodesOnRedisClusterTests
 {
-    // Off until Hub runs on a Redis Cluster (step 3 of docs/design/redis-cluster.md): today a node
-    // given a cluster stops at start on purpose, which StartupErrorTests.ARedisCluster_… holds. This
-    // is the first behaviour that step must deliver, kept for it to turn on.
     [Test]
-    [Explicit("Redis Cluster: Hub does not run on a cluster yet; a node exits at start (docs/design/redis-cluster.md, step 3)")]
     public async Task TwoNodes_StartOnTheClustersSeeds_AndAMessageCrossesFromOneToTheOther()
     {
         await using var cluster = await ClusterSetup.StartAsync().Within(TimeSpan.FromSeconds(60));

@@ -4,6 +4,7 @@ namespace Hub.Tests.Hub;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class GroupTests(Topology topology) : ClusterTest(topology)
 {
     [Test]
@@ -109,7 +110,7 @@ public sealed class GroupTests(Topology topology) : ClusterTest(topology)
             Assert.That(room.Connections, Is.EqualTo(2));
             Assert.That(room.Users, Is.EquivalentTo(new[] { "alice", "bob" }));
         });
-        if (Topology == Topology.Redis)
+        if (IsMultiNode)
         {
             Assert.That(hub.Nodes.Select(n => (n.Id, n.Connections)), Is.EquivalentTo(new[] { ("node-a", 1L), ("node-b", 2L) }));
             Assert.That(room.Nodes.Select(n => (n.Id, n.Connections)), Is.EquivalentTo(new[] { ("node-a", 1L), ("node-b", 1L) }));

@@ -6,6 +6,7 @@ namespace Hub.Tests.Hub;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class MessagingTests(Topology topology) : ClusterTest(topology)
 {
     [Test]

@@ -75,6 +75,21 @@ internal sealed class ClusterSetup : IAsyncDisposable
         (await NodesAsync(_servers[0])).FirstOrDefault(n => n.IsMaster && n.Serves(slot))?.Port
         ?? throw new InvalidOperationException($"No master serves slot {slot}.");
 
+    /// <summary>
+    /// Empties every master (the replicas follow): a test starts on a cluster holding nothing. Each
+    /// server is asked whether it is a master now, as a failover may have moved that since the start.
+    /// </summary>
+    public async Task FlushAllAsync()
+    {
+        foreach (var server in _servers)
+        {
+            if ((await server.Admin.CommandAsync("INFO", "replication")).Contains("role:master"))
+            {
+                await server.Admin.CommandAsync("FLUSHALL");
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync() => await RedisSetupDisposal.DisposeAllAsync(_servers, _directory, "cluster");
 
     private Task<RedisProcess> StartServerAsync(int port)

@@ -22,6 +22,34 @@ public abstract class ClusterTest(Topology topology)
 
     protected RedisServer? Redis { get; private set; }
 
+    /// <summary>The Redis Cluster of the <see cref="Topology.RedisCluster"/> fixture: one for all its tests, as it takes seconds to start.</summary>
+    private protected ClusterSetup? RedisCluster { get; private set; }
+
+    /// <summary>Whether the nodes are two, sharing Redis (one server or a cluster).</summary>
+    protected bool IsMultiNode => Topology is Topology.Redis or Topology.RedisCluster;
+
+    /// <summary><c>Hub:Redis</c> of the topology; null in memory.</summary>
+    private string? RedisConfiguration => Redis?.Configuration ?? RedisCluster?.Configuration;
+
+    [OneTimeSetUp]
+    public async Task StartRedisCluster()
+    {
+        if (Topology == Topology.RedisCluster)
+        {
+            RedisCluster = await ClusterSetup.StartAsync().Within(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopRedisCluster()
+    {
+        if (RedisCluster is not null)
+        {
+            await RedisCluster.DisposeAsync();
+            RedisCluster = null;
+        }
+    }
+
     /// <summary>The application each node is: the stand-alone server when null.</summary>
     protected virtual AppBuilder? App => null;
 
@@ -48,6 +76,12 @@ public abstract class ClusterTest(Topology topology)
         {
             Redis = await SharedRedis.GetAsync();
             await Redis.FlushAllAsync().Within();
+            NodeA = Own(await StartNodeAsync("node-a"));
+            NodeB = Own(await StartNodeAsync("node-b"));
+        }
+        else if (Topology == Topology.RedisCluster)
+        {
+            await RedisCluster!.FlushAllAsync().Within();
             NodeA = Own(await StartNodeAsync("node-a"));
             NodeB = Own(await StartNodeAsync("node-b"));
         }
@@ -98,9 +132,9 @@ public abstract class ClusterTest(Topology topology)
             settings[key] = value;
         }
 
-        if (Redis is not null)
+        if (RedisConfiguration is { } redis)
         {
-            settings["Hub:Redis"] = Redis.Configuration;
+            settings["Hub:Redis"] = redis;
         }
 
         var onFakeTime = OnFakeTime(nodeId);
@@ -121,7 +155,7 @@ public abstract class ClusterTest(Topology topology)
     {
         var settings = new Dictionary<string, string?>(Settings)
         {
-            ["Hub:Redis"] = Redis?.Configuration ?? throw new InvalidOperationException("A node process needs the Redis topology."),
+            ["Hub:Redis"] = RedisConfiguration ?? throw new InvalidOperationException("A node process needs a Redis topology."),
         };
         return Own(await NodeProcess.StartAsync(nodeId, settings));
     }

@@ -8,4 +8,10 @@ public enum Topology
 
     /// <summary>Two nodes sharing a real redis-server.</summary>
     Redis,
+
+    /// <summary>
+    /// Two nodes on a real Redis Cluster of three masters with a replica each (<see cref="ClusterSetup"/>),
+    /// started once per fixture and flushed before each test.
+    /// </summary>
+    RedisCluster,
 }

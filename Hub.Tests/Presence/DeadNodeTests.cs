@@ -9,7 +9,9 @@ namespace Hub.Tests.Presence;
 /// Nodes that die without a clean shutdown (SIGKILL of a real process), with the default
 /// presence settings: heartbeat every 5 s, connections forgotten within 15 s of the death.
 /// </summary>
-public sealed class DeadNodeTests() : ClusterTest(Topology.Redis)
+[TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
+public sealed class DeadNodeTests(Topology topology) : ClusterTest(topology)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);
 

@@ -7,6 +7,7 @@ namespace Hub.Tests.Presence;
 
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class PresenceTests(Topology topology) : ClusterTest(topology)
 {
     [Test]
@@ -39,8 +40,9 @@ public sealed class PresenceTests(Topology topology) : ClusterTest(topology)
         for (var i = 0; i < 1005; i++)
         {
             var id = $"conn-{i}";
-            await store.AddConnectionAsync(new ConnectionEntry(id, $"user-{i}", NodeA.NodeId), CancellationToken.None).Within();
-            await store.JoinAsync("crowd", id, 100, CancellationToken.None).Within();
+            var entry = new ConnectionEntry(id, $"user-{i}", NodeA.NodeId);
+            await store.AddConnectionAsync(entry, CancellationToken.None).Within();
+            await store.JoinAsync("crowd", entry, 100, CancellationToken.None).Within();
         }
 
         var crowd = await store.GetSnapshotAsync("crowd", CancellationToken.None).Within();

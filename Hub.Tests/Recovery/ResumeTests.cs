@@ -12,6 +12,7 @@ namespace Hub.Tests.Recovery;
 /// </summary>
 [TestFixture(Topology.InMemory)]
 [TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
 public sealed class ResumeTests(Topology topology) : ClusterTest(topology)
 {
     [Test]

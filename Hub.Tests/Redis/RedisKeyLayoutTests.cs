@@ -1,46 +1,96 @@
-using System.Text;
 using Hub.Server.Redis;
+using StackExchange.Redis;
 
 namespace Hub.Tests.Redis;
 
 /// <summary>
-/// On a Redis Cluster a script may only touch keys of one hash slot: every call's KEYS, as the
-/// stores build them from <see cref="RedisKeys"/>, must hash to one slot (CRC16 of the key, or of
-/// its first non-empty <c>{tag}</c>, mod 16384, as the Redis Cluster specification says).
+/// On a Redis Cluster a script may only touch keys of one hash slot: every call's KEYS, as
+/// <see cref="ScriptKeys"/> builds them for the stores that send them, must hash to one slot (CRC16
+/// of the key, or of its first non-empty <c>{tag}</c>, mod 16384, as the Redis Cluster specification says).
 /// </summary>
 public sealed class RedisKeyLayoutTests
 {
-    private const string Stream = "group:room";
-    private const string Group = "room";
-    private const string Connection = "c-1";
+    // Names with braces too: a name may hold them (NameRules), and they must not move a key's slot.
+    private static readonly string[] Groups = ["room", "{all}", "a{b}c"];
+    private static readonly string[] Connections = ["c-1", "Xy7{p3}"];
+    private static readonly string[] Users = ["alice", "{p0}"];
     private const string Node = "node-a";
 
-    // The KEYS of each script call, as the call sites build them (Backplane/RedisBroker.cs,
-    // History/RedisHistoryStore.cs, Presence/RedisPresenceStore.cs).
-    private static IEnumerable<TestCaseData> ScriptCalls() =>
-    [
-        Call("publish", RedisKeys.StreamMeta(Stream), RedisKeys.StreamLog(Stream), RedisKeys.Connections),
-        Call("history_read", RedisKeys.StreamMeta(Stream), RedisKeys.StreamLog(Stream)),
-        Call("presence_add_connection", RedisKeys.Connections, RedisKeys.Users, RedisKeys.NodeConnections(Node)),
-        Call("presence_remove_connection", RedisKeys.Connections, RedisKeys.Users),
-        Call("presence_join", RedisKeys.Connections, RedisKeys.ConnectionGroups(Connection), RedisKeys.GroupConnections(Group),
-            RedisKeys.GroupUsers(Group), RedisKeys.GroupNodes(Group)),
-        Call("presence_leave", RedisKeys.Connections, RedisKeys.ConnectionGroups(Connection)),
-        Call("presence_hub_snapshot", RedisKeys.Connections, RedisKeys.Users, RedisKeys.Nodes),
-        Call("presence_group_snapshot", RedisKeys.GroupConnections(Group), RedisKeys.GroupUsers(Group), RedisKeys.GroupNodes(Group)),
-        Call("presence_purge_node", RedisKeys.Connections, RedisKeys.Users, RedisKeys.Nodes),
-    ];
+    // Every script call the stores make (Backplane/RedisBroker.cs, History/RedisHistoryStore.cs,
+    // Presence/RedisPresenceStore.cs), for streams of every kind.
+    private static IEnumerable<TestCaseData> ScriptCalls()
+    {
+        string[] streams = ["all", .. Groups.Select(g => "group:" + g), .. Users.Select(u => "user:" + u), .. Connections.Select(c => "connection:" + c)];
+        foreach (var stream in streams)
+        {
+            yield return Call("publish " + stream, ScriptKeys.Publish(stream, null));
+            yield return Call("history_read " + stream, ScriptKeys.HistoryRead(stream));
+        }
 
-    // Off until the key layout is single-slot (issue: Redis Cluster, step 3 of
-    // docs/design/redis-cluster.md): today all nine calls fail it, as Hub on a cluster fails. It is
-    // the rule that step must meet, kept here so that step turns it on rather than writes it; the
-    // slot function it relies on runs always, against slots Redis itself answered (HashSlot_IsTheClustersOwn).
-    [Explicit("Redis Cluster: the key layout is not single-slot yet (docs/design/redis-cluster.md)")]
+        foreach (var connection in Connections)
+        {
+            yield return Call("publish (connection must be live) " + connection, ScriptKeys.Publish("connection:" + connection, connection));
+            yield return Call("conn_add " + connection, ScriptKeys.ConnectionAdd(connection, Node));
+            yield return Call("conn_join " + connection, ScriptKeys.ConnectionJoin(connection));
+            yield return Call("conn_leave " + connection, ScriptKeys.ConnectionLeave(connection));
+            yield return Call("conn_forget " + connection, ScriptKeys.ConnectionForget(connection));
+        }
+
+        foreach (var user in Users)
+        {
+            yield return Call("user_add/user_remove " + user, ScriptKeys.User(user));
+        }
+
+        foreach (var group in Groups)
+        {
+            yield return Call("group_join/group_leave/group_snapshot " + group, ScriptKeys.Group(group));
+            yield return Call("publish (group command) " + group, ScriptKeys.Publish("group:" + group, Connections[0]));
+        }
+
+        for (var partition = 0; partition < RedisKeys.Partitions; partition++)
+        {
+            yield return Call($"purge_batch p{partition}", ScriptKeys.PurgeBatch(partition, Node));
+            yield return Call($"leaving_claim p{partition}", ScriptKeys.LeavingClaim(partition));
+        }
+
+        yield return Call("node_forget", ScriptKeys.NodeForget());
+    }
+
     [TestCaseSource(nameof(ScriptCalls))]
     public void EveryScriptCall_TouchesKeysOfOneSlot(string[] keys)
     {
-        var slots = keys.Select(k => $"{k} -> slot {HashSlot(k)}").ToList();
-        Assert.That(keys.Select(HashSlot).Distinct().Count(), Is.EqualTo(1), string.Join("\n", slots));
+        var slots = keys.Select(k => $"{k} -> slot {HashSlot.Of(k)}").ToList();
+        Assert.That(keys.Select(HashSlot.Of).Distinct().Count(), Is.EqualTo(1), string.Join("\n", slots));
+    }
+
+    [Test]
+    public void EveryScriptKeysBuilder_IsCoveredAbove()
+    {
+        var builders = typeof(ScriptKeys).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Select(m => m.Name).ToHashSet();
+        var covered = new HashSet<string> { "Publish", "HistoryRead", "ConnectionAdd", "ConnectionJoin", "ConnectionLeave", "ConnectionForget", "User", "Group", "PurgeBatch", "LeavingClaim", "NodeForget" };
+        Assert.That(builders, Is.EquivalentTo(covered), "a builder of script KEYS that ScriptCalls does not call is not held to one slot");
+    }
+
+    [Test]
+    public void ARequiredConnection_OnAStreamNeitherItsOwnNorAGroups_IsRefused() =>
+        Assert.Throws<ArgumentException>(() => ScriptKeys.Publish("user:bob", "c-1"));
+
+    // Partition k's tag falls in the k-th of P equal slot ranges, so P partitions spread evenly
+    // over masters that own equal shares of the slots.
+    [Test]
+    public void PartitionTags_FallInTheirOwnSlotRange()
+    {
+        var ranges = Enumerable.Range(0, RedisKeys.Partitions)
+            .Select(k => HashSlot.Of("{" + RedisKeys.Tag(k) + "}") * RedisKeys.Partitions / HashSlot.Count);
+        Assert.That(ranges, Is.EqualTo(Enumerable.Range(0, RedisKeys.Partitions)));
+    }
+
+    // Streams spread over all partitions: 6400 group names fill each of the 64 with 100 ± 50.
+    [Test]
+    public void Streams_SpreadOverThePartitions()
+    {
+        var counts = Enumerable.Range(0, 6400).GroupBy(i => RedisKeys.PartitionOf("group:g" + i)).Select(g => g.Count()).ToList();
+        Assert.That(counts, Has.Count.EqualTo(RedisKeys.Partitions).And.All.InRange(50, 150));
     }
 
     // Examples from the Redis Cluster specification and CLUSTER KEYSLOT, so the slot function
@@ -54,42 +104,8 @@ public sealed class RedisKeyLayoutTests
     [TestCase("foo{{bar}}zap", 4015)]
     [TestCase("foo{bar}{zap}", 5061)]
     public void HashSlot_IsTheClustersOwn(string key, int slot) =>
-        Assert.That(HashSlot(key), Is.EqualTo(slot));
+        Assert.That(HashSlot.Of(key), Is.EqualTo(slot));
 
-    private static TestCaseData Call(string script, params string[] keys) =>
-        new TestCaseData((object)keys).SetArgDisplayNames(script);
-
-    private static int HashSlot(string key)
-    {
-        var bytes = Encoding.UTF8.GetBytes(key);
-        var open = Array.IndexOf(bytes, (byte)'{');
-        if (open >= 0)
-        {
-            var close = Array.IndexOf(bytes, (byte)'}', open + 1);
-            if (close > open + 1)
-            {
-                bytes = bytes[(open + 1)..close];
-            }
-        }
-
-        return Crc16(bytes) % 16384;
-    }
-
-    // CRC16-CCITT (XModem): polynomial 0x1021, initial value 0.
-    private static int Crc16(byte[] bytes)
-    {
-        var crc = 0;
-        foreach (var b in bytes)
-        {
-            crc ^= b << 8;
-            for (var bit = 0; bit < 8; bit++)
-            {
-                crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
-            }
-
-            crc &= 0xFFFF;
-        }
-
-        return crc;
-    }
+    private static TestCaseData Call(string script, RedisKey[] keys) =>
+        new TestCaseData((object)keys.Select(k => (string)k!).ToArray()).SetArgDisplayNames(script);
 }

@@ -1,7 +1,8 @@
 -- Publishes one envelope; for a message with history on, first assigns its stream's next
 -- offset and appends it to the stream's history. One atomic step, so history and live
 -- delivery never diverge and every node receives a stream in offset order.
--- KEYS[1] stream meta hash, KEYS[2] stream log, KEYS[3] connection registry
+-- KEYS[1] stream meta hash, KEYS[2] stream log, KEYS[3] (only when a connection must be there) the
+-- hash that must hold it, in the same slot: its partition's registry, or its group's members
 -- ARGV[1] channel, ARGV[2] body, ARGV[3] history size (0 = off), ARGV[4] history ttl (s),
 -- ARGV[5] meta ttl (s), ARGV[6] epoch to use for a new generation, ARGV[7] connection that must
 -- be live ('' = none), ARGV[8] epoch and ARGV[9] offset of the highest position the publishing
