@@ -20,10 +20,12 @@ internal sealed partial class RedisBroker(
     ILogger<RedisBroker> logger) : IBroker
 {
     private static readonly RedisChannel Channel = RedisChannel.Literal(RedisKeys.Bus);
+    private static readonly TimeSpan ResubscriptionWatch = TimeSpan.FromMilliseconds(250);
     private readonly HistoryOptions _history = historyOptions.Value;
     private volatile ChannelMessageQueue? _queue;
     private int _subscriptionLost;
     private ISubscriber? _subscriber;
+    private System.Net.EndPoint? _subscribedEndpoint;
 
     public event Action? Resubscribed;
 
@@ -60,15 +62,27 @@ internal sealed partial class RedisBroker(
 
         multiplexer.ConnectionFailed += (_, e) =>
         {
-            if (e.ConnectionType == ConnectionType.Subscription)
+            if (e.ConnectionType == ConnectionType.Subscription && Interlocked.Exchange(ref _subscriptionLost, 1) == 0)
             {
-                Volatile.Write(ref _subscriptionLost, 1);
+                _ = Task.Run(WatchForResubscriptionAsync);
             }
         };
         multiplexer.ConnectionRestored += (_, e) =>
         {
-            if (e.ConnectionType == ConnectionType.Subscription && Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
+            if (e.ConnectionType == ConnectionType.Subscription)
             {
+                NoteResubscribed();
+            }
+        };
+        // A slot that moves without a connection failing (a manual failover, a migration) moves the
+        // subscription with it: what was published meanwhile may have reached neither server.
+        multiplexer.ConfigurationChanged += (_, _) =>
+        {
+            var endpoint = _subscriber?.SubscribedEndpoint(Channel);
+            var before = Interlocked.Exchange(ref _subscribedEndpoint, endpoint);
+            if (before is not null && endpoint is not null && !before.Equals(endpoint) && Volatile.Read(ref _subscriptionLost) == 0)
+            {
+                Log.SubscriptionMoved(logger, before.ToString() ?? "", endpoint.ToString() ?? "");
                 Resubscribed?.Invoke();
             }
         };
@@ -118,6 +132,42 @@ internal sealed partial class RedisBroker(
             await handler(envelope);
         });
         _queue = queue;
+        Volatile.Write(ref _subscribedEndpoint, _subscriber.SubscribedEndpoint(Channel));
+    }
+
+    /// <summary>
+    /// While the subscription is lost, looks every <see cref="ResubscriptionWatch"/> whether it is
+    /// back. The library raises ConnectionRestored only when the server it lost comes back; on a
+    /// Redis Cluster whose master died it subscribes again on the promoted replica instead, and says
+    /// nothing: without this look a stream's messages published meanwhile would wait for its next
+    /// message to be noticed missing.
+    /// </summary>
+    private async Task WatchForResubscriptionAsync()
+    {
+        try
+        {
+            while (Volatile.Read(ref _subscriptionLost) == 1)
+            {
+                await Task.Delay(ResubscriptionWatch, redis.Stopping);
+                if (_subscriber!.IsConnected(Channel))
+                {
+                    NoteResubscribed();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node stops.
+        }
+    }
+
+    private void NoteResubscribed()
+    {
+        if (Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
+        {
+            Volatile.Write(ref _subscribedEndpoint, _subscriber?.SubscribedEndpoint(Channel));
+            Resubscribed?.Invoke();
+        }
     }
 
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
@@ -205,5 +255,8 @@ internal sealed partial class RedisBroker(
 
         [LoggerMessage(2, LogLevel.Error, "A bus payload could not be read; it was skipped.")]
         public static partial void UnreadablePayload(ILogger logger, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Information, "The Redis bus subscription moved from {Before} to {After} (the cluster's slots changed); catching up from history.")]
+        public static partial void SubscriptionMoved(ILogger logger, string before, string after);
     }
 }

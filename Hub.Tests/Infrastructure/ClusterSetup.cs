@@ -23,6 +23,9 @@ internal sealed class ClusterSetup : IAsyncDisposable
     private readonly DirectoryInfo _directory;
     private readonly List<RedisProcess> _servers = [];
 
+    // Each server's cluster bus port, kept when it starts again, as its peers know it by that.
+    private readonly Dictionary<int, int> _busPorts = [];
+
     private ClusterSetup(DirectoryInfo directory)
     {
         _directory = directory;
@@ -90,17 +93,43 @@ internal sealed class ClusterSetup : IAsyncDisposable
         }
     }
 
+    /// <summary>The slot of a key or channel name, as the cluster computes it (<c>CLUSTER KEYSLOT</c>).</summary>
+    public async Task<int> SlotOfAsync(string name) => int.Parse(await _servers[0].Admin.CommandAsync("CLUSTER", "KEYSLOT", name));
+
+    /// <summary>
+    /// Kills the master of <paramref name="slot"/> (SIGKILL, as in a crash) and waits until a
+    /// surviving server names its replica the slot's master; then starts the killed one again in its
+    /// directory, from whose nodes.conf it rejoins as the new master's replica, and waits until it
+    /// has synced, ready for the next round. Returns when the master was killed, on <paramref name="clock"/>.
+    /// </summary>
+    public async Task<TimeSpan> FailOverAsync(int slot, System.Diagnostics.Stopwatch clock)
+    {
+        var port = await MasterOfAsync(slot);
+        var index = _servers.FindIndex(s => s.Port == port);
+        var killed = _servers[index];
+        var survivor = _servers.First(s => s != killed);
+        await killed.Process.KillAsync();
+        var killedAt = clock.Elapsed;
+        await Bounded.UntilAsync(async () => (await NodesAsync(survivor)).Any(n => n.IsMaster && !n.IsFailed && n.Port != port && n.Serves(slot)),
+            $"a replica takes slot {slot} over from the killed master on port {port}", StartWait);
+        await killed.DisposeAsync();
+        _servers[index] = await StartServerAsync(port);
+        await WaitUntilReadyAsync();
+        return killedAt;
+    }
+
     public async ValueTask DisposeAsync() => await RedisSetupDisposal.DisposeAllAsync(_servers, _directory, "cluster");
 
     private Task<RedisProcess> StartServerAsync(int port)
     {
+        // The same directory when a server starts again: its nodes.conf says which cluster it is in.
         var directory = _directory.CreateSubdirectory(port.ToString());
         return RedisProcess.StartAsync(port, directory.FullName,
         [
             "--cluster-enabled", "yes",
             "--cluster-config-file", "nodes.conf",
             // Explicit: by default the bus port is the port + 10000, past 65535 for a high free port.
-            "--cluster-port", Ports.Free().ToString(),
+            "--cluster-port", (_busPorts.TryGetValue(port, out var bus) ? bus : _busPorts[port] = Ports.Free()).ToString(),
             "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(),
             // A slot whose master is failing over refuses; the others go on serving meanwhile.
             "--cluster-require-full-coverage", "no",
