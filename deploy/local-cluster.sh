@@ -17,6 +17,12 @@
 # replica on HUB_CLUSTER_REPLICA_PORT [6391] and three sentinels on HUB_CLUSTER_SENTINEL_PORTS
 # [26390 26391 26392], watching service "hub"; the nodes get Hub__Redis=<the sentinels>,serviceName=hub
 # and follow the primary through a failover (kill -9 "$(cat .local-cluster/redis.pid)" to see one).
+#
+# HUB_CLUSTER_REDIS_CLUSTER=1 runs a Redis Cluster instead: six servers (three masters, three
+# replicas, as `redis-cli --cluster create --cluster-replicas 1` pairs them) on
+# HUB_CLUSTER_REDIS_CLUSTER_PORTS [6390 6391 6392 6393 6394 6395], their cluster bus on
+# HUB_CLUSTER_REDIS_BUS_PORTS [16390 … 16395]; the nodes get Hub__Redis=<the six>, and a killed
+# master's replica takes its slots over within seconds (kill -9 "$(cat .local-cluster/redis-1.pid)").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +36,12 @@ redis_port=${HUB_CLUSTER_REDIS_PORT:-6390}
 sentinel=${HUB_CLUSTER_SENTINEL:-0}
 replica_port=${HUB_CLUSTER_REPLICA_PORT:-6391}
 read -r -a sentinel_ports <<<"${HUB_CLUSTER_SENTINEL_PORTS:-26390 26391 26392}"
+redis_cluster=${HUB_CLUSTER_REDIS_CLUSTER:-0}
+read -r -a cluster_ports <<<"${HUB_CLUSTER_REDIS_CLUSTER_PORTS:-6390 6391 6392 6393 6394 6395}"
+read -r -a bus_ports <<<"${HUB_CLUSTER_REDIS_BUS_PORTS:-16390 16391 16392 16393 16394 16395}"
 publish=$state/publish
+[ "$sentinel" = 1 ] && [ "$redis_cluster" = 1 ] &&
+  echo "local-cluster: HUB_CLUSTER_SENTINEL and HUB_CLUSTER_REDIS_CLUSTER are two ways to run Redis: set one." >&2 && exit 1
 # Bounds of every wait, in seconds. A node stops within Hub:Shutdown:DrainSeconds (10) of SIGTERM,
 # having drained its clients; stop_timeout leaves it that and a margin before SIGKILL.
 start_timeout=60
@@ -48,7 +59,7 @@ need() {
 # What each name's process runs, so that a pid reused by another program is never taken for it.
 program_of() {
   case $1 in
-    redis | redis-replica | sentinel-*) echo redis-server ;;
+    redis | redis-* | sentinel-*) echo redis-server ;;
     nginx) echo nginx ;;
     *) echo Hub.Server.dll ;;
   esac
@@ -96,6 +107,10 @@ start_redis_server() {
 }
 
 start_redis() {
+  if [ "$redis_cluster" = 1 ]; then
+    start_redis_cluster
+    return
+  fi
   if [ "$sentinel" != 1 ]; then
     start_redis_server redis "$redis_port"
     return
@@ -132,6 +147,47 @@ CONF
   done
 }
 
+# Six servers in cluster mode, each keeping its nodes.conf in its own directory: one started again
+# (after a kill, say) rejoins from it, as the replica of the server that took its slots over.
+# Before any of them forms a cluster, redis-cli pairs them into three masters and three replicas.
+start_redis_cluster() {
+  [ ${#cluster_ports[@]} -eq 6 ] && [ ${#bus_ports[@]} -eq 6 ] ||
+    die "HUB_CLUSTER_REDIS_CLUSTER_PORTS and HUB_CLUSTER_REDIS_BUS_PORTS need six ports each."
+  local n
+  for n in "${!cluster_ports[@]}"; do
+    # A replica takes over 2 s after its master stops answering; with full coverage off, the
+    # slots of other masters keep serving meanwhile.
+    start_redis_server "redis-$((n + 1))" "${cluster_ports[$n]}" --cluster-enabled yes \
+      --cluster-config-file nodes.conf --cluster-port "${bus_ports[$n]}" --cluster-node-timeout 2000 \
+      --cluster-require-full-coverage no --repl-diskless-sync-delay 0
+  done
+  if [ "$(cluster_info cluster_known_nodes)" = 1 ]; then
+    local seeds=()
+    for n in "${cluster_ports[@]}"; do seeds+=("127.0.0.1:$n"); done
+    redis-cli --cluster create "${seeds[@]}" --cluster-replicas 1 --cluster-yes \
+      </dev/null >"$state/redis-cluster-create.log" 2>&1 ||
+      die "redis-cli --cluster create failed; see $state/redis-cluster-create.log:"$'\n'"$(tail -n 20 "$state/redis-cluster-create.log")"
+  fi
+  wait_for "the Redis Cluster (cluster_state:ok)" "$state/redis-1.log" "$(cat "$state/redis-1.pid")" cluster_ok
+}
+
+# A field of CLUSTER INFO, as the first server that answers sees it.
+cluster_info() {
+  local port
+  for port in "${cluster_ports[@]}"; do
+    redis-cli -p "$port" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$1://p" | grep . && return
+  done
+}
+
+# Every server that runs says the cluster is whole.
+cluster_ok() {
+  local n
+  for n in "${!cluster_ports[@]}"; do
+    running_pid "redis-$((n + 1))" >/dev/null || continue
+    redis-cli -p "${cluster_ports[$n]}" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok' || return 1
+  done
+}
+
 # The primary's port as the sentinels name it, or the first server's before they run.
 primary_port() {
   local port answer
@@ -144,7 +200,11 @@ primary_port() {
 
 # Hub:Redis for the nodes: the one server, or the sentinels and the service name.
 redis_configuration() {
-  if [ "$sentinel" = 1 ]; then
+  if [ "$redis_cluster" = 1 ]; then
+    local port list=
+    for port in "${cluster_ports[@]}"; do list="${list:+$list,}127.0.0.1:$port"; done
+    echo "$list"
+  elif [ "$sentinel" = 1 ]; then
     local port list=
     for port in "${sentinel_ports[@]}"; do list="${list}127.0.0.1:$port,"; done
     echo "${list}serviceName=hub"
@@ -155,8 +215,12 @@ redis_configuration() {
 
 # Every name "up" starts, in the order it starts them ("down" stops them the other way round).
 names() {
-  echo redis
   local n
+  if [ "$redis_cluster" = 1 ]; then
+    for n in "${!cluster_ports[@]}"; do echo "redis-$((n + 1))"; done
+  else
+    echo redis
+  fi
   if [ "$sentinel" = 1 ]; then
     echo redis-replica
     for n in "${!sentinel_ports[@]}"; do echo "sentinel-$((n + 1))"; done
@@ -169,6 +233,7 @@ port_of() {
   case $1 in
     redis) echo "$redis_port" ;;
     redis-replica) echo "$replica_port" ;;
+    redis-[0-9]*) echo "${cluster_ports[$((${1#redis-} - 1))]}" ;;
     sentinel-*) echo "${sentinel_ports[$((${1#sentinel-} - 1))]}" ;;
     nginx) echo "$lb_port" ;;
     *) echo "${node_ports[$((${1#node-} - 1))]}" ;;
@@ -220,6 +285,9 @@ up() {
 : "\${HUB_CLUSTER_SENTINEL:=$sentinel}"
 : "\${HUB_CLUSTER_REPLICA_PORT:=$replica_port}"
 : "\${HUB_CLUSTER_SENTINEL_PORTS:=${sentinel_ports[*]}}"
+: "\${HUB_CLUSTER_REDIS_CLUSTER:=$redis_cluster}"
+: "\${HUB_CLUSTER_REDIS_CLUSTER_PORTS:=${cluster_ports[*]}}"
+: "\${HUB_CLUSTER_REDIS_BUS_PORTS:=${bus_ports[*]}}"
 ENV
   start_redis
   # Publish only when no node runs from the published files: "up" after a node died reuses them.
@@ -241,7 +309,9 @@ ENV
       "$(cat "$state/node-$((n + 1)).pid")" ready "${node_ports[$n]}"
   done
   start_nginx
-  if [ "$sentinel" = 1 ]; then
+  if [ "$redis_cluster" = 1 ]; then
+    echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, a Redis Cluster on ports ${cluster_ports[*]})"
+  elif [ "$sentinel" = 1 ]; then
     echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, Redis primary on port $(primary_port), sentinels on ${sentinel_ports[*]})"
   else
     echo "Hub cluster up: http://127.0.0.1:$lb_port/ (nginx in front of ${#node_ports[@]} nodes, Redis on port $redis_port)"

@@ -49,12 +49,16 @@ internal sealed class LocalCluster : IAsyncDisposable
     public (int Replica, int Sentinel) SentinelPorts =>
         (int.Parse(_environment["HUB_CLUSTER_REPLICA_PORT"]), int.Parse(_environment["HUB_CLUSTER_SENTINEL_PORTS"].Split(' ')[0]));
 
+    /// <summary>With a Redis Cluster: the six servers' ports, redis-1 to redis-6 in order.</summary>
+    public IReadOnlyList<int> RedisClusterPorts => [.. _environment["HUB_CLUSTER_REDIS_CLUSTER_PORTS"].Split(' ').Select(int.Parse)];
+
     /// <summary>
     /// Starts the cluster; the nodes inherit <paramref name="nodeEnvironment"/> (settings as <c>Hub__…</c>)
     /// with the script's environment. With <paramref name="sentinel"/>, Redis runs as a primary, a
-    /// replica and three sentinels (HUB_CLUSTER_SENTINEL=1).
+    /// replica and three sentinels (HUB_CLUSTER_SENTINEL=1); with <paramref name="redisCluster"/>, as a
+    /// Redis Cluster of six servers (HUB_CLUSTER_REDIS_CLUSTER=1).
     /// </summary>
-    public static async Task<LocalCluster> UpAsync(IReadOnlyDictionary<string, string>? nodeEnvironment = null, bool sentinel = false)
+    public static async Task<LocalCluster> UpAsync(IReadOnlyDictionary<string, string>? nodeEnvironment = null, bool sentinel = false, bool redisCluster = false)
     {
         var state = Path.Combine(RepoPaths.TestResults, $"local-cluster-{Guid.NewGuid():N}"[..22]);
         var environment = new Dictionary<string, string>(nodeEnvironment ?? new Dictionary<string, string>());
@@ -63,6 +67,13 @@ internal sealed class LocalCluster : IAsyncDisposable
             environment["HUB_CLUSTER_SENTINEL"] = "1";
             environment["HUB_CLUSTER_REPLICA_PORT"] = Ports.Free().ToString();
             environment["HUB_CLUSTER_SENTINEL_PORTS"] = string.Join(' ', Ports.Free(), Ports.Free(), Ports.Free());
+        }
+
+        if (redisCluster)
+        {
+            environment["HUB_CLUSTER_REDIS_CLUSTER"] = "1";
+            environment["HUB_CLUSTER_REDIS_CLUSTER_PORTS"] = string.Join(' ', Enumerable.Range(0, 6).Select(_ => Ports.Free()));
+            environment["HUB_CLUSTER_REDIS_BUS_PORTS"] = string.Join(' ', Enumerable.Range(0, 6).Select(_ => Ports.Free()));
         }
 
         var cluster = new LocalCluster(state, Ports.Free(), [Ports.Free(), Ports.Free(), Ports.Free()], Ports.Free(), environment);

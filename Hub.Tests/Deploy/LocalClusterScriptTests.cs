@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Hub.Client;
 using Hub.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 
 namespace Hub.Tests.Deploy;
@@ -68,6 +70,75 @@ public sealed class LocalClusterScriptTests
 
         await cluster.RunAsync("down");
         Assert.That(await cluster.RunAsync("status"), Is.EqualTo(string.Concat(names.Select(n => $"{n} stopped\n"))));
+    }
+
+    [Test]
+    public async Task WithRedisCluster_NodesServeOnIt_AKilledMastersReplicaTakesItsSlots_UpBringsItBackAsReplica_AndDownStopsEverything()
+    {
+        string[] servers = ["redis-1", "redis-2", "redis-3", "redis-4", "redis-5", "redis-6"];
+        string[] names = [.. servers, .. LocalCluster.NodeIds, "nginx"];
+        await using var cluster = await LocalCluster.UpAsync(redisCluster: true);
+        var status = await cluster.RunAsync("status");
+        Assert.That(names.Select(n => status.Contains($"{n} running")), Has.All.True, status);
+
+        await using var alice = await ClientOnAsync(cluster.NodePorts[0], "alice");
+        await using var bob = await ClientOnAsync(cluster.NodePorts[2], "bob");
+        await bob.Client.JoinAsync("room").Within();
+        var first = await alice.Client.SendToGroupAsync("room", "before").Within();
+        Assert.That((await bob.Messages.WaitForAsync(m => m.Text == "before", "bob gets the message sent before")).Id, Is.EqualTo(first.Id), "a message crosses nodes on the Redis Cluster");
+
+        // The master holding the group's keys dies as in a crash; its replica takes its slots over.
+        var master = await MasterHoldingAsync(cluster, "room");
+        cluster.Kill(servers[cluster.RedisClusterPorts.ToList().IndexOf(master)]);
+        SendResult? again = null;
+        await Bounded.UntilAsync(async () =>
+        {
+            try
+            {
+                again = await alice.Client.SendToGroupAsync("room", "after").Within();
+                return true;
+            }
+            catch (HubException)
+            {
+                // Refused while the slot has no master: the send fails fast, and is tried again.
+                return false;
+            }
+        }, "a send to the group is taken again once the replica took over", TimeSpan.FromSeconds(30));
+        Assert.That((await bob.Messages.WaitForAsync(m => m.Text == "after", "bob gets the message sent after the failover")).Id, Is.EqualTo(again!.Id));
+
+        await cluster.RunAsync("up");
+        await using (var restarted = new RedisAdmin("127.0.0.1", master))
+        {
+            Assert.That(await restarted.CommandAsync("INFO", "replication"), Does.Contain("role:slave"),
+                "the killed master came back as the replica of the one that took its slots");
+        }
+
+        await cluster.RunAsync("down");
+        Assert.That(await cluster.RunAsync("status"), Is.EqualTo(string.Concat(names.Select(n => $"{n} stopped\n"))));
+    }
+
+    private static async Task<TestClient> ClientOnAsync(int port, string user)
+    {
+        var client = new TestClient(new HubClientOptions { Url = new Uri($"http://127.0.0.1:{port}/hub?user={user}") });
+        await client.Client.StartAsync().Within();
+        return client;
+    }
+
+    // The port of the master whose keys name the group, whatever the layout calls them: KEYS on each
+    // master (a handful of keys here), through a script, since RedisAdmin reads no array replies.
+    private static async Task<int> MasterHoldingAsync(LocalCluster cluster, string group)
+    {
+        foreach (var port in cluster.RedisClusterPorts)
+        {
+            await using var admin = new RedisAdmin("127.0.0.1", port);
+            if ((await admin.CommandAsync("INFO", "replication")).Contains("role:master") &&
+                (await admin.CommandAsync("EVAL", "return table.concat(redis.call('keys', ARGV[1]), ' ')", "0", $"*{group}*")).Length > 0)
+            {
+                return port;
+            }
+        }
+
+        throw new AssertionException($"No master holds a key naming '{group}'.");
     }
 
     private static bool IsRunning(int pid)
