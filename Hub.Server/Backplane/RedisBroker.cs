@@ -194,6 +194,8 @@ internal sealed partial class RedisBroker(
             knownOffset,
         ];
 
+        var waits = size > 0 && _history.WaitReplicas > 0;
+        var primary = waits ? await RedisCalls.RunAsync(redis, () => Task.FromResult(redis.PrimaryOf(keys[0])), cancellationToken) : null;
         var parts = (RedisResult[])(await RedisCalls.RunAsync(redis, 
             () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values, RedisCalls.Primary), cancellationToken))!;
         var offset = (long)parts[1];
@@ -204,9 +206,9 @@ internal sealed partial class RedisBroker(
 
         var epoch = (string?)parts[0] ?? "";
         known.Note(stream, epoch, offset);
-        if (size > 0 && _history.WaitReplicas > 0)
+        if (primary is not null)
         {
-            await WaitForReplicasAsync(keys[0], cancellationToken);
+            await WaitForReplicasAsync(primary, keys[0], cancellationToken);
         }
 
         return new StreamPosition { Stream = stream, Epoch = epoch, Offset = offset };
@@ -217,13 +219,25 @@ internal sealed partial class RedisBroker(
     /// counts that connection's writes; on a Redis Cluster another master's would count none of
     /// them), so the message is accepted only once replicas hold it: a replica promoted later has
     /// every accepted message. Other commands on the connection wait behind it; that is its cost.
+    /// <paramref name="primary"/> is the key's primary as the library saw it before the publish. On
+    /// a Redis Cluster whose master of the slot dies meanwhile, the library names any other master
+    /// for the slot, whose WAIT would count none of the publish's writes: a primary that is not the
+    /// same after the publish refuses the message instead.
     /// </summary>
-    private async Task WaitForReplicasAsync(RedisKey metaKey, CancellationToken cancellationToken)
+    private async Task WaitForReplicasAsync(IServer primary, RedisKey metaKey, CancellationToken cancellationToken)
     {
         var wanted = _history.WaitReplicas;
         var timeout = (long)_history.WaitTimeout.TotalMilliseconds;
-        var acknowledged = (long)(await RedisCalls.RunAsync(redis, 
-            () => redis.PrimaryOf(metaKey).ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary), cancellationToken));
+        var acknowledged = (long)(await RedisCalls.RunAsync(redis, () =>
+        {
+            if (!redis.PrimaryOf(metaKey).EndPoint.Equals(primary.EndPoint))
+            {
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect,
+                    $"The primary holding '{metaKey}' changed while the message was written.");
+            }
+
+            return primary.ExecuteAsync("WAIT", [wanted, timeout], RedisCalls.Primary);
+        }, cancellationToken));
         if (acknowledged < wanted)
         {
             throw new BackplaneUnavailableException(

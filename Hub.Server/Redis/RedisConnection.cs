@@ -57,9 +57,12 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         }
         catch (InvalidOperationException ex)
         {
-            throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, $"No primary holds '{key}' right now.", ex);
+            throw NoPrimary(key, ex);
         }
     }
+
+    private static RedisConnectionException NoPrimary(RedisKey key, Exception? inner = null) =>
+        new(ConnectionFailureType.UnableToConnect, $"No primary holds '{key}' right now.", inner);
 
     /// <summary>
     /// Whether a primary is connected (through Sentinel, replicas alone may be while a failover

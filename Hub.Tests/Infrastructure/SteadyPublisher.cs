@@ -57,13 +57,14 @@ public sealed class SteadyPublisher : IAsyncDisposable
 
     /// <summary>
     /// Waits until a send made after <paramref name="from"/> (on <see cref="Clock"/>; default now)
-    /// was accepted, and returns how long after <paramref name="from"/> that was.
+    /// was accepted (to <paramref name="stream"/>, if given), and returns how long after <paramref name="from"/> that was.
     /// </summary>
-    public async Task<TimeSpan> WaitForAcceptanceAsync(string what, TimeSpan timeout, TimeSpan? from = null)
+    public async Task<TimeSpan> WaitForAcceptanceAsync(string what, TimeSpan timeout, TimeSpan? from = null, string? stream = null)
     {
         var since = from ?? Clock.Elapsed;
-        await Bounded.UntilAsync(() => Task.FromResult(Accepted.Any(a => a.At - a.Took > since)), what, timeout);
-        return Accepted.First(a => a.At - a.Took > since).At - since;
+        bool Taken(Sent a) => a.At - a.Took > since && (stream is null || a.Result.Stream == stream);
+        await Bounded.UntilAsync(() => Task.FromResult(Accepted.Any(Taken)), what, timeout);
+        return Accepted.First(Taken).At - since;
     }
 
     public async ValueTask DisposeAsync()
