@@ -33,7 +33,8 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
         {
             // Deliveries while more messages wait leave their flushes to the end of the run (WriteBatch).
             var batch = new WriteBatch();
-            Func<bool> moreWaiting = () => _bus.Reader.Count > 0;
+            // Peek, not Count: a single reader's unbounded channel does not count.
+            Func<bool> moreWaiting = () => _bus.Reader.TryPeek(out _);
             await foreach (var envelope in _bus.Reader.ReadAllAsync())
             {
                 await batch.Deliver(() => handler(envelope), moreWaiting);

@@ -34,26 +34,23 @@ internal sealed class WriteBatch
     /// </summary>
     public Task Deliver(Func<Task> delivery, Func<bool> moreWaiting)
     {
-        Task delivered;
+        var holding = false;
         t_current = this;
         try
         {
-            delivered = delivery();
+            var delivered = delivery();
+            holding = delivered.IsCompleted && ++_messages < MaxMessages && moreWaiting();
+            return delivered;
         }
-        catch
+        finally
         {
+            // Whatever happened, nothing stays held unless the next delivery is sure to come.
             t_current = null;
-            Flush();
-            throw;
+            if (!holding)
+            {
+                Flush();
+            }
         }
-
-        t_current = null;
-        if (!delivered.IsCompleted || ++_messages >= MaxMessages || !moreWaiting())
-        {
-            Flush();
-        }
-
-        return delivered;
     }
 
     /// <summary>Flushes every connection held, once each.</summary>

@@ -110,6 +110,19 @@ public sealed class CoalescingWriterTests
     }
 
     [Test]
+    public async Task WhatARun_Holds_IsFlushed_WhenADeliveryFails_OrCannotTellWhetherMoreWait()
+    {
+        var batch = new WriteBatch();
+        await batch.Deliver(() => _writer.WriteAsync(Bytes("held;")).AsTask(), moreWaiting: () => true).Within();
+
+        Assert.Throws<NotSupportedException>(() => batch.Deliver(
+            () => _writer.WriteAsync(Bytes("last;")).AsTask(),
+            moreWaiting: () => throw new NotSupportedException("the queue cannot count")));
+
+        Assert.That(ReadNow(), Is.EqualTo("held;last;"));
+    }
+
+    [Test]
     public async Task AWriteFromElsewhere_DuringARun_FlushesWhatIsHeld_BeforeItself()
     {
         var batch = new WriteBatch();
