@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Hub.Client;
+using Hub.Server.Coalescing;
 using Hub.Server.Core;
 using Hub.Server.History;
 using Hub.Server.Presence;
@@ -30,9 +31,13 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
     {
         _loop = Task.Run(async () =>
         {
+            // Deliveries while more messages wait leave their flushes to the end of the run (WriteBatch).
+            var batch = new WriteBatch();
+            // Peek, not Count: a single reader's unbounded channel does not count.
+            Func<bool> moreWaiting = () => _bus.Reader.TryPeek(out _);
             await foreach (var envelope in _bus.Reader.ReadAllAsync())
             {
-                await handler(envelope);
+                await batch.Deliver(() => handler(envelope), moreWaiting);
             }
         }, CancellationToken.None);
         return Task.CompletedTask;

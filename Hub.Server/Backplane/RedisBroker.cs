@@ -1,4 +1,5 @@
 using Hub.Client;
+using Hub.Server.Coalescing;
 using Hub.Server.Core;
 using Hub.Server.History;
 using Hub.Server.Redis;
@@ -111,26 +112,11 @@ internal sealed partial class RedisBroker(
             }
         }
 
-        queue.OnMessage(async message =>
-        {
-            Envelope envelope;
-            try
-            {
-                envelope = BusCodec.DecodePublished((byte[])message.Message!);
-            }
-            catch (Exception ex)
-            {
-                Log.UnreadablePayload(logger, ex);
-                return;
-            }
-
-            if (envelope.Message is { Offset: > 0 } seen)
-            {
-                known.Note(seen.Stream, seen.Epoch, seen.Offset);
-            }
-
-            await handler(envelope);
-        });
+        // Deliveries while more messages wait leave their flushes to the end of the run (WriteBatch).
+        var batch = new WriteBatch();
+        var subscribed = queue;
+        Func<bool> moreWaiting = () => subscribed.TryGetCount(out var waiting) && waiting > 0;
+        queue.OnMessage(message => batch.Deliver(() => DeliverAsync(message, handler), moreWaiting));
         _queue = queue;
         Volatile.Write(ref _subscribedEndpoint, _subscriber.SubscribedEndpoint(Channel));
     }
@@ -168,6 +154,27 @@ internal sealed partial class RedisBroker(
             Volatile.Write(ref _subscribedEndpoint, _subscriber?.SubscribedEndpoint(Channel));
             Resubscribed?.Invoke();
         }
+    }
+
+    private async Task DeliverAsync(ChannelMessage message, Func<Envelope, Task> handler)
+    {
+        Envelope envelope;
+        try
+        {
+            envelope = BusCodec.DecodePublished((byte[])message.Message!);
+        }
+        catch (Exception ex)
+        {
+            Log.UnreadablePayload(logger, ex);
+            return;
+        }
+
+        if (envelope.Message is { Offset: > 0 } seen)
+        {
+            known.Note(seen.Stream, seen.Epoch, seen.Offset);
+        }
+
+        await handler(envelope);
     }
 
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Hub.Client.Internal;
 using Hub.Server.Auth;
+using Hub.Server.Coalescing;
 using Hub.Server.Connections;
 using Hub.Server.Core;
 using Hub.Server.Handlers;
@@ -30,6 +31,8 @@ internal static class HubServiceCollectionExtensions
             .AddMessagePackProtocol(o => o.SerializerOptions = JsonDataFormatter.Carrying(o.SerializerOptions));
         // After AddSignalR, so it replaces the framework's resolver.
         services.AddSingleton<IHubProtocolResolver, RateLimitingProtocolResolver>();
+        // Every transport's connections with their output coalesced; the framework's handler otherwise.
+        services.AddSingleton<HubConnectionHandler<RealtimeHub>, CoalescingHubConnectionHandler>();
 
         services.AddOptions<HubOptions>()
             .Configure<IOptions<LimitsOptions>>((o, limits) =>

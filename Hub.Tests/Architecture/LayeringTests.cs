@@ -13,7 +13,7 @@ public sealed class LayeringTests
 {
     public static readonly string[] Layers =
     [
-        "Core", "Handlers", "Upstream", "Redis", "History", "Presence", "Backplane", "Limits", "Connections", "Drain",
+        "Core", "Coalescing", "Handlers", "Upstream", "Redis", "History", "Presence", "Backplane", "Limits", "Connections", "Drain",
         "Messaging", "Recovery", "Delivery", "Groups", "Cluster",
         "Cors", "Auth", "Hubs", "Api", "Tcp", "WebSockets", "Web", "Health", "Telemetry",
     ];
