@@ -88,6 +88,12 @@ internal sealed record RoundResult
     /// <summary>The node's resident set grown per idle connection, in KiB.</summary>
     public double? MemoryPerConnectionKiB { get; init; }
 
+    /// <summary>Connections over several nodes: each node's resident set grown per idle connection on it, in KiB, node 1 first.</summary>
+    public IReadOnlyList<double?>? NodeMemoryPerConnectionKiB { get; init; }
+
+    /// <summary>Connections over several nodes: the load processes that held them (the bench's own re-launched, one per node).</summary>
+    public int? LoadProcesses { get; init; }
+
     /// <summary>
     /// The node's resident set grown per idle connection of the second half, in KiB: what one more
     /// connection costs once the node's fixed costs are paid, the figure that scales to many more.
