@@ -37,6 +37,16 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
     /// <summary>Connections open in it so far, as it last said.</summary>
     public int Open => Volatile.Read(ref _open);
 
+    /// <summary>The CPU time it has used so far, as the system counts it.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Ends with the connections it opened once it is done opening (fewer than asked when one failed; the error is logged).</summary>
     public Task<int> Connected => _connected.Task;
 

@@ -159,6 +159,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
             ConnectsPerSecond = connected / connectSeconds,
             BroadcastToAllMs = broadcastMs,
             BroadcastNodeCpuMs = broadcastMs is null ? null : Statistics.Median(nodeCpu),
+            BroadcastsToAllMs = times,
         };
     }
 

@@ -60,12 +60,15 @@ internal sealed class SpreadConnectionsRound(IBenchTarget target, LoadShape shap
             var times = new List<double?>();
             // The nodes' own CPU time from the send to the last arrival, summed: what a broadcast costs the servers.
             var nodeCpu = new List<double?>();
+            // And the load processes' own, which share the same 2 cores: reading 95,000 frames is not free either.
+            var loadCpu = new List<double?>();
             long missed = 0;
             for (var b = 1; b <= ConnectionsRound.Broadcasts && connected > 0; b++)
             {
                 progress.Show($"{label}: broadcast {b} to {connected:N0}", static () => default);
                 var reached = await Task.WhenAll(workers.Select(w => w.ExpectAsync(b, cancellationToken)));
                 var cpuBefore = nodes.Sum(p => p.CpuTime.TotalMilliseconds);
+                var loadCpuBefore = workers.Sum(w => w.CpuTime.TotalMilliseconds);
                 var sent = Stopwatch.GetTimestamp();
                 await acks.PublishMarkAsync(publisher, b, errors, cancellationToken);
 
@@ -74,6 +77,7 @@ internal sealed class SpreadConnectionsRound(IBenchTarget target, LoadShape shap
                 var complete = done == all && all.IsCompletedSuccessfully;
                 times.Add(complete ? Stopwatch.GetElapsedTime(sent, all.Result.Max()).TotalMilliseconds : null);
                 nodeCpu.Add(complete && nodes.Count > 0 ? nodes.Sum(p => p.CpuTime.TotalMilliseconds) - cpuBefore : null);
+                loadCpu.Add(complete ? workers.Sum(w => w.CpuTime.TotalMilliseconds) - loadCpuBefore : null);
                 foreach (var tally in await Task.WhenAll(workers.Select(w => w.TallyAsync(cancellationToken))))
                 {
                     missed += tally.Connected - tally.Reached;
@@ -90,6 +94,7 @@ internal sealed class SpreadConnectionsRound(IBenchTarget target, LoadShape shap
                 ConnectionsRound.Result(variant, round, connectSeconds, acks, times, nodeCpu, missed, errors, connected) with
                 {
                     LoadProcesses = workers.Count,
+                    BroadcastLoadCpuMs = times.All(t => t is not null) ? Statistics.Median(loadCpu) : null,
                     MemoryPerConnectionKiB = NodeMemory.PerConnectionKiB(Sum(before, m => m.ResidentBytes), Sum(after, m => m.ResidentBytes), connected),
                     NodeMemoryPerConnectionKiB = perNodeKiB,
                     HeapPerConnectionKiB = NodeMemory.PerConnectionKiB(Sum(before, m => m.HeapBytes), Sum(after, m => m.HeapBytes), connected),
