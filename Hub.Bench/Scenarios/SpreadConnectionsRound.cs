@@ -16,6 +16,9 @@ namespace Hub.Bench.Scenarios;
 /// </summary>
 internal sealed class SpreadConnectionsRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
+    // Far more than 95,000 take at the slowest rate seen here (2,662/s): a load process stuck in a handshake must not hang the run.
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMinutes(5);
+
     public async Task<IReadOnlyList<RoundResult>> RunAsync(Variant variant, int round)
     {
         var label = $"{variant.Name} #{round}";
@@ -44,7 +47,7 @@ internal sealed class SpreadConnectionsRound(IBenchTarget target, LoadShape shap
                 workers.Add(IdleWorkerProcess.Start(endpoints[i].Url, shares[i], bare, $"load process {i + 1} (node {i + 1})", errors));
             }
 
-            var perNode = await Task.WhenAll(workers.Select(w => w.Connected));
+            var perNode = await Task.WhenAll(workers.Select(w => w.Connected)).WaitAsync(ConnectTimeout, cancellationToken);
             var connectSeconds = Stopwatch.GetElapsedTime(connecting).TotalSeconds;
             var connected = perNode.Sum();
             if (nodes.FirstOrDefault(p => p.HasExited) is { } exited)
