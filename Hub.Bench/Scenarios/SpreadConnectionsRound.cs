@@ -39,13 +39,16 @@ internal sealed class SpreadConnectionsRound(IBenchTarget target, LoadShape shap
             await Task.Delay(ConnectionsRound.Settle, cancellationToken);
             var before = await ReadMemoryAsync(nodes, endpoints);
 
-            progress.Show($"{label}: connecting over {endpoints.Count} nodes (sends = connects)", () => (workers.Sum(w => w.Open), 0));
             var connecting = Stopwatch.GetTimestamp();
             var bare = endpoints[0].Protocol == RawSocket.Protocol;
             for (var i = 0; i < endpoints.Count; i++)
             {
                 workers.Add(IdleWorkerProcess.Start(endpoints[i].Url, shares[i], bare, $"load process {i + 1} (node {i + 1})", errors));
             }
+
+            // A copy for the progress line, which reads it from its own thread.
+            IdleWorkerProcess[] started = [.. workers];
+            progress.Show($"{label}: connecting over {endpoints.Count} nodes (sends = connects)", () => (started.Sum(w => w.Open), 0));
 
             var perNode = await Task.WhenAll(workers.Select(w => w.Connected)).WaitAsync(ConnectTimeout, cancellationToken);
             var connectSeconds = Stopwatch.GetElapsedTime(connecting).TotalSeconds;
