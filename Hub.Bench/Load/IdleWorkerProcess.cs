@@ -155,7 +155,8 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
         }
 
         // Its stdout ended: it exited. Whatever still waits on it fails now rather than at its timeout.
-        var gone = new IOException($"{_name} exited: {(await _stderr.WaitAsync(ExitWait)).Trim()}");
+        var stderr = await _stderr.WaitAsync(ExitWait).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Trim() : "(its stderr could not be read)", TaskScheduler.Default);
+        var gone = new IOException($"{_name} exited: {stderr}");
         if (!_stopping)
         {
             _errors.Add(gone.Message);
