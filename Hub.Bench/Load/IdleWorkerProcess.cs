@@ -117,8 +117,16 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
 
     private async Task SendAsync(string line)
     {
-        await _process.StandardInput.WriteLineAsync(line);
-        await _process.StandardInput.FlushAsync();
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(line);
+            await _process.StandardInput.FlushAsync();
+        }
+        catch (IOException ex)
+        {
+            // A bare "Broken pipe" would not say which process went.
+            throw new IOException($"{_name} no longer reads the bench's commands (it exited?): {ex.Message}", ex);
+        }
     }
 
     private async Task ReadAsync()
