@@ -20,7 +20,8 @@ internal sealed record BenchOptions
           history    broadcast throughput, latency and Redis round trips per message, history off vs on
           publish    one connection awaiting each Send, history off vs on: sends/s and round-trip time
           api        concurrent HTTP API callers broadcasting through one node: messages/s per node
-          connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all
+          connections  N idle connections on one node: memory per connection, connects/s, one broadcast to all;
+                     with --nodes N spread evenly over N nodes, each node's share from a load process of its own
           upstream   messages/s and p99 without vs with upstream webhooks (a local backend, every event asked)
           failover   one of 3 nodes killed under 10,000 clients in groups: time until its clients are back and
                      resumed, losses, the p99 of the others, the connect storm the survivors admit
@@ -31,14 +32,15 @@ internal sealed record BenchOptions
           --warmup S        seconds of load before measuring (default 2)
           --receivers N     listening connections (history: 20)
           --publishers N    sending connections (history: 2; api: HTTP callers, 32)
-          --connections N   idle connections to one node (connections: 100000, capped by the open-files limit);
+          --connections N   idle connections to one node (connections: 100000, capped by the open-files limit;
+                            with --nodes, over all of them, each node's share capped by it);
                             failover: clients over the nodes (10000)
           --stalled N       connections that never read after the handshake (stuck clients; default 0)
           --window N        Send calls each publisher keeps in flight (history: 16, publish: 1)
           --rate N          messages/s all publishers offer together, open loop, in a scenario without a ramp
                             (failover: 400; 0 = closed loop with --window calls in flight)
           --text-length N   characters per message text (default 64)
-          --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed)
+          --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed; connections 1)
           --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
                             with --set Hub:History:WaitReplicas=1, what a send acknowledged by a replica costs)
           --url URL         a running node's hub (http://127.0.0.1:5000/hub, or its TCP endpoint
@@ -118,13 +120,14 @@ internal sealed record BenchOptions
         var protocol = values.Remove("--protocol", out var named)
             ? IHubCodec.ByName.GetValueOrDefault(named[^1]) ?? throw new ArgumentException($"--protocol must be one of {string.Join(", ", IHubCodec.ByName.Keys)}.")
             : JsonHubCodec.Instance;
+        var nodes = Int(values, "--nodes", load.Nodes, 1, 16);
         var options = new BenchOptions
         {
             Scenario = scenario,
             Variants = Comparison(scenario, values),
             Smoke = smoke,
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
-            Nodes = Int(values, "--nodes", load.Nodes, 1, 16),
+            Nodes = nodes,
             Replicas = Int(values, "--replicas", 0, 0, 4),
             Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
             Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
@@ -132,6 +135,7 @@ internal sealed record BenchOptions
             Protocol = protocol,
             Load = load with
             {
+                Nodes = nodes,
                 Receivers = Int(values, "--receivers", load.Receivers, 0, 10_000),
                 Connections = Int(values, "--connections", load.Connections, 0, 1_000_000),
                 Publishers = Int(values, "--publishers", load.Publishers, 1, 1_000),

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Hub.Bench;
 using Hub.Bench.Cluster;
+using Hub.Bench.Load;
 using Hub.Bench.Reporting;
 using Hub.Bench.Scenarios;
 
@@ -23,6 +24,12 @@ if (args is ["report", var resultsPath])
         Console.Error.WriteLine(ex.Message);
         return 2;
     }
+}
+
+// The bench re-launched as a load process of the connections scenario (one per node with --nodes).
+if (args is [IdleWorker.Command, ..])
+{
+    return await IdleWorker.RunAsync(args);
 }
 
 BenchOptions options;

@@ -16,6 +16,10 @@ internal sealed record NodeMemory(long? ResidentBytes, long? HeapBytes)
         return new NodeMemory(process is null ? null : Resident(process.Id), metrics is null ? null : await HeapAsync(metrics, cancellationToken));
     }
 
+    /// <summary>What grew from <paramref name="before"/> to <paramref name="after"/> (bytes) per connection, in KiB; null when either is unknown.</summary>
+    public static double? PerConnectionKiB(long? before, long? after, int connections) =>
+        before is { } b && after is { } a && connections > 0 ? (a - b) / 1024.0 / connections : null;
+
     private static long? Resident(int pid)
     {
         try

@@ -1,7 +1,8 @@
 namespace Hub.Bench.Load;
 
 /// <summary>Everything that went wrong in a round: counted in full, the first few kept word for word.</summary>
-internal sealed class ErrorLog
+/// <param name="forward">Sees each error as it is added (a load process passes them on to the bench).</param>
+internal sealed class ErrorLog(Action<string>? forward = null)
 {
     private const int MaxSamples = 10;
     private readonly List<string> _samples = [];
@@ -23,6 +24,7 @@ internal sealed class ErrorLog
     public void Add(string error)
     {
         Interlocked.Increment(ref _count);
+        forward?.Invoke(error);
         lock (_samples)
         {
             if (_samples.Count < MaxSamples)

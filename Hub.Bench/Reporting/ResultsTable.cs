@@ -20,7 +20,8 @@ internal static class ResultsTable
             : load.Rate > 0 ? $"open loop at {load.Rate:N0} msg/s in all" : $"{load.Window} Send calls in flight each";
         writer.WriteLine($"{m.Cpu}, {m.Cores} cores, {m.MemoryGiB} GiB; {m.Os}; {m.Runtime}; Redis {m.Redis ?? "unknown"}. " +
             (load.Failover is { } failover ? $"Load: {load.Connections:N0} clients in {load.Groups:N0} groups over the nodes, {load.Publishers} publisher(s) on node 1 sending to the groups at {load.Rate:N0} msg/s in all, SignalR {load.Protocol}; {load.Warmup.TotalSeconds:0.#} s warm-up, {load.Duration.TotalSeconds:0.#} s with every node up, then node {failover.KillNode + 1} killed (SIGKILL) and {failover.After.TotalSeconds:0.#} s more once its clients are back."
-            : load.Connections > 0 ? $"Load: up to {load.Connections:N0} idle connections (SignalR json, over WebSocket unless the variant says tcp) and 1 publisher, all on node 1; 3 broadcasts per round." : $"Load: {load.Receivers} receivers{(load.Groups > 0 ? $" in {load.Groups} groups" : "")}, {load.Publishers} publishers, {sending}, " +
+            : load.Connections > 0 ? $"Load: up to {load.Connections:N0} idle connections (SignalR {load.Protocol}, over WebSocket unless the variant says tcp) and 1 publisher, " +
+                (load.Nodes > 1 ? $"the connections spread evenly over {load.Nodes} nodes, each node's from a load process of its own, the publisher on node 1" : "all on node 1") + "; 3 broadcasts per round." : $"Load: {load.Receivers} receivers{(load.Groups > 0 ? $" in {load.Groups} groups" : "")}, {load.Publishers} publishers, {sending}, " +
             $"{load.TextLength}-byte texts, SignalR {load.Protocol}, {load.Warmup.TotalSeconds:0.#} s warm-up + {load.Duration.TotalSeconds:0.#} s measured per {(load.Ramp is null ? "round" : "step")}."));
         writer.WriteLine();
 

@@ -88,6 +88,12 @@ internal sealed record RoundResult
     /// <summary>The node's resident set grown per idle connection, in KiB.</summary>
     public double? MemoryPerConnectionKiB { get; init; }
 
+    /// <summary>Connections over several nodes: each node's resident set grown per idle connection on it, in KiB, node 1 first.</summary>
+    public IReadOnlyList<double?>? NodeMemoryPerConnectionKiB { get; init; }
+
+    /// <summary>Connections over several nodes: the load processes that held them (the bench's own re-launched, one per node).</summary>
+    public int? LoadProcesses { get; init; }
+
     /// <summary>
     /// The node's resident set grown per idle connection of the second half, in KiB: what one more
     /// connection costs once the node's fixed costs are paid, the figure that scales to many more.
@@ -109,6 +115,12 @@ internal sealed record RoundResult
 
     /// <summary>The node's CPU time from one Send until the last idle connection has it, in milliseconds.</summary>
     public double? BroadcastNodeCpuMs { get; init; }
+
+    /// <summary>Each broadcast's time to all, in milliseconds, in order (null for one that did not reach everybody): the spread behind the median.</summary>
+    public IReadOnlyList<double?>? BroadcastsToAllMs { get; init; }
+
+    /// <summary>Connections over several nodes: the load processes' CPU time from one Send until the last connection has it, in milliseconds (median): what the clients took of the same cores.</summary>
+    public double? BroadcastLoadCpuMs { get; init; }
 
     /// <summary>Failover: clients of the killed node, each of which must come back elsewhere and resume.</summary>
     public double? MovedClients { get; init; }

@@ -14,9 +14,13 @@ namespace Hub.Bench.Scenarios;
 internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
     private const int Parallel = 200;
-    private const int Broadcasts = 3;
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan BroadcastTimeout = TimeSpan.FromSeconds(30);
+    public const int Broadcasts = 3;
+
+    /// <summary>How long the node settles after the warm-up broadcast before its memory is read.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a broadcast may take to reach every connection before those without it count as lost.</summary>
+    public static readonly TimeSpan BroadcastTimeout = TimeSpan.FromSeconds(30);
 
     public async Task<IReadOnlyList<RoundResult>> RunAsync(Variant variant, int round)
     {
@@ -25,22 +29,14 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
         progress.Show($"{label}: starting", static () => default);
         var endpoints = await target.StartRoundAsync(variant);
         var hub = endpoints[0].Url;
-        if (hub.Scheme is not ("http" or "tcp"))
-        {
-            throw new InvalidOperationException($"The connections scenario speaks WebSocket to an http:// hub or records to a tcp:// one, not to {hub}.");
-        }
-
-        if (endpoints[0].Protocol == SocketIoSocket.Protocol)
-        {
-            throw new InvalidOperationException("The connections scenario opens hub connections, or bare WebSockets to the raw peer (--peer raw); it does not speak Engine.IO's handshake.");
-        }
+        CheckSpoken(endpoints[0]);
 
         // Node 1's process, when the bench started it; the processes are Redis and the nodes in order.
         var process = target.ServerProcesses.FirstOrDefault(p => p.Name != RedisProcess.Name);
         // Over TCP the node's HTTP address (and its /metrics) is not known here: RSS only.
         Uri? metrics = hub.Scheme == "http" ? new Uri(hub, "/metrics") : null;
         var errors = new ErrorLog();
-        var acks = new Acks();
+        var acks = new PublisherAcks();
         IdleConnections? idle = null;
         var publisher = await LoadConnection.OpenAsync(endpoints[0], "publisher", acks.OnEvent, errors);
         try
@@ -96,14 +92,7 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                 var reachedAll = idle.Expect(b);
                 var cpuBefore = process?.CpuTime;
                 var sent = Stopwatch.GetTimestamp();
-                try
-                {
-                    await acks.PublishAsync(publisher, b, IdleConnections.Mark(b), cancellationToken);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException or System.Net.WebSockets.WebSocketException)
-                {
-                    errors.Add($"broadcast {b}: {ex.GetType().Name}: {ex.Message}");
-                }
+                await acks.PublishMarkAsync(publisher, b, errors, cancellationToken);
 
                 var done = await Task.WhenAny(reachedAll, Task.Delay(BroadcastTimeout, cancellationToken));
                 times.Add(done == reachedAll ? Stopwatch.GetElapsedTime(sent, reachedAll.Result).TotalMilliseconds : null);
@@ -121,30 +110,15 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
                 afterBroadcasts = await NodeMemory.ReadAsync(process, metrics, cancellationToken);
             }
 
-            var broadcastMs = times.Count > 0 && times.All(t => t is not null) ? Statistics.Median(times) : null;
             var connected = idle.Connected;
             return
             [
-                new RoundResult
+                Result(variant, round, connectSeconds, acks, times, nodeCpu, missed, errors, connected) with
                 {
-                    Variant = variant.Name,
-                    Round = round,
-                    Seconds = connectSeconds,
-                    Accepted = acks.Accepted,
-                    Messages = times.Count,
-                    SendsPerSecond = 0,
-                    DeliveriesPerSecond = broadcastMs > 0 ? connected / (broadcastMs.Value / 1000) : 0,
-                    Losses = missed,
-                    Errors = errors.Count,
-                    ErrorSamples = errors.Samples,
-                    Connections = connected,
-                    ConnectsPerSecond = connected / connectSeconds,
-                    MemoryPerConnectionKiB = PerConnectionKiB(before.ResidentBytes, after.ResidentBytes, connected),
-                    MemoryAfterBroadcastsPerConnectionKiB = afterBroadcasts is null ? null : PerConnectionKiB(before.ResidentBytes, afterBroadcasts.ResidentBytes, connected),
-                    HeapPerConnectionKiB = PerConnectionKiB(before.HeapBytes, after.HeapBytes, connected),
-                    MarginalMemoryPerConnectionKiB = half is null || connected == halfConnected ? null : PerConnectionKiB(half.ResidentBytes, after.ResidentBytes, connected - halfConnected),
-                    BroadcastToAllMs = broadcastMs,
-                    BroadcastNodeCpuMs = broadcastMs is null ? null : Statistics.Median(nodeCpu),
+                    MemoryPerConnectionKiB = NodeMemory.PerConnectionKiB(before.ResidentBytes, after.ResidentBytes, connected),
+                    MemoryAfterBroadcastsPerConnectionKiB = afterBroadcasts is null ? null : NodeMemory.PerConnectionKiB(before.ResidentBytes, afterBroadcasts.ResidentBytes, connected),
+                    HeapPerConnectionKiB = NodeMemory.PerConnectionKiB(before.HeapBytes, after.HeapBytes, connected),
+                    MarginalMemoryPerConnectionKiB = half is null || connected == halfConnected ? null : NodeMemory.PerConnectionKiB(half.ResidentBytes, after.ResidentBytes, connected - halfConnected),
                 },
             ];
         }
@@ -161,14 +135,54 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
         }
     }
 
-    private static double? PerConnectionKiB(long? before, long? after, int connections) =>
-        before is { } b && after is { } a && connections > 0 ? (a - b) / 1024.0 / connections : null;
+    /// <summary>
+    /// The figures a connections round reports alike on one node or several: connects/s, the median
+    /// time of a broadcast to all (none when any one did not reach everybody) and the nodes' CPU for it;
+    /// the round adds its memory figures.
+    /// </summary>
+    public static RoundResult Result(Variant variant, int round, double connectSeconds, PublisherAcks acks, List<double?> times, List<double?> nodeCpu, long missed, ErrorLog errors, int connected)
+    {
+        var broadcastMs = times.Count > 0 && times.All(t => t is not null) ? Statistics.Median(times) : null;
+        return new RoundResult
+        {
+            Variant = variant.Name,
+            Round = round,
+            Seconds = connectSeconds,
+            Accepted = acks.Accepted,
+            Messages = times.Count,
+            SendsPerSecond = 0,
+            DeliveriesPerSecond = broadcastMs > 0 ? connected / (broadcastMs.Value / 1000) : 0,
+            Losses = missed,
+            Errors = errors.Count,
+            ErrorSamples = errors.Samples,
+            Connections = connected,
+            ConnectsPerSecond = connected / connectSeconds,
+            BroadcastToAllMs = broadcastMs,
+            BroadcastNodeCpuMs = broadcastMs is null ? null : Statistics.Median(nodeCpu),
+            BroadcastsToAllMs = times,
+        };
+    }
+
+    /// <summary>Throws unless the idle connections speak <paramref name="endpoint"/>'s protocol: hub connections over WebSocket or TCP, or bare WebSockets to the raw peer.</summary>
+    public static void CheckSpoken(Endpoint endpoint)
+    {
+        var hub = endpoint.Url;
+        if (hub.Scheme is not ("http" or "tcp"))
+        {
+            throw new InvalidOperationException($"The connections scenario speaks WebSocket to an http:// hub or records to a tcp:// one, not to {hub}.");
+        }
+
+        if (endpoint.Protocol == SocketIoSocket.Protocol)
+        {
+            throw new InvalidOperationException("The connections scenario opens hub connections, or bare WebSockets to the raw peer (--peer raw); it does not speak Engine.IO's handshake.");
+        }
+    }
 
     /// <summary>
     /// <paramref name="wanted"/>, or as many as the open-files limit lets the bench and the node
     /// hold (each connection is a file in both), saying so when that is fewer.
     /// </summary>
-    private static int Capped(int wanted)
+    public static int Capped(int wanted)
     {
         var limit = FileLimit.Raise(wanted + FileLimit.Reserve);
         var ports = File.Exists("/proc/sys/net/ipv4/ip_local_port_range") ? File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Trim().Replace('\t', '–') : "unknown";
@@ -186,36 +200,5 @@ internal sealed class ConnectionsRound(IBenchTarget target, LoadShape shape, Pro
         }
 
         return wanted;
-    }
-
-    /// <summary>The publisher's answers: each Send awaited, bounded, and counted when accepted.</summary>
-    private sealed class Acks
-    {
-        private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(30);
-        private TaskCompletionSource<string?> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _expected = -1;
-
-        public long Accepted { get; private set; }
-
-        public void OnEvent(LoadEvent loadEvent)
-        {
-            if (loadEvent.Kind == LoadEventKind.Ack && loadEvent.Id == Volatile.Read(ref _expected))
-            {
-                _answer.TrySetResult(loadEvent.Error);
-            }
-        }
-
-        public async Task PublishAsync(LoadConnection publisher, long id, string text, CancellationToken cancellationToken)
-        {
-            _answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _expected, id);
-            await publisher.Socket.PublishAsync(id, text, cancellationToken);
-            if (await _answer.Task.WaitAsync(AckTimeout, cancellationToken) is { } error)
-            {
-                throw new InvalidOperationException($"The publisher's Send failed: {error}");
-            }
-
-            Accepted++;
-        }
     }
 }

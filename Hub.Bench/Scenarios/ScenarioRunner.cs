@@ -21,6 +21,7 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
         await using (var progress = new ProgressLine())
         {
             IRound round = shape.Failover is not null ? new FailoverRound(target, shape, progress, cancellationToken)
+                : shape.Connections > 0 && shape.Nodes > 1 ? new SpreadConnectionsRound(target, shape, progress, cancellationToken)
                 : shape.Connections > 0 ? new ConnectionsRound(target, shape, progress, cancellationToken)
                 : new LoadRound(target, shape, progress, cancellationToken);
             for (var r = 1; r <= rounds; r++)
