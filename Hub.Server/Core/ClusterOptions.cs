@@ -11,5 +11,13 @@ internal sealed class ClusterOptions
     /// <summary>Names the node in presence and logs. Default: machine name plus a short random suffix.</summary>
     public string NodeId { get; set; } = "";
 
+    /// <summary>
+    /// On a Redis Cluster, whether a node receives only the messages it has a recipient for
+    /// (sharded channels per partition and node, docs/design/redis-cluster.md §4); off, every node
+    /// receives every message on one channel, as on one server and Sentinel. On by default; off is
+    /// for comparing the two (Hub.Bench).
+    /// </summary>
+    public bool InterestRouting { get; set; } = true;
+
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 }
