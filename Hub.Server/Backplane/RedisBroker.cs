@@ -142,7 +142,8 @@ internal sealed partial class RedisBroker(
 
         NoteEndpoints();
         _subscribed = true;
-        await ReadAsync(funnel.Reader, handler);
+        // Not awaited: subscribing is done, and the start waits for that alone.
+        _ = Task.Run(() => ReadAsync(funnel.Reader, handler));
     }
 
     private async Task<ChannelMessageQueue?> SubscribeWithRetryAsync(RedisChannel channel)

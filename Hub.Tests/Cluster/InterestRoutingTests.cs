@@ -1,5 +1,6 @@
 using Hub.Server.Backplane;
 using Hub.Server.Core;
+using Hub.Server.Redis;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -74,6 +75,40 @@ public sealed class InterestRoutingTests() : ClusterTest(Topology.RedisCluster)
         var after = Counts();
         // Node A: user messages (carl's only), connection messages, broadcasts; then node B's.
         Assert.That(after.Zip(before, (x, y) => x - y), Is.EqualTo(new long[] { 1, 0, 1, Rounds, Rounds, 1 }));
+    }
+
+    // A message that never reached node B (here: presence briefly without node B's interest, its
+    // channel sequence taken all the same, as a message lost between Redis and the node would) is
+    // noticed at the next message on node B's channel of that partition, though that one is for
+    // another group: the gap in the channel's sequence makes the node's streams catch up from
+    // history, so the lost message arrives with no further message to its own group.
+    [Test]
+    public async Task AMessageLostOnTheWay_IsCaughtUp_AtTheNextMessageOnThatChannel()
+    {
+        const string lost = "seq-lost";
+        var partition = RedisKeys.PartitionOf("group:" + lost);
+        var next = Enumerable.Range(0, 10_000).Select(i => "seq-next-" + i).First(g => RedisKeys.PartitionOf("group:" + g) == partition);
+        var receiver = await ConnectAsync(NodeB, "bob");
+        var sender = await ConnectAsync(NodeA, "ann");
+        await receiver.Client.JoinAsync(lost).Within();
+        await receiver.Client.JoinAsync(next).Within();
+        var redis = NodeA.Services.GetRequiredService<RedisConnection>().Database;
+        // Node B knows where the stream stands only once it delivered a message of it.
+        var first = await sender.Client.SendToGroupAsync(lost, "first").Within();
+        await receiver.Messages.WaitForAsync(m => m.Id == first.Id, "the first message to the group");
+
+        var before = Received(NodeB, TargetKind.Group);
+        await redis.HashDeleteAsync(RedisKeys.GroupNodes(lost), "node-b").Within();
+        var missed = await sender.Client.SendToGroupAsync(lost, "lost on the way").Within();
+        await redis.HashIncrementAsync(RedisKeys.GroupNodes(lost), "node-b").Within();
+        await redis.HashIncrementAsync(RedisKeys.ChannelSequences(partition), "node-b").Within();
+
+        var then = await sender.Client.SendToGroupAsync(next, "next on the channel").Within();
+        await receiver.Messages.WaitForAsync(m => m.Id == then.Id, "the next message on the channel");
+        // Both would have come on the one channel in order: only the second came live.
+        Assert.That(Received(NodeB, TargetKind.Group) - before, Is.EqualTo(1), "group messages node B's bus reader took");
+        var caught = await receiver.Messages.WaitForAsync(m => m.Id == missed.Id, "the lost message, from history");
+        Assert.That(caught.Offset, Is.EqualTo(missed.Offset));
     }
 
     private long[] Counts() =>
