@@ -198,7 +198,15 @@ internal sealed partial class RedisBroker(
                     traffic.Received(envelope.Target.Kind);
                 }
 
-                await handler(envelope);
+                try
+                {
+                    await handler(envelope);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !redis.Stopping.IsCancellationRequested)
+                {
+                    // One envelope that could not be handled must not stop the node's only reader.
+                    Log.HandlerFailed(logger, envelope.Kind.ToString(), envelope.Target.Stream, ex);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -411,5 +419,8 @@ internal sealed partial class RedisBroker(
 
         [LoggerMessage(4, LogLevel.Warning, "Bus channel {Channel} went from sequence {Last} to {Sequence}: messages may have been lost on the way; catching up from history.")]
         public static partial void SequenceBroken(ILogger logger, string channel, long last, long sequence);
+
+        [LoggerMessage(5, LogLevel.Error, "Handling a bus envelope ({Kind} to {Stream}) failed; the reader goes on with the next.")]
+        public static partial void HandlerFailed(ILogger logger, string kind, string stream, Exception exception);
     }
 }
