@@ -10,6 +10,7 @@ internal static class BackplaneServiceCollectionExtensions
         if (builder.UsesRedis())
         {
             builder.Services.AddSingleton<KnownPositions>();
+            builder.Services.AddSingleton<BusTraffic>();
             builder.Services.AddSingleton<IBroker, RedisBroker>();
         }
         else

@@ -10,28 +10,43 @@ using StreamPosition = Hub.Client.StreamPosition;
 namespace Hub.Server.Backplane;
 
 /// <summary>
-/// The cluster bus on one Redis channel that every node subscribes to. One channel, not one per
-/// connection, user or group: a connect or a join costs no SUBSCRIBE, every node sees one
-/// order, and StackExchange.Redis hands the messages of one subscription to us in order.
+/// The cluster bus. On one server and Sentinel: one Redis channel that every node subscribes to.
+/// One channel, not one per connection, user or group: a connect or a join costs no SUBSCRIBE,
+/// every node sees one order, and StackExchange.Redis hands the messages of one subscription to
+/// us in order. On a Redis Cluster (interest routing, docs/design/redis-cluster.md §4): a sharded
+/// channel per partition for this node, plus the broadcast channel; publish.lua sends a stream's
+/// message only to the nodes that presence, in the stream's slot, says hold a recipient. Still no
+/// SUBSCRIBE on a connect or a join: the interest is the presence write they make anyway. The
+/// subscriptions' messages are funnelled into one reader, so delivery stays single-threaded.
 /// </summary>
 internal sealed partial class RedisBroker(
     RedisConnection redis,
     KnownPositions known,
+    BusTraffic traffic,
     IOptions<HistoryOptions> historyOptions,
+    IOptions<ClusterOptions> clusterOptions,
     ILogger<RedisBroker> logger) : IBroker
 {
-    private static readonly RedisChannel Channel = RedisChannel.Literal(RedisKeys.Bus);
     private static readonly TimeSpan ResubscriptionWatch = TimeSpan.FromMilliseconds(250);
     private readonly HistoryOptions _history = historyOptions.Value;
-    private volatile ChannelMessageQueue? _queue;
+    private readonly string _nodeId = clusterOptions.Value.NodeId;
+    private readonly bool _routingWanted = clusterOptions.Value.InterestRouting;
+
+    // Index 0 the bus; with routing, 1 + k the channel of partition k. Set once, before _subscribed.
+    private RedisChannel[] _channels = [RedisChannel.Literal(RedisKeys.Bus)];
+    private System.Net.EndPoint?[] _subscribedEndpoints = [null];
+
+    // The last sequence number read on each channel (0 = none yet); touched by the one reader only.
+    private long[] _sequences = [0];
+    private volatile bool _routing;
+    private volatile bool _subscribed;
     private int _subscriptionLost;
     private ISubscriber? _subscriber;
-    private System.Net.EndPoint? _subscribedEndpoint;
 
     public event Action? Resubscribed;
 
     // A publish while this node's own subscription is down would reach every node but this one.
-    public bool IsAvailable => redis.IsConnected && _queue is not null && _subscriber!.IsConnected(Channel);
+    public bool IsAvailable => redis.IsConnected && _subscribed && _subscriber!.IsConnected(_channels[0]);
 
     public bool IsReady => IsAvailable && redis.HasPrimary;
 
@@ -55,10 +70,27 @@ internal sealed partial class RedisBroker(
         try
         {
             multiplexer = await redis.Created.WaitAsync(redis.Stopping);
+            // Whether it is a cluster is known once connected.
+            while (!multiplexer.IsConnected)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), redis.Stopping);
+            }
         }
         catch (OperationCanceledException)
         {
             return;
+        }
+
+        if (_routingWanted && multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster))
+        {
+            _channels =
+            [
+                RedisChannel.Sharded(RedisKeys.Bus),
+                .. Enumerable.Range(0, RedisKeys.Partitions).Select(k => RedisChannel.Sharded(RedisKeys.NodeChannel(k, _nodeId))),
+            ];
+            _subscribedEndpoints = new System.Net.EndPoint?[_channels.Length];
+            _sequences = new long[_channels.Length];
+            _routing = true;
         }
 
         multiplexer.ConnectionFailed += (_, e) =>
@@ -79,23 +111,49 @@ internal sealed partial class RedisBroker(
         // subscription with it: what was published meanwhile may have reached neither server.
         multiplexer.ConfigurationChanged += (_, _) =>
         {
-            var endpoint = _subscriber?.SubscribedEndpoint(Channel);
-            var before = Interlocked.Exchange(ref _subscribedEndpoint, endpoint);
-            if (before is not null && endpoint is not null && !before.Equals(endpoint) && Volatile.Read(ref _subscriptionLost) == 0)
+            if (!_subscribed)
             {
-                Log.SubscriptionMoved(logger, before.ToString() ?? "", endpoint.ToString() ?? "");
+                return;
+            }
+
+            var moved = NoteEndpoints();
+            if (moved is var (before, after) && Volatile.Read(ref _subscriptionLost) == 0)
+            {
+                Log.SubscriptionMoved(logger, before.ToString() ?? "", after.ToString() ?? "");
                 Resubscribed?.Invoke();
             }
         };
 
         // Kept: every publish asks it whether this node is still subscribed.
         _subscriber = multiplexer.GetSubscriber();
-        ChannelMessageQueue? queue = null;
-        while (queue is null)
+        var funnel = System.Threading.Channels.Channel.CreateUnbounded<(int Channel, byte[] Payload)>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+        for (var index = 0; index < _channels.Length; index++)
+        {
+            var queue = await SubscribeWithRetryAsync(_channels[index]);
+            if (queue is null)
+            {
+                return;
+            }
+
+            var channel = index;
+            // Each queue hands its messages over in order; the funnel keeps that order per channel.
+            queue.OnMessage(message => { funnel.Writer.TryWrite((channel, (byte[])message.Message!)); });
+        }
+
+        NoteEndpoints();
+        _subscribed = true;
+        // Not awaited: subscribing is done, and the start waits for that alone.
+        _ = Task.Run(() => ReadAsync(funnel.Reader, handler));
+    }
+
+    private async Task<ChannelMessageQueue?> SubscribeWithRetryAsync(RedisChannel channel)
+    {
+        while (true)
         {
             try
             {
-                queue = await _subscriber.SubscribeAsync(Channel);
+                return await _subscriber!.SubscribeAsync(channel);
             }
             catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
             {
@@ -107,22 +165,107 @@ internal sealed partial class RedisBroker(
                 }
                 catch (OperationCanceledException)
                 {
-                    return;
+                    return null;
                 }
             }
         }
+    }
 
+    // The one delivery reader: all subscriptions' messages, one at a time, as one subscription's were.
+    private async Task ReadAsync(System.Threading.Channels.ChannelReader<(int Channel, byte[] Payload)> reader, Func<Envelope, Task> handler)
+    {
         // Deliveries while more messages wait leave their flushes to the end of the run (WriteBatch).
         var batch = new WriteBatch();
-        var subscribed = queue;
-        Func<bool> moreWaiting = () => subscribed.TryGetCount(out var waiting) && waiting > 0;
-        queue.OnMessage(message => batch.Deliver(() => DeliverAsync(message, handler), moreWaiting));
-        _queue = queue;
-        Volatile.Write(ref _subscribedEndpoint, _subscriber.SubscribedEndpoint(Channel));
+        Func<bool> moreWaiting = () => reader.TryPeek(out _);
+        try
+        {
+            await foreach (var (channel, payload) in reader.ReadAllAsync(redis.Stopping))
+            {
+                Envelope envelope;
+                try
+                {
+                    envelope = Decode(channel, payload);
+                }
+                catch (Exception ex)
+                {
+                    Log.UnreadablePayload(logger, ex);
+                    continue;
+                }
+
+                if (envelope.Message is { Offset: > 0 } seen)
+                {
+                    known.Note(seen.Stream, seen.Epoch, seen.Offset);
+                }
+
+                if (envelope.Kind == EnvelopeKind.Message)
+                {
+                    traffic.Received(envelope.Target.Kind);
+                }
+
+                try
+                {
+                    await batch.Deliver(() => handler(envelope), moreWaiting);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !redis.Stopping.IsCancellationRequested)
+                {
+                    // One envelope that could not be handled must not stop the node's only reader.
+                    Log.HandlerFailed(logger, envelope.Kind.ToString(), envelope.Target.Stream, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node stops.
+        }
+    }
+
+    // A routed payload starts with its channel's sequence number: one that does not follow the last
+    // (a message lost between Redis and this node: a resubscribe, a failover) or that went back
+    // (the sequences were lost with a master) means messages of that channel's streams may be
+    // missing, so the local streams catch up from history, as after a lost subscription.
+    private Envelope Decode(int channel, byte[] payload)
+    {
+        if (!_routing)
+        {
+            return BusCodec.DecodePublished(payload);
+        }
+
+        var colon = Array.IndexOf(payload, (byte)':');
+        if (colon < 0 || !System.Buffers.Text.Utf8Parser.TryParse(payload.AsSpan(0, colon), out long sequence, out _))
+        {
+            throw new FormatException("A routed bus payload did not start with '{sequence}:'.");
+        }
+
+        var last = _sequences[channel];
+        _sequences[channel] = sequence;
+        if (last != 0 && sequence != last + 1)
+        {
+            Log.SequenceBroken(logger, _channels[channel].ToString(), last, sequence);
+            Resubscribed?.Invoke();
+        }
+
+        return BusCodec.DecodePublished(payload.AsMemory(colon + 1));
+    }
+
+    // Records where each channel is subscribed now; returns one that moved, if any.
+    private (System.Net.EndPoint Before, System.Net.EndPoint After)? NoteEndpoints()
+    {
+        (System.Net.EndPoint, System.Net.EndPoint)? moved = null;
+        for (var index = 0; index < _channels.Length; index++)
+        {
+            var endpoint = _subscriber?.SubscribedEndpoint(_channels[index]);
+            var before = Interlocked.Exchange(ref _subscribedEndpoints[index], endpoint);
+            if (before is not null && endpoint is not null && !before.Equals(endpoint))
+            {
+                moved ??= (before, endpoint);
+            }
+        }
+
+        return moved;
     }
 
     /// <summary>
-    /// While the subscription is lost, looks every <see cref="ResubscriptionWatch"/> whether it is
+    /// While a subscription is lost, looks every <see cref="ResubscriptionWatch"/> whether all are
     /// back. The library raises ConnectionRestored only when the server it lost comes back; on a
     /// Redis Cluster whose master died it subscribes again on the promoted replica instead, and says
     /// nothing: without this look a stream's messages published meanwhile would wait for its next
@@ -135,7 +278,7 @@ internal sealed partial class RedisBroker(
             while (Volatile.Read(ref _subscriptionLost) == 1)
             {
                 await Task.Delay(ResubscriptionWatch, redis.Stopping);
-                if (_subscriber!.IsConnected(Channel))
+                if (_subscribed && _channels.All(_subscriber!.IsConnected))
                 {
                     NoteResubscribed();
                 }
@@ -151,30 +294,9 @@ internal sealed partial class RedisBroker(
     {
         if (Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
         {
-            Volatile.Write(ref _subscribedEndpoint, _subscriber?.SubscribedEndpoint(Channel));
+            NoteEndpoints();
             Resubscribed?.Invoke();
         }
-    }
-
-    private async Task DeliverAsync(ChannelMessage message, Func<Envelope, Task> handler)
-    {
-        Envelope envelope;
-        try
-        {
-            envelope = BusCodec.DecodePublished((byte[])message.Message!);
-        }
-        catch (Exception ex)
-        {
-            Log.UnreadablePayload(logger, ex);
-            return;
-        }
-
-        if (envelope.Message is { Offset: > 0 } seen)
-        {
-            known.Note(seen.Stream, seen.Epoch, seen.Offset);
-        }
-
-        await handler(envelope);
     }
 
     public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
@@ -187,7 +309,8 @@ internal sealed partial class RedisBroker(
         var stream = envelope.Message?.Stream ?? "";
         var size = envelope.Message is null ? 0 : _history.Size;
         var (knownEpoch, knownOffset) = size > 0 ? known.Of(stream) : ("", 0);
-        var keys = ScriptKeys.Publish(SlotStream(envelope), requiredConnectionId);
+        var slotStream = SlotStream(envelope);
+        RedisKey[] keys;
         RedisValue[] values =
         [
             RedisKeys.Bus,
@@ -200,6 +323,22 @@ internal sealed partial class RedisBroker(
             knownEpoch,
             knownOffset,
         ];
+        if (_routing)
+        {
+            var (route, routeArgument, commandConnection) = Route(envelope, slotStream);
+            // This node's own channel of that partition: down, the publish would reach the others only.
+            if (!_subscriber!.IsConnected(_channels[slotStream == "all" ? 0 : 1 + RedisKeys.PartitionOf(slotStream)]))
+            {
+                throw new BackplaneUnavailableException("The backplane (Redis) is unavailable; the message was not sent.");
+            }
+
+            keys = ScriptKeys.PublishRouted(slotStream, requiredConnectionId, commandConnection);
+            values = [.. values, route, routeArgument, slotStream == "all" ? "" : RedisKeys.NodeChannelPrefix(RedisKeys.PartitionOf(slotStream))];
+        }
+        else
+        {
+            keys = ScriptKeys.Publish(slotStream, requiredConnectionId);
+        }
 
         var waits = size > 0 && _history.WaitReplicas > 0;
         var primary = waits ? await RedisCalls.RunAsync(redis, () => Task.FromResult(redis.PrimaryOf(keys[0])), cancellationToken) : null;
@@ -266,6 +405,22 @@ internal sealed partial class RedisBroker(
             ? Target.Group(envelope.Group!).Stream
             : envelope.Target.Stream;
 
+    /// <summary>
+    /// How publish.lua finds the nodes to send to (see the script): every node for a broadcast;
+    /// the node of the connection for a message or command to one; for a group command, read from
+    /// the group's members (an AddToGroup, whose join wrote it) or named by the sender (a
+    /// RemoveFromGroup, whose leave removed it); the nodes with members or connections otherwise.
+    /// </summary>
+    private static (string Route, string Argument, string? CommandConnection) Route(Envelope envelope, string slotStream) => envelope.Kind switch
+    {
+        _ when slotStream == "all" => ("bus", "", null),
+        EnvelopeKind.AddToGroup => ("conn", envelope.Target.Id!, envelope.Target.Id),
+        EnvelopeKind.RemoveFromGroup => ("node", envelope.Node
+            ?? throw new ArgumentException("A RemoveFromGroup command must name the node of its connection on a Redis Cluster.", nameof(envelope)), envelope.Target.Id),
+        _ when envelope.Target.Kind == TargetKind.Connection => ("conn", envelope.Target.Id!, null),
+        _ => ("nodes", "", null),
+    };
+
     // Random, so a stream that starts over (Redis flushed or restarted empty) never repeats an old epoch.
     private static string NewEpoch() => Guid.NewGuid().ToString("N")[..12];
 
@@ -279,5 +434,11 @@ internal sealed partial class RedisBroker(
 
         [LoggerMessage(3, LogLevel.Information, "The Redis bus subscription moved from {Before} to {After} (the cluster's slots changed); catching up from history.")]
         public static partial void SubscriptionMoved(ILogger logger, string before, string after);
+
+        [LoggerMessage(4, LogLevel.Warning, "Bus channel {Channel} went from sequence {Last} to {Sequence}: messages may have been lost on the way; catching up from history.")]
+        public static partial void SequenceBroken(ILogger logger, string channel, long last, long sequence);
+
+        [LoggerMessage(5, LogLevel.Error, "Handling a bus envelope ({Kind} to {Stream}) failed; the reader goes on with the next.")]
+        public static partial void HandlerFailed(ILogger logger, string kind, string stream, Exception exception);
     }
 }

@@ -21,6 +21,13 @@ internal sealed record Envelope
     /// <summary>The group of an <see cref="EnvelopeKind.AddToGroup"/> or <see cref="EnvelopeKind.RemoveFromGroup"/> command.</summary>
     [Key(5)] public string? Group { get; init; }
 
+    /// <summary>
+    /// The node holding the connection of a group command: on a Redis Cluster the command is sent
+    /// to that node alone, through its group's slot (RedisBroker), where a RemoveFromGroup no longer
+    /// finds the member to read the node from.
+    /// </summary>
+    [Key(6)] public string? Node { get; init; }
+
     public static Envelope ForMessage(Message message, Target target) =>
         new() { Kind = EnvelopeKind.Message, Target = target, Message = message };
 
@@ -37,8 +44,8 @@ internal sealed record Envelope
     /// A command that only the node holding the connection carries out. It travels on the bus so
     /// that it keeps its place in the one order: whatever is published after it meets its effect.
     /// </summary>
-    public static Envelope ForConnectionCommand(EnvelopeKind kind, string connectionId, string? group = null) =>
-        new() { Kind = kind, Target = Target.Connection(connectionId), Group = group };
+    public static Envelope ForConnectionCommand(EnvelopeKind kind, string connectionId, string? group = null, string? node = null) =>
+        new() { Kind = kind, Target = Target.Connection(connectionId), Group = group, Node = node };
 }
 
 internal enum EnvelopeKind : byte

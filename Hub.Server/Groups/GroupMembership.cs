@@ -54,7 +54,7 @@ internal sealed partial class GroupMembership(
     {
         NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        await JoinCoreAsync(connection, group, ByCommand(connectionId, group, join: true, cancellationToken),
+        await JoinCoreAsync(connection, group, ByCommand(connection, group, join: true, cancellationToken),
             static () => Task.FromResult(true), cancellationToken);
     }
 
@@ -63,7 +63,7 @@ internal sealed partial class GroupMembership(
     {
         NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
-        await LeaveCoreAsync(connection, group, ByCommand(connectionId, group, join: false, cancellationToken), cancellationToken);
+        await LeaveCoreAsync(connection, group, ByCommand(connection, group, join: false, cancellationToken), cancellationToken);
     }
 
     // A join is presence, then local membership, then MemberJoined, then whatever the caller
@@ -175,9 +175,9 @@ internal sealed partial class GroupMembership(
     // the join wrote just before; a connection that went since is out of it), so it is never lost
     // silently. A RemoveFromGroup needs no check: a connection that went is in no group of its node.
     // (The check reads the group's members, in the slot the command is published in: RedisBroker.)
-    private Task PublishCommandAsync(EnvelopeKind kind, string connectionId, string group, CancellationToken cancellationToken) =>
-        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connectionId, group),
-            requiredConnectionId: kind == EnvelopeKind.AddToGroup ? connectionId : null, cancellationToken);
+    private Task PublishCommandAsync(EnvelopeKind kind, ConnectionEntry connection, string group, CancellationToken cancellationToken) =>
+        broker.PublishAsync(Envelope.ForConnectionCommand(kind, connection.ConnectionId, group, connection.Node),
+            requiredConnectionId: kind == EnvelopeKind.AddToGroup ? connection.ConnectionId : null, cancellationToken);
 
     private static HubRequestException UnknownConnection(string connectionId) =>
         HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");
@@ -194,10 +194,10 @@ internal sealed partial class GroupMembership(
             join, cancellationToken);
 
     // ...or by a bus command to whichever node holds the connection (the HTTP API).
-    private LocalChange ByCommand(string connectionId, string group, bool join, CancellationToken cancellationToken) =>
+    private LocalChange ByCommand(ConnectionEntry connection, string group, bool join, CancellationToken cancellationToken) =>
         LocalChange.For(
-            token => PublishCommandAsync(EnvelopeKind.AddToGroup, connectionId, group, token),
-            token => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connectionId, group, token),
+            token => PublishCommandAsync(EnvelopeKind.AddToGroup, connection, group, token),
+            token => PublishCommandAsync(EnvelopeKind.RemoveFromGroup, connection, group, token),
             join, cancellationToken);
 
     private static async Task TryAsync(Func<Task> step)

@@ -26,6 +26,11 @@ internal static class RedisCalls
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException || IsMomentary(ex))
         {
+            if (ex is RedisServerException { Message: var reply } && (reply.StartsWith("MOVED ", StringComparison.Ordinal) || reply.StartsWith(MovedNotFollowed, StringComparison.Ordinal)))
+            {
+                redis.SlotsMoved();
+            }
+
             redis.Unavailable();
             throw new BackplaneUnavailableException("Redis is unavailable; the operation was not carried out.", ex);
         }
@@ -43,5 +48,8 @@ internal static class RedisCalls
         MomentaryErrors.Any(code => server.Message.StartsWith(code, StringComparison.Ordinal) &&
                                     (server.Message.Length == code.Length || server.Message[code.Length] == ' '));
 
-    private static readonly string[] MomentaryErrors = ["READONLY", "MASTERDOWN", "LOADING", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN", "Key has MOVED"];
+    private static readonly string[] MomentaryErrors = ["READONLY", "MASTERDOWN", "LOADING", "MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN", MovedNotFollowed];
+
+    // How the library words a MOVED that Primary's NoRedirect kept it from following.
+    private const string MovedNotFollowed = "Key has MOVED";
 }

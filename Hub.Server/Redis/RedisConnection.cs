@@ -30,6 +30,7 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     private Task? _connecting;
     private int _unreachable;
     private long _unavailableAt = long.MinValue / 2;
+    private long _slotsReadAt = long.MinValue / 2;
 
     /// <summary>How long a call that failed for want of Redis keeps the node from counting as ready.</summary>
     public static readonly TimeSpan FailureHold = TimeSpan.FromSeconds(1);
@@ -76,6 +77,26 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
     /// <summary>A call failed for want of Redis (<see cref="RedisCalls"/>): the node is not ready for a moment.</summary>
     public void Unavailable() => Volatile.Write(ref _unavailableAt, Environment.TickCount64);
+
+    /// <summary>
+    /// A call met a MOVED it did not follow (<see cref="RedisCalls.Primary"/>): the library's map of
+    /// the cluster's slots is behind, so it is asked to read the cluster again, at most once a
+    /// second. Its own re-read after a MOVED waits 5 s since its last one, and in the cluster fault
+    /// test did not come for over 20 s, while every send of the slot was refused.
+    /// </summary>
+    public void SlotsMoved()
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _slotsReadAt);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _slotsReadAt, now, last) != last || _multiplexer is not { } multiplexer)
+        {
+            return;
+        }
+
+        _ = multiplexer.ConfigureAsync().ContinueWith(
+            static (read, state) => Log.SlotsNotRead((ILogger)state!, read.Exception!.GetBaseException().Message),
+            logger, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
 
     /// <summary>Completes with the multiplexer once it exists (it then reconnects by itself).</summary>
     public Task<IConnectionMultiplexer> Created => _created.Task;
@@ -209,5 +230,8 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
         [LoggerMessage(3, LogLevel.Information, "Redis answers again ({EndPoint}).")]
         public static partial void Reachable(ILogger logger, string? endPoint);
+
+        [LoggerMessage(4, LogLevel.Debug, "Reading the Redis Cluster's slots again failed ({Reason}); the next refused call tries again.")]
+        public static partial void SlotsNotRead(ILogger logger, string reason);
     }
 }

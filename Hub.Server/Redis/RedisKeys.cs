@@ -13,6 +13,7 @@ namespace Hub.Server.Redis;
 /// masters. The tag comes first: names may hold braces, and braces later in a key do not count.
 /// <code>
 /// {all}  hub:{all}:bus                 pub/sub channel every node subscribes to: all messages and presence events, in one order
+///                                      (on a Redis Cluster a sharded channel, broadcasts only; field "bus" of hub:{all}:seq numbers them)
 ///        hub:{all}:layout              string "v{version} p{partitions}": the layout the cluster's nodes use, checked at start
 ///        hub:{all}:s:all:meta/log      the broadcast stream (as below)
 /// any    hub:nodes                     zset   node id -> last heartbeat (unix ms)
@@ -27,6 +28,8 @@ namespace Hub.Server.Redis;
 /// Pg     hub:{Pg}:g:{g}:conns          hash   member connection id -> "{node}\n{user}"
 ///        hub:{Pg}:g:{g}:users          hash   user id -> member connections of that user
 ///        hub:{Pg}:g:{g}:nodes          hash   node id -> member connections on that node
+/// Pk     hub:{Pk}:n:{node}             sharded channel of partition k for one node (Redis Cluster only): what its streams send to that node
+///        hub:{Pk}:seq                  hash   node id -> the last sequence number sent on that node's channel of partition k
 /// Ps     hub:{Ps}:s:{s}:meta           hash   epoch, offset (the last offset used) of stream s
 ///        hub:{Ps}:s:{s}:log            stream history of s; entry id "{offset}-0", field "m" = the bus body
 /// </code>
@@ -51,6 +54,7 @@ internal static class RedisKeys
     public const string Bus = "hub:{" + AllTag + "}:bus";
     public const string Layout = "hub:{" + AllTag + "}:layout";
     public const string Nodes = "hub:nodes";
+    public const string BusSequence = "hub:{" + AllTag + "}:seq";
 
     /// <summary>What <see cref="Layout"/> holds for this version.</summary>
     public static readonly string LayoutValue = $"v{Version} p{Partitions}";
@@ -91,6 +95,13 @@ internal static class RedisKeys
 
     public static string ConnectionGroups(string connectionId) =>
         GroupSetPrefix(PartitionOfConnection(connectionId)) + connectionId + GroupSetSuffix;
+
+    // A partition's node channels (interest routing on a Redis Cluster).
+    public static string NodeChannelPrefix(int partition) => Prefix(partition) + "n:";
+
+    public static string NodeChannel(int partition, string node) => NodeChannelPrefix(partition) + node;
+
+    public static string ChannelSequences(int partition) => Prefix(partition) + "seq";
 
     // A user's partition.
     public static string UserConnections(string user) => $"{Prefix(TagOf("user:" + user))}u:{user}:conns";

@@ -36,6 +36,32 @@ internal static class ScriptKeys
             : throw new ArgumentException($"A publish that needs connection '{requiredConnectionId}' there must be on its stream or a group's, not '{stream}': the check reads that slot.", nameof(stream));
     }
 
+    /// <summary>
+    /// publish.lua with interest routing (a Redis Cluster): <see cref="Publish"/>'s keys with the third
+    /// always there (the interest key when no connection is required), then the key that says which
+    /// nodes have a recipient, and the partition's channel sequences; all in the stream's slot. The
+    /// interest is a group's or a user's node counts, the registry for a connection's stream, and a
+    /// group's members for a command to one of them (<paramref name="commandConnectionId"/>).
+    /// </summary>
+    public static RedisKey[] PublishRouted(string stream, string? requiredConnectionId, string? commandConnectionId)
+    {
+        var keys = Publish(stream, requiredConnectionId);
+        if (stream == "all")
+        {
+            return [.. keys, keys[0], keys[0], RedisKeys.BusSequence];
+        }
+
+        var interest = stream.Split(':', 2) switch
+        {
+            ["group", var group] when commandConnectionId is not null => RedisKeys.GroupConnections(group),
+            ["group", var group] => RedisKeys.GroupNodes(group),
+            ["user", var user] => RedisKeys.UserNodes(user),
+            ["connection", _] => RedisKeys.Registry(RedisKeys.PartitionOf(stream)),
+            _ => throw new ArgumentException($"'{stream}' is not a stream a publish can be routed on.", nameof(stream)),
+        };
+        return [.. keys[..2], keys.Length > 2 ? keys[2] : interest, interest, RedisKeys.ChannelSequences(RedisKeys.PartitionOf(stream))];
+    }
+
     public static RedisKey[] HistoryRead(string stream) => [RedisKeys.StreamMeta(stream), RedisKeys.StreamLog(stream)];
 
     public static RedisKey[] ConnectionAdd(string connectionId, string node)

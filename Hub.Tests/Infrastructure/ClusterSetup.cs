@@ -150,5 +150,19 @@ internal sealed class ClusterSetup : IAsyncDisposable
                 return replication.Contains("role:master") || replication.Contains("master_link_status:up");
             }, $"the cluster server on port {server.Port} is a master or a synced replica", StartWait);
         }
+
+        // A server made a replica by redis-cli, or started again after a kill, is a master without
+        // slots until it takes its role, and the others learn it by gossip: until every server
+        // sees three masters with slots, a replica for each and no failed server, a test could meet the change.
+        foreach (var server in _servers)
+        {
+            await Bounded.UntilAsync(async () =>
+            {
+                var nodes = await NodesAsync(server);
+                var masters = nodes.Where(n => n.IsMaster && n.Slots.Count > 0).Select(n => n.Id).ToList();
+                return masters.Count == Masters && nodes.Count == 2 * Masters && !nodes.Any(n => n.IsFailed) &&
+                       nodes.Where(n => !n.IsMaster).Select(n => n.MasterId).Order().SequenceEqual(masters.Order());
+            }, $"the cluster server on port {server.Port} sees {Masters} masters with a replica each", StartWait);
+        }
     }
 }

@@ -25,11 +25,15 @@ public sealed class RedisKeyLayoutTests
         {
             yield return Call("publish " + stream, ScriptKeys.Publish(stream, null));
             yield return Call("history_read " + stream, ScriptKeys.HistoryRead(stream));
+            // The routed publish SPUBLISHes in its own slot too: the channel of a node in the stream's partition.
+            var channel = stream == "all" ? RedisKeys.Bus : RedisKeys.NodeChannel(RedisKeys.PartitionOf(stream), Node);
+            yield return Call("publish routed " + stream, [.. ScriptKeys.PublishRouted(stream, null, null), channel]);
         }
 
         foreach (var connection in Connections)
         {
             yield return Call("publish (connection must be live) " + connection, ScriptKeys.Publish("connection:" + connection, connection));
+            yield return Call("publish routed (connection must be live) " + connection, ScriptKeys.PublishRouted("connection:" + connection, connection, connection));
             yield return Call("conn_add " + connection, ScriptKeys.ConnectionAdd(connection, Node));
             yield return Call("conn_join " + connection, ScriptKeys.ConnectionJoin(connection));
             yield return Call("conn_leave " + connection, ScriptKeys.ConnectionLeave(connection));
@@ -45,6 +49,8 @@ public sealed class RedisKeyLayoutTests
         {
             yield return Call("group_join/group_leave/group_snapshot " + group, ScriptKeys.Group(group));
             yield return Call("publish (group command) " + group, ScriptKeys.Publish("group:" + group, Connections[0]));
+            yield return Call("publish routed (group command) " + group, ScriptKeys.PublishRouted("group:" + group, Connections[0], Connections[0]));
+            yield return Call("publish routed (group command, no check) " + group, ScriptKeys.PublishRouted("group:" + group, null, Connections[0]));
         }
 
         for (var partition = 0; partition < RedisKeys.Partitions; partition++)
@@ -67,7 +73,7 @@ public sealed class RedisKeyLayoutTests
     public void EveryScriptKeysBuilder_IsCoveredAbove()
     {
         var builders = typeof(ScriptKeys).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Select(m => m.Name).ToHashSet();
-        var covered = new HashSet<string> { "Publish", "HistoryRead", "ConnectionAdd", "ConnectionJoin", "ConnectionLeave", "ConnectionForget", "User", "Group", "PurgeBatch", "LeavingClaim", "NodeForget" };
+        var covered = new HashSet<string> { "Publish", "PublishRouted", "HistoryRead", "ConnectionAdd", "ConnectionJoin", "ConnectionLeave", "ConnectionForget", "User", "Group", "PurgeBatch", "LeavingClaim", "NodeForget" };
         Assert.That(builders, Is.EquivalentTo(covered), "a builder of script KEYS that ScriptCalls does not call is not held to one slot");
     }
 

@@ -7,6 +7,14 @@
 -- ARGV[5] meta ttl (s), ARGV[6] epoch to use for a new generation, ARGV[7] connection that must
 -- be live ('' = none), ARGV[8] epoch and ARGV[9] offset of the highest position the publishing
 -- node knows of the stream ('' and 0 = none)
+-- On a Redis Cluster the envelope goes only to the nodes with a recipient (interest routing):
+-- KEYS[3] is then always there (the interest key again when no connection is required), KEYS[4]
+-- the interest key and KEYS[5] the channel sequence hash, all in the stream's slot;
+-- ARGV[10] how to find the nodes: 'nodes' the keys of the count hash KEYS[4] (a group's or a
+-- user's nodes), 'conn' the node of entry ARGV[11] of KEYS[4] ("{node}\n{user}": the registry, or a
+-- group's members), 'node' ARGV[11] itself, 'bus' every node (SPUBLISH ARGV[1]), '' a classic
+-- PUBLISH to ARGV[1] (one server, Sentinel); ARGV[12] the partition's node channel prefix.
+-- Each routed payload starts with "{sequence}:", +1 per channel, so a node tells a lost message.
 -- Returns {epoch, offset}; offset -1 when the required connection is unknown (nothing published).
 if ARGV[7] ~= '' and redis.call('hexists', KEYS[3], ARGV[7]) == 0 then
   return {'', -1}
@@ -42,5 +50,29 @@ if size > 0 then
   redis.call('expire', KEYS[2], ARGV[4])
 end
 
-redis.call('publish', ARGV[1], string.format('%d', offset) .. ':' .. epoch .. ':' .. ARGV[2])
+local payload = string.format('%d', offset) .. ':' .. epoch .. ':' .. ARGV[2]
+local route = ARGV[10] or ''
+if route == '' then
+  redis.call('publish', ARGV[1], payload)
+elseif route == 'bus' then
+  local seq = redis.call('hincrby', KEYS[5], 'bus', 1)
+  redis.call('spublish', ARGV[1], string.format('%d', seq) .. ':' .. payload)
+else
+  local nodes
+  if route == 'nodes' then
+    nodes = redis.call('hkeys', KEYS[4])
+  elseif route == 'node' then
+    nodes = {ARGV[11]}
+  else
+    local entry = redis.call('hget', KEYS[4], ARGV[11])
+    nodes = {}
+    if entry then
+      nodes[1] = string.sub(entry, 1, string.find(entry, '\n', 1, true) - 1)
+    end
+  end
+  for _, node in ipairs(nodes) do
+    local seq = redis.call('hincrby', KEYS[5], node, 1)
+    redis.call('spublish', ARGV[12] .. node, string.format('%d', seq) .. ':' .. payload)
+  end
+end
 return {epoch, offset}
