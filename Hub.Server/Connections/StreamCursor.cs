@@ -47,6 +47,21 @@ internal sealed class StreamCursor(string stream)
         Offset = 0;
     }
 
+    /// <summary>
+    /// The stream's position when a local connection joined it, for a cursor that has delivered
+    /// nothing yet: what is at or before it was published before the join. On a Redis Cluster such a
+    /// message can still reach this node after the join (the cluster bus carries it after the sender
+    /// had its answer), and must not be delivered as if it were new.
+    /// </summary>
+    public void Seed(string epoch, long offset)
+    {
+        if (Epoch is null && _held is null && epoch.Length > 0)
+        {
+            Epoch = epoch;
+            Offset = offset;
+        }
+    }
+
     /// <summary>What to do with a live message: deliver it now, drop it, or fill the gap before it.</summary>
     public Admission Admit(Message message)
     {

@@ -17,6 +17,7 @@ namespace Hub.Server.Groups;
 /// </summary>
 internal sealed partial class GroupMembership(
     ILocalClients clients,
+    LocalStreams streams,
     IPresenceStore presence,
     IHistoryStore history,
     IBroker broker,
@@ -36,6 +37,14 @@ internal sealed partial class GroupMembership(
         // is published after that point and therefore delivered to the joiner.
         var position = await JoinCoreAsync(new ConnectionEntry(connectionId, user, _nodeId), group, local,
             () => history.GetPositionAsync(Target.Group(group).Stream, cancellationToken), cancellationToken);
+        if (streams.Find(position.Stream) is { } cursor)
+        {
+            lock (cursor.Gate)
+            {
+                cursor.Seed(position.Epoch, position.Offset);
+            }
+        }
+
         return new JoinResult { Group = group, Epoch = position.Epoch, Offset = position.Offset };
     }
 
