@@ -93,6 +93,18 @@ internal sealed partial class DirectWebSocketMiddleware(
         using (var timeout = new CancellationTokenSource(limits.KeepAliveTimeout + KestrelHeartbeat))
         {
             var started = false;
+            // A connection that has sent nothing when the node begins to stop is closed then, as
+            // Kestrel closes an idle keep-alive connection: waiting out its keep-alive would hold the
+            // shutdown (a browser keeps a connection open after loading a page) until the host gives
+            // up. One that comes while it stops is read, and refused with a reason.
+            var stopped = lifetime.ApplicationStopping;
+            using var stopping = stopped.IsCancellationRequested ? default : stopped.Register(() =>
+            {
+                if (!Volatile.Read(ref started))
+                {
+                    timeout.Cancel();
+                }
+            });
             while (true)
             {
                 try
@@ -112,7 +124,7 @@ internal sealed partial class DirectWebSocketMiddleware(
                 var buffer = result.Buffer;
                 if (!started && !buffer.IsEmpty)
                 {
-                    started = true;
+                    Volatile.Write(ref started, true);
                     timeout.CancelAfter(limits.RequestHeadersTimeout + KestrelHeartbeat);
                 }
 
