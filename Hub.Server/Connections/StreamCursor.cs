@@ -62,6 +62,22 @@ internal sealed class StreamCursor(string stream)
         }
     }
 
+    /// <summary>
+    /// The stream's epoch changed without loss (on a Redis Cluster a failover or a slot move took it
+    /// to another master, which went on under a new epoch at the next offset): the cursor goes on
+    /// in <paramref name="epoch"/> from the same offset, as what it delivered up to there is that
+    /// epoch's too.
+    /// </summary>
+    public void ContinueIn(string epoch)
+    {
+        if (Epoch is null)
+        {
+            throw new InvalidOperationException($"Stream {Stream}: a cursor that has delivered nothing has no epoch to continue.");
+        }
+
+        Epoch = epoch;
+    }
+
     /// <summary>What to do with a live message: deliver it now, drop it, or fill the gap before it.</summary>
     public Admission Admit(Message message)
     {

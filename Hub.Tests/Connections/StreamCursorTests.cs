@@ -49,6 +49,29 @@ public sealed class StreamCursorTests
         });
     }
 
+    [Test]
+    public void ContinuedInANewEpoch_DeliversItsNextOffset_AndTakesItsOwnPositionsAsDelivered()
+    {
+        var cursor = new StreamCursor("group:room");
+        cursor.Admit(At("e1", 5));
+        cursor.ContinueIn("e2");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((cursor.Epoch, cursor.Offset), Is.EqualTo(("e2", 5L)), "the same offset, in the epoch that continues");
+            Assert.That(cursor.Admit(At("e2", 5)), Is.EqualTo(Admission.Duplicate), "offset 5 of e2 is the message delivered as offset 5 of e1");
+            Assert.That(cursor.Admit(At("e2", 6)), Is.EqualTo(Admission.Deliver));
+        });
+    }
+
+    [Test]
+    public void ACursorThatDeliveredNothing_HasNoEpochToContinue()
+    {
+        var cursor = new StreamCursor("group:room");
+
+        Assert.That(() => cursor.ContinueIn("e2"), Throws.InvalidOperationException.With.Message.Contains("group:room"));
+    }
+
     private static Message At(string epoch, long offset) => new()
     {
         Id = $"{epoch}-{offset}",
