@@ -83,17 +83,10 @@ public sealed class OwnerLineageTests() : ClusterTest(Topology.RedisCluster)
     public async Task AnOwnerChange_ThatLostTheLastWrite_TellsTheReceiverWhoSawIt_AndNamesNoPositionTwice()
     {
         var (sender, receiver) = await SenderAndReceiverAsync();
-        var kept = await sender.Client.SendToGroupAsync(Group, "kept").Within();
-        var lost = await sender.Client.SendToGroupAsync(Group, "lost").Within();
-        var seen = await receiver.Messages.WaitForAsync(m => m.Id == lost.Id, "the message the new master will lack");
-
-        // As a replica promoted without the last write: its meta and log end one message earlier,
-        // and it names another master as the owner.
-        var master = await MasterOfStreamAsync();
-        await master.Admin.CommandAsync("XDEL", RedisKeys.StreamLog(Stream), $"{lost.Offset}-0");
-        await master.Admin.CommandAsync("XSETID", RedisKeys.StreamLog(Stream), $"{kept.Offset}-0");
-        await master.Admin.CommandAsync("HSET", RedisKeys.StreamMeta(Stream), "offset", kept.Offset.ToString(), "owner", AnotherMaster);
-        var next = await sender.Client.SendToGroupAsync(Group, "next").Within();
+        var (kept, lost, seen) = await LoseTheLastWriteAsync(sender, receiver);
+        // Sent through a node that has neither sent nor received the stream: it cannot know the lost write.
+        var newcomer = await ConnectAsync(Own(await StartNodeAsync("node-c")), "cid");
+        var next = await newcomer.Client.SendToGroupAsync(Group, "next").Within();
         await receiver.Messages.WaitForAsync(m => m.Id == next.Id, "the message after the owner change", TimeSpan.FromSeconds(30));
         await receiver.Lost.WaitForAsync(s => s.Contains(Stream), "the receiver is told its stream lost messages", TimeSpan.FromSeconds(30));
 
@@ -102,10 +95,49 @@ public sealed class OwnerLineageTests() : ClusterTest(Topology.RedisCluster)
         Assert.Multiple(() =>
         {
             Assert.That(page.Lineage, Is.EqualTo(new[] { new EndedEpoch(seen.Epoch, kept.Offset) }), "the old epoch ended where the new master's copy did");
-            Assert.That(next.Offset, Is.EqualTo(lost.Offset), "the offset goes on from what the new master holds, under a new epoch");
+            Assert.That(next.Offset, Is.EqualTo(kept.Offset + 1), "the offset goes on from what the new master holds");
+            Assert.That(page.Epoch, Is.Not.EqualTo(seen.Epoch), "under a new epoch: the lost message's offset names another message there");
+            Assert.That(page.Messages.Select(m => m.Id), Is.EqualTo(new[] { kept.Id, next.Id }), "the log is kept");
             Assert.That(received.Select(m => m.Id), Is.EqualTo(new[] { kept.Id, lost.Id, next.Id }), "each message once");
             Assert.That(received.Select(m => (m.Epoch, m.Offset)), Is.Unique, "no position names two messages");
         });
+    }
+
+    [Test]
+    public async Task AnOwnerChange_ThatLostAWriteTheSendingNodeKnows_StartsOverAfterIt_WithoutLineage()
+    {
+        var (sender, receiver) = await SenderAndReceiverAsync();
+        var (_, lost, seen) = await LoseTheLastWriteAsync(sender, receiver);
+        var next = await sender.Client.SendToGroupAsync(Group, "next").Within();
+        await receiver.Messages.WaitForAsync(m => m.Id == next.Id, "the message after the owner change", TimeSpan.FromSeconds(30));
+        await receiver.Lost.WaitForAsync(s => s.Contains(Stream), "the receiver is told its stream lost messages", TimeSpan.FromSeconds(30));
+
+        var page = await ReadAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(next.Offset, Is.EqualTo(lost.Offset + 1), "no offset handed out twice: after the highest the sending node knows");
+            Assert.That(page.Epoch, Is.Not.EqualTo(seen.Epoch));
+            Assert.That(page.Lineage, Is.Empty, "the stream went back: its old log is dropped, not continued");
+            Assert.That(page.Messages.Select(m => m.Id), Is.EqualTo(new[] { next.Id }));
+            Assert.That(receiver.Messages.Items.Where(m => m.Stream == Stream).Select(m => m.Id), Is.Unique);
+        });
+    }
+
+    /// <summary>
+    /// Two messages reach the receiver; then the stream's master is made to look like a replica
+    /// promoted without the second: its meta and log end one message earlier, and another master is
+    /// named its owner.
+    /// </summary>
+    private async Task<(SendResult Kept, SendResult Lost, Message Seen)> LoseTheLastWriteAsync(TestClient sender, TestClient receiver)
+    {
+        var kept = await sender.Client.SendToGroupAsync(Group, "kept").Within();
+        var lost = await sender.Client.SendToGroupAsync(Group, "lost").Within();
+        var seen = await receiver.Messages.WaitForAsync(m => m.Id == lost.Id, "the message the new master will lack");
+        var master = await MasterOfStreamAsync();
+        await master.Admin.CommandAsync("XDEL", RedisKeys.StreamLog(Stream), $"{lost.Offset}-0");
+        await master.Admin.CommandAsync("XSETID", RedisKeys.StreamLog(Stream), $"{kept.Offset}-0");
+        await master.Admin.CommandAsync("HSET", RedisKeys.StreamMeta(Stream), "offset", kept.Offset.ToString(), "owner", AnotherMaster);
+        return (kept, lost, seen);
     }
 
     /// <summary>The sender on node A, which holds no member of the group; the receiver, a member, on node B.</summary>

@@ -43,6 +43,18 @@ if size > 0 then
     redis.call('del', KEYS[2])
     redis.call('hdel', KEYS[1], 'lineage')
     redis.call('hset', KEYS[1], 'epoch', epoch)
+  elseif epoch == ARGV[8] and offset <= known then
+    -- The stream went back: a replica promoted or a restart without the last writes lacks
+    -- messages someone already saw under these offsets. A new epoch names what comes now, so no
+    -- position ever names two messages, and a client resuming from the old one is told it lost
+    -- messages. Offsets go on after the highest known, and the old log is dropped with its epoch.
+    -- Checked before the owner: after a failover that lost writes this node saw, a lineage would
+    -- hand their offsets out again and let a receiver that had not yet seen them go on unaware.
+    epoch = ARGV[6]
+    offset = known + 1
+    redis.call('del', KEYS[2])
+    redis.call('hdel', KEYS[1], 'lineage')
+    redis.call('hset', KEYS[1], 'epoch', epoch)
   elseif me and meta[3] and meta[3] ~= me then
     -- Another master wrote the stream last: this one was its replica (promoted, possibly without
     -- the last writes) or the slot moved here. What is here is the same messages under the same
@@ -59,21 +71,12 @@ if size > 0 then
     end
     epoch = ARGV[6]
     redis.call('hset', KEYS[1], 'epoch', epoch, 'lineage', table.concat(lineage, ' '))
-  elseif epoch == ARGV[8] and offset <= known then
-    -- The stream went back: a replica promoted or a restart without the last writes lacks
-    -- messages someone already saw under these offsets. A new epoch names what comes now, so no
-    -- position ever names two messages, and a client resuming from the old one is told it lost
-    -- messages. Offsets go on after the highest known, and the old log is dropped with its epoch.
-    epoch = ARGV[6]
-    offset = known + 1
-    redis.call('del', KEYS[2])
-    redis.call('hdel', KEYS[1], 'lineage')
-    redis.call('hset', KEYS[1], 'epoch', epoch)
   end
-  if me and meta[3] ~= me then
-    redis.call('hset', KEYS[1], 'owner', me)
+  if me then
+    redis.call('hset', KEYS[1], 'offset', offset, 'owner', me)
+  else
+    redis.call('hset', KEYS[1], 'offset', offset)
   end
-  redis.call('hset', KEYS[1], 'offset', offset)
   redis.call('expire', KEYS[1], ARGV[5])
   redis.call('xadd', KEYS[2], 'MAXLEN', size, string.format('%d-0', offset), 'm', ARGV[2])
   redis.call('expire', KEYS[2], ARGV[4])
