@@ -140,11 +140,12 @@ internal sealed class StreamCursor(string stream)
 
     /// <summary>
     /// Gives the gap up: stops holding and returns the held messages, in order, to be delivered as
-    /// they are; the last of them is where the stream now is (unknown when none was held).
+    /// they are, but for copies of what was delivered already (a message can reach the node twice,
+    /// live and in a catch-up); the last of them is where the stream now is (unknown when none is left).
     /// </summary>
     public List<Message> GiveUp()
     {
-        var held = _held ?? [];
+        var held = (_held ?? []).Where(m => m.Epoch != Epoch || m.Offset > Offset).ToList();
         _held = null;
         Overflowed = false;
         (Epoch, Offset) = held.Count > 0 ? (held[^1].Epoch, held[^1].Offset) : (null, 0);

@@ -72,6 +72,24 @@ public sealed class StreamCursorTests
         Assert.That(() => cursor.ContinueIn("e2"), Throws.InvalidOperationException.With.Message.Contains("group:room"));
     }
 
+    [Test]
+    public void GivenUp_HandsOverWhatWasHeld_ButNotACopyOfWhatItDeliveredAlready()
+    {
+        var cursor = new StreamCursor("group:room");
+        cursor.Admit(At("e1", 5));
+        cursor.TryStartFilling();
+        cursor.Admit(At("e1", 4));
+        cursor.Admit(At("e1", 5));
+        cursor.Admit(At("e2", 3));
+        cursor.Admit(At("e2", 4));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cursor.GiveUp().Select(m => m.Id), Is.EqualTo(new[] { "e2-3", "e2-4" }));
+            Assert.That((cursor.Epoch, cursor.Offset, cursor.Filling), Is.EqualTo(("e2", 4L, false)));
+        });
+    }
+
     private static Message At(string epoch, long offset) => new()
     {
         Id = $"{epoch}-{offset}",
