@@ -13,10 +13,10 @@ namespace Hub.Tests.Recovery;
 /// </summary>
 public sealed class ClusterFailoverTests
 {
-    private ClusterSetup _cluster = null!;
+    private RedisCluster _cluster = null!;
 
     [OneTimeSetUp]
-    public async Task StartCluster() => _cluster = await ClusterSetup.StartAsync();
+    public async Task StartCluster() => _cluster = await RedisCluster.StartAsync();
 
     [OneTimeTearDown]
     public async Task StopCluster() => await _cluster.DisposeAsync();
