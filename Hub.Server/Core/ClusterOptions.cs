@@ -19,7 +19,7 @@ internal sealed class ClusterOptions
     /// recipient for a stream no longer sees its messages, so it cannot tell the stream went back
     /// after a failover whose replica lacked the last writes, and could hand out an offset again.
     /// </summary>
-    public bool InterestRouting { get; set; }
+    public bool InterestRouting { get; set; } = true;
 
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 }
