@@ -17,7 +17,7 @@ public sealed class InterestRoutingTests() : ClusterTest(Topology.RedisCluster)
 {
     private const int Rounds = 20;
 
-    // Off by default until epochs follow a slot's owner (ClusterOptions.InterestRouting).
+    // The default; named so the suite keeps testing routing whatever the default becomes.
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Hub:InterestRouting"] = "true" };
 
     [Test]
