@@ -25,6 +25,9 @@ internal sealed record BenchOptions
           upstream   messages/s and p99 without vs with upstream webhooks (a local backend, every event asked)
           failover   one of 3 nodes killed under 10,000 clients in groups: time until its clients are back and
                      resumed, losses, the p99 of the others, the connect storm the survivors admit
+          routing    interest routing off vs on, on a Redis Cluster: groups whose members sit on nodes 1 and 2
+                     of --nodes (default 4), the others holding members of groups that get nothing, 1,000 msg/s;
+                     Redis CPU per message, and CPU and bus messages per message of the nodes with no recipient
 
         Options:
           --rounds N        rounds per variant, run alternately, the order turned every other round (default 3)
@@ -43,6 +46,9 @@ internal sealed record BenchOptions
           --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed; connections 1)
           --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
                             with --set Hub:History:WaitReplicas=1, what a send acknowledged by a replica costs)
+          --redis-cluster   a Redis Cluster of 3 masters (redis-cli --cluster create) instead of one redis-server,
+                            the nodes given every server as seeds; with --replicas N, N replicas per master.
+                            Redis CPU and command counts add up all the servers (routing: always on)
           --url URL         a running node's hub (http://127.0.0.1:5000/hub, or its TCP endpoint
                             tcp://127.0.0.1:5001); repeat for more nodes.
                             The bench then starts nothing and runs the servers as configured.
@@ -71,8 +77,11 @@ internal sealed record BenchOptions
 
     public int Nodes { get; init; } = 2;
 
-    /// <summary>Replicas of the bench's own Redis (<c>--replicas</c>).</summary>
+    /// <summary>Replicas of the bench's own Redis (<c>--replicas</c>): of the one server, or of each master of a cluster.</summary>
     public int Replicas { get; init; }
+
+    /// <summary>A Redis Cluster instead of one redis-server (<c>--redis-cluster</c>, or a scenario that needs one).</summary>
+    public bool RedisCluster { get; init; }
 
     public bool Smoke { get; init; }
 
@@ -99,11 +108,16 @@ internal sealed record BenchOptions
             ?? throw new ArgumentException($"Unknown scenario '{args[0]}'.");
         var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var smoke = false;
+        var redisCluster = scenario.RedisCluster;
         for (var i = 1; i < args.Count; i++)
         {
             if (args[i] == "--smoke")
             {
                 smoke = true;
+            }
+            else if (args[i] == "--redis-cluster")
+            {
+                redisCluster = true;
             }
             else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Count)
             {
@@ -129,6 +143,7 @@ internal sealed record BenchOptions
             Rounds = Int(values, "--rounds", smoke ? 1 : 3, 1, 100),
             Nodes = nodes,
             Replicas = Int(values, "--replicas", 0, 0, 4),
+            RedisCluster = redisCluster,
             Urls = [.. values.GetValueOrDefault("--url", []).Select(LoopbackUrl)],
             Redis = values.Remove("--redis", out var redis) ? RedisEndPoint(redis[^1]) : null,
             Out = values.Remove("--out", out var output) ? output[^1] : null,

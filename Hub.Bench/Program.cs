@@ -62,7 +62,7 @@ try
     await using var backend = options.Scenario.StartBackendAsync is { } startBackend ? await startBackend() : null;
     await using IBenchTarget target = options.Urls.Count > 0
         ? new ExternalTarget(options.Urls, options.Redis is { } r ? new RedisAdmin(r.Host, r.Port) : null, options.Protocol)
-        : await LocalCluster.StartAsync(options.Nodes, options.Protocol, options.Replicas);
+        : await LocalCluster.StartAsync(options.Nodes, options.Protocol, options.Replicas, options.RedisCluster);
     var report = await new ScenarioRunner(options.Scenario, options.Variants, target, options.Load, options.Rounds, options.Smoke).RunAsync(cancel.Token);
     ResultsTable.Write(report, Console.Out);
     var results = ResultsFile.Write(report, options.Out);

@@ -35,6 +35,12 @@ internal sealed class CommandStats(IReadOnlyDictionary<string, long> calls)
         return new CommandStats(calls);
     }
 
+    /// <summary>The counts of several servers (the masters of a cluster) added up.</summary>
+    public static CommandStats Sum(IEnumerable<CommandStats> servers) =>
+        new(servers.SelectMany(s => s.Calls)
+            .GroupBy(c => c.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(c => c.Value), StringComparer.Ordinal));
+
     /// <summary>What ran between <paramref name="before"/> and this, without the bench's own and the subscriptions' commands.</summary>
     public CommandStats Since(CommandStats before) =>
         new(Calls

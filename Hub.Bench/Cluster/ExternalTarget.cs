@@ -10,7 +10,7 @@ internal sealed class ExternalTarget(IReadOnlyList<Uri> hubUrls, RedisAdmin? red
 {
     public bool AppliesVariants => false;
 
-    public RedisAdmin? Redis => redis;
+    public IReadOnlyList<RedisAdmin> Redis => redis is null ? [] : [redis];
 
     public IReadOnlyList<ChildProcess> ServerProcesses => [];
 

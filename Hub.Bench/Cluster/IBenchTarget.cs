@@ -8,8 +8,8 @@ internal interface IBenchTarget : IAsyncDisposable
     /// <summary>Whether the target can run each variant's settings; given URLs run as they are.</summary>
     bool AppliesVariants { get; }
 
-    /// <summary>The Redis to read command counts from, when the bench can reach it.</summary>
-    RedisAdmin? Redis { get; }
+    /// <summary>The Redis servers to read command counts from (every master of a cluster); empty when the bench cannot reach Redis.</summary>
+    IReadOnlyList<RedisAdmin> Redis { get; }
 
     /// <summary>The processes whose CPU time counts as the server's, when the bench owns them.</summary>
     IReadOnlyList<ChildProcess> ServerProcesses { get; }

@@ -9,7 +9,7 @@ namespace Hub.Bench.Cluster;
 /// </summary>
 internal sealed record NodeMemory(long? ResidentBytes, long? HeapBytes)
 {
-    private const string HeapMetric = "dotnet_gc_last_collection_heap_size_bytes{";
+    private const string HeapMetric = "dotnet_gc_last_collection_heap_size_bytes";
 
     public static async Task<NodeMemory> ReadAsync(ChildProcess? process, Uri? metrics, CancellationToken cancellationToken)
     {
@@ -33,21 +33,6 @@ internal sealed record NodeMemory(long? ResidentBytes, long? HeapBytes)
         }
     }
 
-    private static async Task<long?> HeapAsync(Uri metrics, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        try
-        {
-            var text = await http.GetStringAsync(metrics, cancellationToken);
-            var sizes = text.Split('\n')
-                .Where(l => l.StartsWith(HeapMetric, StringComparison.Ordinal))
-                .Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture))
-                .ToList();
-            return sizes.Count > 0 ? (long)sizes.Sum() : null;
-        }
-        catch (HttpRequestException)
-        {
-            return null;
-        }
-    }
+    private static async Task<long?> HeapAsync(Uri metrics, CancellationToken cancellationToken) =>
+        await NodeMetrics.ReadAsync(metrics, HeapMetric, cancellationToken) is { Count: > 0 } generations ? (long)generations.Sum() : null;
 }

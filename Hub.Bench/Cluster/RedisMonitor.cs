@@ -18,8 +18,14 @@ internal static class RedisMonitor
 
     public static bool CountsAsWork(string command) => !NotWork.Contains(command);
 
-    /// <summary>Top-level commands per name seen during <paramref name="window"/>.</summary>
-    public static async Task<IReadOnlyDictionary<string, long>> SampleAsync(RedisAdmin admin, TimeSpan window)
+    /// <summary>Top-level commands per name seen during <paramref name="window"/>, on every given server (the masters of a cluster) at once, added up.</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> SampleAsync(IReadOnlyList<RedisAdmin> servers, TimeSpan window) =>
+        (await Task.WhenAll(servers.Select(s => SampleAsync(s, window))))
+            .SelectMany(counts => counts)
+            .GroupBy(c => c.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(c => c.Value), StringComparer.Ordinal);
+
+    private static async Task<Dictionary<string, long>> SampleAsync(RedisAdmin admin, TimeSpan window)
     {
         using var timeout = new CancellationTokenSource(window + TimeSpan.FromSeconds(5));
         var (client, stream) = await RedisAdmin.OpenAsync(admin.Host, admin.Port, timeout.Token);

@@ -46,7 +46,9 @@ internal sealed class Publisher : IAsyncDisposable
     public LatencyHistogram TakeRoundTrip() => Interlocked.Exchange(ref _roundTrip, new LatencyHistogram());
 
     /// <summary>Calls accepted for <paramref name="group"/> (as <see cref="LoadGroups"/> numbers them), or all of them for -1 (broadcast).</summary>
-    public long AcceptedFor(int group) => group < 0 ? Accepted : Interlocked.Read(ref _acceptedPerGroup[group]);
+    /// <summary>Accepted messages a member of <paramref name="group"/> must get: all for -1 (broadcasts), none for a group past those it sends to.</summary>
+    public long AcceptedFor(int group) =>
+        group < 0 ? Accepted : group < _acceptedPerGroup.Length ? Interlocked.Read(ref _acceptedPerGroup[group]) : 0;
 
     /// <param name="groups">0: broadcast every message; else send each to one of this many groups (<see cref="LoadGroups"/>).</param>
     public static async Task<Publisher> ConnectAsync(Endpoint endpoint, int index, int window, int textLength, int groups, LoadPhase phase, ErrorLog errors)

@@ -68,6 +68,19 @@ internal sealed record RoundResult
     /// </summary>
     public double? ServerCpuMicrosPerDelivery { get; init; }
 
+    /// <summary>redis-server's CPU (every server of a cluster) per message sent, in microseconds.</summary>
+    public double? RedisCpuMicrosPerMessage { get; init; }
+
+    /// <summary>
+    /// A node with no recipient for any message (<see cref="Scenarios.LoadShape.MemberNodes"/>): its
+    /// CPU over the window per message sent, in microseconds, the mean over such nodes. What a
+    /// node pays for messages it has no recipient for, plus what it spends idle.
+    /// </summary>
+    public double? IdleNodeCpuMicrosPerMessage { get; init; }
+
+    /// <summary>The messages such a node's bus reader took per message sent (1 when every node takes every message, 0 with exact routing).</summary>
+    public double? IdleNodeBusMessagesPerMessage { get; init; }
+
     /// <summary>The bench's own CPU (the load generator), which shares the machine with the servers.</summary>
     public double? BenchCpuCores { get; init; }
 

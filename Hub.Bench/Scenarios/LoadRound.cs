@@ -21,19 +21,32 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         var label = $"{variant.Name} #{round}";
         progress.Show($"{label}: starting", static () => default);
         var endpoints = await target.StartRoundAsync(variant);
+        var members = shape.MemberNodesOf(endpoints.Count);
         var errors = new ErrorLog();
         var phase = new LoadPhase();
-        var load = new Load(variant, round, errors, phase, [], []);
+        var load = new Load(variant, round, errors, phase, [], [], endpoints, [.. Enumerable.Range(members, endpoints.Count - members)]);
         var stalled = new List<ILoadSocket>();
         try
         {
             // One at a time, so a failure leaves nothing half-open behind it; a few hundred connects take a second or two.
             for (var i = 0; i < shape.Receivers; i++)
             {
-                var node = i % endpoints.Count;
-                var sameNode = Enumerable.Range(0, shape.Publishers).Select(p => PublisherNode(p, endpoints.Count) == node).ToArray();
-                var group = shape.Groups > 0 ? LoadGroups.OfReceiver(i, endpoints.Count, shape.Groups) : -1;
+                var node = i % members;
+                var sameNode = Enumerable.Range(0, shape.Publishers).Select(p => PublisherNode(p, members) == node).ToArray();
+                var group = shape.Groups > 0 ? LoadGroups.OfReceiver(i, members, shape.Groups) : -1;
                 load.Receivers.Add(await Receiver.ConnectAsync(endpoints[node], i, sameNode, group, phase, errors));
+            }
+
+            // Members of groups past the ones the publishers send to, each its own: presence on every
+            // other node, and not one message for it. The loss check holds them to receiving nothing.
+            var quiet = 0;
+            foreach (var node in load.Watched)
+            {
+                for (var q = 0; q < shape.QuietMembers; q++, quiet++)
+                {
+                    var sameNode = new bool[shape.Publishers];
+                    load.Receivers.Add(await Receiver.ConnectAsync(endpoints[node], shape.Receivers + quiet, sameNode, shape.Groups + quiet, phase, errors));
+                }
             }
 
             for (var i = 0; i < shape.Stalled; i++)
@@ -43,7 +56,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
 
             for (var i = 0; i < shape.Publishers; i++)
             {
-                var endpoint = endpoints[PublisherNode(i, endpoints.Count)];
+                var endpoint = endpoints[PublisherNode(i, members)];
                 load.Publishers.Add(await Publisher.ConnectAsync(shape.ApiCallers ? ApiCaller.EndpointOf(endpoint) : endpoint, i, shape.Window, shape.TextLength, shape.Groups, phase, errors));
             }
 
@@ -118,11 +131,11 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         await Task.Delay(shape.Warmup, cancellationToken);
 
         progress.Show($"{stepLabel}: measuring");
-        var before = await RoundSnapshot.TakeAsync(target, load.Publishers, load.Receivers);
+        var before = await RoundSnapshot.TakeAsync(target, load.Publishers, load.Receivers, load.Endpoints, load.Watched, cancellationToken);
         load.Phase.Measuring = true;
         await Task.Delay(shape.Duration, cancellationToken);
         load.Phase.Measuring = false;
-        var after = await RoundSnapshot.TakeAsync(target, load.Publishers, load.Receivers);
+        var after = await RoundSnapshot.TakeAsync(target, load.Publishers, load.Receivers, load.Endpoints, load.Watched, cancellationToken);
 
         var roundTrips = sampleRoundTrips ? await SampleRoundTripsAsync(load.Publishers, stepLabel) : null;
 
@@ -151,7 +164,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
 
     private async Task<(IReadOnlyDictionary<string, long> Commands, long Messages)?> SampleRoundTripsAsync(List<Publisher> publishers, string label)
     {
-        if (shape.RoundTripSample <= TimeSpan.Zero || target.Redis is null)
+        if (shape.RoundTripSample <= TimeSpan.Zero || target.Redis.Count == 0)
         {
             return null;
         }
@@ -223,6 +236,9 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
             RedisCpuCores = redisCpu > 0 ? redisCpu / seconds : null,
             BenchCpuCores = benchCpu / seconds,
             ServerCpuMicrosPerDelivery = cpu > 0 && deliveries > 0 ? cpu * 1e6 / deliveries : null,
+            RedisCpuMicrosPerMessage = redisCpu > 0 && messages > 0 ? redisCpu * 1e6 / messages : null,
+            IdleNodeCpuMicrosPerMessage = PerIdleNode(before, after, s => s.Cpu?.TotalSeconds * 1e6, messages),
+            IdleNodeBusMessagesPerMessage = PerIdleNode(before, after, s => s.BusMessages, messages),
             RedisCommandsPerMessage = PerMessage(commands?.Total, messages),
             RedisCommandsPerMessageByName = PerMessage(commands?.Calls, messages),
             RedisRoundTripsPerMessage = PerMessage(roundTrips?.Commands.Values.Sum(), roundTrips?.Messages ?? 0),
@@ -230,11 +246,26 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         };
     }
 
+    /// <summary>What a node with no recipient spent or took in the window, per message sent: the mean over those nodes; null without any, or when one is unknown.</summary>
+    private static double? PerIdleNode(RoundSnapshot before, RoundSnapshot after, Func<NodeSample, double?> value, long messages)
+    {
+        var spent = before.Watched.Zip(after.Watched, (b, a) => value(a) - value(b)).ToList();
+        return spent.Count == 0 || messages == 0 || spent.Any(s => s is null) ? null : spent.Average(s => s!.Value) / messages;
+    }
+
     private static double? PerMessage(long? count, long messages) => count is null || messages == 0 ? null : (double)count / messages;
 
     private static Dictionary<string, double>? PerMessage(IReadOnlyDictionary<string, long>? counts, long messages) =>
         counts is null || messages == 0 ? null : counts.OrderByDescending(c => c.Value).ToDictionary(c => c.Key, c => (double)c.Value / messages);
 
-    /// <summary>The connections of one round and what they share.</summary>
-    private sealed record Load(Variant Variant, int Round, ErrorLog Errors, LoadPhase Phase, List<Receiver> Receivers, List<Publisher> Publishers);
+    /// <summary>The connections of one round and what they share; <paramref name="Watched"/> are the nodes with no recipient (0-based).</summary>
+    private sealed record Load(
+        Variant Variant,
+        int Round,
+        ErrorLog Errors,
+        LoadPhase Phase,
+        List<Receiver> Receivers,
+        List<Publisher> Publishers,
+        IReadOnlyList<Endpoint> Endpoints,
+        IReadOnlyList<int> Watched);
 }

@@ -3,7 +3,7 @@ namespace Hub.Bench.Scenarios;
 /// <summary>The load of one round: who connects where, how hard they send, and for how long.</summary>
 internal sealed record LoadShape
 {
-    /// <summary>Listening connections, spread over the nodes in turn.</summary>
+    /// <summary>Listening connections, spread over the (member) nodes in turn.</summary>
     public required int Receivers { get; init; }
 
     /// <summary>0: every message is a broadcast; else each receiver joins one of this many groups and each message goes to one group.</summary>
@@ -18,7 +18,20 @@ internal sealed record LoadShape
     /// <summary>Nodes the bench starts (<c>--nodes</c>).</summary>
     public int Nodes { get; init; } = 2;
 
-    /// <summary>Sending connections, spread over the nodes in turn.</summary>
+    /// <summary>
+    /// The nodes (the first this many) that hold the receivers and the publishers; 0 = every node.
+    /// The others hold only <see cref="QuietMembers"/>: nodes with no recipient for any message,
+    /// whose own CPU and bus traffic the round reports.
+    /// </summary>
+    public int MemberNodes { get; init; }
+
+    /// <summary>With <see cref="MemberNodes"/>: connections on each other node, each in a group of its own that gets no messages.</summary>
+    public int QuietMembers { get; init; }
+
+    /// <summary>The nodes that hold receivers and publishers, out of <paramref name="nodes"/>.</summary>
+    public int MemberNodesOf(int nodes) => MemberNodes > 0 ? Math.Min(MemberNodes, nodes) : nodes;
+
+    /// <summary>Sending connections, spread over the (member) nodes in turn.</summary>
     public required int Publishers { get; init; }
 
     /// <summary>
@@ -76,12 +89,15 @@ internal sealed record LoadShape
     {
         Receivers = Math.Min(Receivers, 2),
         Connections = Math.Min(Connections, 50),
+        QuietMembers = Math.Min(QuietMembers, 2),
         Groups = Math.Min(Groups, 1),
         Window = Math.Min(Window, 2),
         Warmup = Ramp is null ? TimeSpan.Zero : TimeSpan.FromSeconds(0.5),
         Duration = TimeSpan.FromSeconds(1),
         // A ramp step is judged on sends/s against its rate: no cap on messages, and rates where one message more or less is noise.
         MessagesPerPublisher = Ramp is null ? 25 : 0,
+        // An open loop slow enough that its few messages fall in the measured second, not all before it.
+        Rate = Math.Min(Rate, 40),
         Ramp = Ramp is null ? null : Ramp with { StartRate = Math.Max(Ramp.StartRate, 200), MaxSteps = 2, P99LimitMs = 10_000 },
         RoundTripSample = TimeSpan.FromMilliseconds(300),
     };

@@ -20,6 +20,9 @@ internal sealed class ScenarioDefinition
 
     public required Func<ScenarioReport, IReadOnlyList<Goal>> Goals { get; init; }
 
+    /// <summary>Whether its nodes need a Redis Cluster rather than one redis-server, as if <c>--redis-cluster</c> were given.</summary>
+    public bool RedisCluster { get; init; }
+
     /// <summary>Starts what the variants' nodes call besides Redis (the upstream scenario's backend), for the whole run; null for nothing.</summary>
     public Func<Task<IAsyncDisposable>>? StartBackendAsync { get; init; }
 
@@ -35,6 +38,7 @@ internal sealed class ScenarioDefinition
         ConnectionsScenario.Definition,
         UpstreamScenario.Definition,
         FailoverScenario.Definition,
+        RoutingScenario.Definition,
     ];
 
     public const string HubName = "hub";

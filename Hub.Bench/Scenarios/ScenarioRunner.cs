@@ -83,13 +83,13 @@ internal sealed class ScenarioRunner(ScenarioDefinition scenario, IReadOnlyList<
 
     private async Task<string?> RedisVersionAsync()
     {
-        if (target.Redis is null)
+        if (target.Redis.Count == 0)
         {
             return null;
         }
 
         const string field = "redis_version:";
-        var info = await target.Redis.CommandAsync("INFO", "server");
+        var info = await target.Redis[0].CommandAsync("INFO", "server");
         return info.Split('\n').FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal))?[field.Length..].Trim();
     }
 }

@@ -11,10 +11,11 @@ namespace Hub.Server.Backplane;
 internal interface IBroker
 {
     /// <summary>
-    /// Raised when this node's subscription came back after it was lost: messages published by
-    /// other nodes meanwhile never reached this node's connections.
+    /// Raised when this node's subscription came back after it was lost, or a routed channel's
+    /// sequence broke: messages of the streams the <see cref="BusGap"/> covers, published by other
+    /// nodes meanwhile, may never have reached this node's connections.
     /// </summary>
-    event Action? Resubscribed;
+    event Action<BusGap>? Resubscribed;
 
     /// <summary>Whether a publish can succeed now (for Redis: connected and subscribed). Asked on every publish.</summary>
     bool IsAvailable { get; }

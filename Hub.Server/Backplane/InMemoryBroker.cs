@@ -25,7 +25,7 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
     public bool IsReady => true;
 
     // One process: the bus is never interrupted.
-    public event Action? Resubscribed { add { } remove { } }
+    public event Action<BusGap>? Resubscribed { add { } remove { } }
 
     public Task SubscribeAsync(Func<Envelope, Task> handler, CancellationToken cancellationToken)
     {

@@ -84,7 +84,7 @@ internal sealed partial class RedisBroker
             if (moved is var (before, after) && Volatile.Read(ref _subscriptionLost) == 0)
             {
                 Log.SubscriptionMoved(Logger, before.ToString() ?? "", after.ToString() ?? "");
-                Resubscribed?.Invoke();
+                Resubscribed?.Invoke(BusGap.Everything);
             }
         };
 
@@ -186,7 +186,7 @@ internal sealed partial class RedisBroker
     // A routed payload starts with its channel's sequence number: one that does not follow the last
     // (a message lost between Redis and this node: a resubscribe, a failover) or that went back
     // (the sequences were lost with a master) means messages of that channel's streams may be
-    // missing, so the local streams catch up from history, as after a lost subscription.
+    // missing, so those of them with local recipients catch up from history.
     private Envelope Decode(int channel, byte[] payload)
     {
         if (!_routing)
@@ -205,7 +205,7 @@ internal sealed partial class RedisBroker
         if (last != 0 && sequence != last + 1)
         {
             Log.SequenceBroken(Logger, _channels[channel].ToString(), last, sequence);
-            Resubscribed?.Invoke();
+            Resubscribed?.Invoke(channel == 0 ? BusGap.Broadcasts : BusGap.OfPartition(channel - 1));
         }
 
         return BusCodec.DecodePublished(payload.AsMemory(colon + 1));
@@ -259,7 +259,7 @@ internal sealed partial class RedisBroker
         if (Interlocked.Exchange(ref _subscriptionLost, 0) == 1)
         {
             NoteEndpoints();
-            Resubscribed?.Invoke();
+            Resubscribed?.Invoke(BusGap.Everything);
         }
     }
 }

@@ -46,7 +46,7 @@ internal sealed partial class RedisBroker(
     private int _subscriptionLost;
     private ISubscriber? _subscriber;
 
-    public event Action? Resubscribed;
+    public event Action<BusGap>? Resubscribed;
 
     // A publish while this node's own subscription is down would reach every node but this one.
     public bool IsAvailable => redis.IsConnected && _subscribed && _subscriber!.IsConnected(_channels[0]);

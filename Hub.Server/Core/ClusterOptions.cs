@@ -13,13 +13,12 @@ internal sealed class ClusterOptions
 
     /// <summary>
     /// On a Redis Cluster, whether a node receives only the messages it has a recipient for
-    /// (sharded channels per partition and node, docs/design/redis-cluster.md §4); off, every node
-    /// receives every message on one channel, as on one server and Sentinel. Off by default until
-    /// epochs follow a slot's owner (docs/design/redis-cluster.md §7 step 5): a node that has no
-    /// recipient for a stream no longer sees its messages, so it cannot tell the stream went back
-    /// after a failover whose replica lacked the last writes, and could hand out an offset again.
+    /// (sharded channels per partition and node, docs/design/redis-cluster.md §4), the default; off,
+    /// every node receives every message on one classic channel, as on one server and Sentinel. A
+    /// stream that went back in a failover is told by its epoch's owner lineage (§12), which does
+    /// not need every node to see every message. No effect elsewhere.
     /// </summary>
-    public bool InterestRouting { get; set; }
+    public bool InterestRouting { get; set; } = true;
 
     public bool UsesRedis => !string.IsNullOrWhiteSpace(Redis);
 }

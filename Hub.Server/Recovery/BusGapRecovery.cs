@@ -85,11 +85,11 @@ internal sealed partial class BusGapRecovery(
         return Task.CompletedTask;
     }
 
-    private void OnResubscribed()
+    private void OnResubscribed(BusGap gap)
     {
         if (!_historyEnabled)
         {
-            CloseAllWithoutHistory();
+            CloseWithoutHistory(gap);
             return;
         }
 
@@ -98,16 +98,21 @@ internal sealed partial class BusGapRecovery(
         // looks now. And once more a moment later: the library raises this event right after it
         // sent SUBSCRIBE again without waiting for it, so a message published just before Redis
         // took that may be neither live nor in the first look.
-        CatchUp();
-        _ = Task.Delay(SecondLook, _stopping.Token).ContinueWith(_ => CatchUp(), CancellationToken.None,
+        CatchUp(gap);
+        _ = Task.Delay(SecondLook, _stopping.Token).ContinueWith(_ => CatchUp(gap), CancellationToken.None,
             TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
     }
 
-    private void CatchUp()
+    private void CatchUp(BusGap gap)
     {
         var started = 0;
         foreach (var cursor in streams.All)
         {
+            if (!gap.Covers(cursor.Stream))
+            {
+                continue;
+            }
+
             bool start;
             lock (cursor.Gate)
             {
@@ -121,7 +126,7 @@ internal sealed partial class BusGapRecovery(
             }
         }
 
-        Log.Resubscribed(logger, started);
+        Log.Resubscribed(logger, gap.ToString(), started);
     }
 
     private void StartFill(StreamCursor cursor, Target target) =>
@@ -317,10 +322,19 @@ internal sealed partial class BusGapRecovery(
             (id, ex) => Log.CloseFailed(logger, id, ex));
     }
 
-    // Without history nothing can be filled: the node's clients reconnect, and their client
-    // library, which cannot know what it missed, says so.
-    private void CloseAllWithoutHistory()
+    // Without history nothing can be filled: the clients of the streams that may have lost messages
+    // reconnect, and their client library, which cannot know what it missed, says so.
+    private void CloseWithoutHistory(BusGap gap)
     {
+        if (gap != BusGap.Everything)
+        {
+            var recipients = streams.All.Where(c => gap.Covers(c.Stream)).SelectMany(c => connections.Receiving(c.Stream)).Distinct().ToList();
+            Log.Reconnecting(logger, recipients.Count);
+            _ = connections.CloseEachAsync(recipients, NoHistoryReason, TimeSpan.FromSeconds(drain.Value.DrainSeconds),
+                (id, ex) => Log.CloseFailed(logger, id, ex));
+            return;
+        }
+
         // One round at a time: a connection that came back during a round is already current.
         if (Interlocked.Exchange(ref _closingAll, 1) == 1)
         {
@@ -357,8 +371,8 @@ internal sealed partial class BusGapRecovery(
         [LoggerMessage(2, LogLevel.Warning, "Connection {ConnectionId} could not be closed cleanly.")]
         public static partial void CloseFailed(ILogger logger, string connectionId, Exception exception);
 
-        [LoggerMessage(3, LogLevel.Debug, "The bus subscription is back; filling {Count} local stream(s) from history where the interruption left a gap.")]
-        public static partial void Resubscribed(ILogger logger, int count);
+        [LoggerMessage(3, LogLevel.Debug, "The bus may have lost messages of {Streams}; filling {Count} local stream(s) from history where that left a gap.")]
+        public static partial void Resubscribed(ILogger logger, string streams, int count);
 
         [LoggerMessage(4, LogLevel.Debug, "Stream {Stream}: delivered up to {Epoch}:{Offset}, then {NextEpoch}:{NextOffset} arrived; filling the gap from history.")]
         public static partial void GapSeen(ILogger logger, string stream, string? epoch, long offset, string nextEpoch, long nextOffset);

@@ -60,10 +60,11 @@
     $("error").hidden = true;
   }
 
-  // Exponential backoff with jitter, capped at 30 s: 0 before the first retry of a lost connection,
-  // then about 1 s, 2 s, 4 s, … (the jitter keeps pages that lost one node from coming back at once).
+  // Exponential backoff with jitter, capped at 30 s: up to 0.5 s before the first retry of a lost
+  // connection, then about 1 s, 2 s, 4 s, … The jitter keeps the pages of a node that died from all
+  // coming back to the others in the same instant, the first retry's too.
   function backoff(retry) {
-    return retry === 0 ? 0 : Math.min(30000, 500 * 2 ** retry) * (0.8 + Math.random() * 0.4);
+    return retry === 0 ? Math.random() * 500 : Math.min(30000, 500 * 2 ** retry) * (0.8 + Math.random() * 0.4);
   }
 
   // Unlike the client's default (four tries, then give up), a demo left open keeps coming back.

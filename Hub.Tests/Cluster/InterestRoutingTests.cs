@@ -1,3 +1,4 @@
+using Hub.Client;
 using Hub.Server.Backplane;
 using Hub.Server.Core;
 using Hub.Server.Redis;
@@ -16,7 +17,7 @@ public sealed class InterestRoutingTests() : ClusterTest(Topology.RedisCluster)
 {
     private const int Rounds = 20;
 
-    // Off by default until epochs follow a slot's owner (ClusterOptions.InterestRouting).
+    // The default; named so the suite keeps testing routing whatever the default becomes.
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Hub:InterestRouting"] = "true" };
 
     [Test]
@@ -112,6 +113,53 @@ public sealed class InterestRoutingTests() : ClusterTest(Topology.RedisCluster)
         Assert.That(Received(NodeB, TargetKind.Group) - before, Is.EqualTo(1), "group messages node B's bus reader took");
         var caught = await receiver.Messages.WaitForAsync(m => m.Id == missed.Id, "the lost message, from history");
         Assert.That(caught.Offset, Is.EqualTo(missed.Offset));
+    }
+
+    // A broken sequence says which channel lost a message, so only the streams that channel carries
+    // catch up: a message of another partition's group, lost with nothing to tell (here: sent while
+    // node B's interest was taken away, its own channel's sequence untouched), stays missing until
+    // its own group's next message shows the gap, then arrives before that one.
+    [Test]
+    public async Task ABrokenSequence_CatchesUpTheStreamsOfItsPartitionOnly()
+    {
+        const string lost = "part-lost";
+        var partition = RedisKeys.PartitionOf("group:" + lost);
+        var next = Enumerable.Range(0, 10_000).Select(i => "part-next-" + i).First(g => RedisKeys.PartitionOf("group:" + g) == partition);
+        var other = Enumerable.Range(0, 10_000).Select(i => "part-other-" + i).First(g => RedisKeys.PartitionOf("group:" + g) != partition);
+        var receiver = await ConnectAsync(NodeB, "bob");
+        var sender = await ConnectAsync(NodeA, "ann");
+        foreach (var group in new[] { lost, next, other })
+        {
+            await receiver.Client.JoinAsync(group).Within();
+            var first = await sender.Client.SendToGroupAsync(group, "first").Within();
+            await receiver.Messages.WaitForAsync(m => m.Id == first.Id, $"the first message to {group}");
+        }
+
+        var redis = NodeA.Services.GetRequiredService<RedisConnection>().Database;
+        var missedOther = await SendUnroutedAsync(redis, sender, other);
+        var missed = await SendUnroutedAsync(redis, sender, lost);
+        await redis.HashIncrementAsync(RedisKeys.ChannelSequences(partition), "node-b").Within();
+
+        var then = await sender.Client.SendToGroupAsync(next, "next on the channel").Within();
+        await receiver.Messages.WaitForAsync(m => m.Id == missed.Id, "the lost message, from history");
+        // Past the catch-up's second look, a second after the first.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        Assert.That(receiver.Messages.Items.Select(m => m.Id), Does.Contain(then.Id).And.Not.Contain(missedOther.Id),
+            "the other partition's group was not caught up");
+
+        var last = await sender.Client.SendToGroupAsync(other, "its own next").Within();
+        await receiver.Messages.WaitForAsync(m => m.Id == last.Id, "the other group's next message");
+        var ids = receiver.Messages.Items.Where(m => m.Stream == "group:" + other).Select(m => m.Id).ToList();
+        Assert.That(ids.Skip(1), Is.EqualTo(new[] { missedOther.Id, last.Id }), "its gap is filled before its next message");
+    }
+
+    // Sends to a group while node B's interest in it is taken away: node B's channel never carries it.
+    private static async Task<SendResult> SendUnroutedAsync(StackExchange.Redis.IDatabase redis, TestClient sender, string group)
+    {
+        await redis.HashDeleteAsync(RedisKeys.GroupNodes(group), "node-b").Within();
+        var sent = await sender.Client.SendToGroupAsync(group, "lost on the way").Within();
+        await redis.HashIncrementAsync(RedisKeys.GroupNodes(group), "node-b").Within();
+        return sent;
     }
 
     private long[] Counts() =>

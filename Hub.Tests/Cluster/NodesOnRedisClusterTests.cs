@@ -9,7 +9,7 @@ public sealed class NodesOnRedisClusterTests
     [Test]
     public async Task TwoNodes_StartOnTheClustersSeeds_AndAMessageCrossesFromOneToTheOther()
     {
-        await using var cluster = await ClusterSetup.StartAsync().Within(TimeSpan.FromSeconds(60));
+        await using var cluster = await RedisCluster.StartAsync().Within(TimeSpan.FromSeconds(60));
         var settings = new Dictionary<string, string?> { ["Hub:Redis"] = cluster.Configuration };
         await using var a = await NodeProcess.StartAsync("cluster-a", settings).Within(TimeSpan.FromSeconds(60));
         await using var b = await NodeProcess.StartAsync("cluster-b", settings).Within(TimeSpan.FromSeconds(60));

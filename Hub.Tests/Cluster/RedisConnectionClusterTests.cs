@@ -16,7 +16,7 @@ public sealed class RedisConnectionClusterTests
     [Test]
     public async Task PrimaryOf_IsTheMasterOfTheKeysSlot()
     {
-        await using var cluster = await ClusterSetup.StartAsync().Within(TimeSpan.FromSeconds(60));
+        await using var cluster = await RedisCluster.StartAsync().Within(TimeSpan.FromSeconds(60));
         await using var redis = new RedisConnection(
             Options.Create(new ClusterOptions { Redis = cluster.Configuration, NodeId = "cluster-test" }), NullLogger<RedisConnection>.Instance);
         await redis.StartAsync(CancellationToken.None).Within();

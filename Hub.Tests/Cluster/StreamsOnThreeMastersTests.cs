@@ -7,10 +7,16 @@ namespace Hub.Tests.Cluster;
 /// <summary>
 /// A group, a user and a connection whose streams (and presence) live on three different masters
 /// of the cluster: a 1-master cluster would hide a script that reaches into another slot, since
-/// Redis lets a script touch an undeclared key of a slot on its own master.
+/// Redis lets a script touch an undeclared key of a slot on its own master. With interest routing
+/// (the default) and with the one classic bus channel a cluster can still be run with.
 /// </summary>
-public sealed class StreamsOnThreeMastersTests() : ClusterTest(Topology.RedisCluster)
+[TestFixture(true)]
+[TestFixture(false)]
+public sealed class StreamsOnThreeMastersTests(bool interestRouting) : ClusterTest(Topology.RedisCluster)
 {
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?> { ["Hub:InterestRouting"] = interestRouting ? "true" : "false" };
+
     [Test]
     public async Task GroupUserAndConnectionOnThreeMasters_EachCrossesNodes_WithOffsetsAndPresence()
     {

@@ -23,7 +23,7 @@ public abstract class ClusterTest(Topology topology)
     protected RedisServer? Redis { get; private set; }
 
     /// <summary>The Redis Cluster of the <see cref="Topology.RedisCluster"/> fixture: one for all its tests, as it takes seconds to start.</summary>
-    private protected ClusterSetup? RedisCluster { get; private set; }
+    private protected RedisCluster? RedisCluster { get; private set; }
 
     /// <summary>Whether the nodes are two, sharing Redis (one server or a cluster).</summary>
     protected bool IsMultiNode => Topology is Topology.Redis or Topology.RedisCluster;
@@ -36,7 +36,7 @@ public abstract class ClusterTest(Topology topology)
     {
         if (Topology == Topology.RedisCluster)
         {
-            RedisCluster = await ClusterSetup.StartAsync().Within(TimeSpan.FromSeconds(60));
+            RedisCluster = await RedisCluster.StartAsync().Within(TimeSpan.FromSeconds(60));
         }
     }
 

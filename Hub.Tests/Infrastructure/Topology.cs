@@ -10,7 +10,7 @@ public enum Topology
     Redis,
 
     /// <summary>
-    /// Two nodes on a real Redis Cluster of three masters with a replica each (<see cref="ClusterSetup"/>),
+    /// Two nodes on a real Redis Cluster of three masters with a replica each (<see cref="Hub.Testing.RedisCluster"/>),
     /// started once per fixture and flushed before each test.
     /// </summary>
     RedisCluster,

@@ -21,10 +21,10 @@ public sealed class ClusterFailoverTests
 {
     private static readonly TimeSpan ReplicaLag = TimeSpan.FromMilliseconds(400);
 
-    private ClusterSetup _cluster = null!;
+    private RedisCluster _cluster = null!;
 
     [OneTimeSetUp]
-    public async Task StartCluster() => _cluster = await ClusterSetup.StartAsync();
+    public async Task StartCluster() => _cluster = await RedisCluster.StartAsync();
 
     [OneTimeTearDown]
     public async Task StopCluster() => await _cluster.DisposeAsync();

@@ -1,4 +1,4 @@
-namespace Hub.Tests.Infrastructure;
+namespace Hub.Testing;
 
 /// <summary>One line of <c>CLUSTER NODES</c>: a server, its role, for a replica the id of its master, for a master its slot ranges.</summary>
 internal sealed record ClusterNode(string Id, int Port, bool IsMaster, string? MasterId, bool IsFailed, IReadOnlyList<(int First, int Last)> Slots)

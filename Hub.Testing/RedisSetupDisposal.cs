@@ -1,6 +1,6 @@
-namespace Hub.Tests.Infrastructure;
+namespace Hub.Testing;
 
-/// <summary>How a setup of several redis-servers (<see cref="SentinelSetup"/>, <see cref="ClusterSetup"/>) stops: every server, even when one fails to, then their directory.</summary>
+/// <summary>How a setup of several redis-servers (the tests' Sentinel setup, <see cref="RedisCluster"/>) stops: every server, even when one fails to, then their directory.</summary>
 internal static class RedisSetupDisposal
 {
     public static async Task DisposeAllAsync(IEnumerable<IAsyncDisposable> servers, DirectoryInfo directory, string setup)

@@ -1,34 +1,41 @@
-namespace Hub.Tests.Infrastructure;
+namespace Hub.Testing;
 
 /// <summary>
-/// A Redis Cluster, as an operator runs one: six redis-servers on free loopback ports, made into
-/// three masters with a replica each by <c>redis-cli --cluster create</c>, with a node timeout
-/// short enough for failover tests. Nodes are given the six as seeds (<see cref="Configuration"/>),
-/// the same <c>Hub:Redis</c> key as for one server. Each server keeps its own directory (its
-/// <c>nodes.conf</c>), so one started again there rejoins the cluster.
+/// A Redis Cluster, as an operator runs one: redis-servers on free loopback ports, made into three
+/// masters (for the tests with a replica each, for the bench with none) by
+/// <c>redis-cli --cluster create</c>. Nodes are given every server as seeds
+/// (<see cref="Configuration"/>), the same <c>Hub:Redis</c> key as for one server. Each server
+/// keeps its own directory (its <c>nodes.conf</c>), so one started again there rejoins the cluster.
 /// </summary>
-internal sealed class ClusterSetup : IAsyncDisposable
+internal sealed class RedisCluster : IAsyncDisposable
 {
     public const int Masters = 3;
 
     /// <summary>
     /// A master silent this long is counted failed and its replica takes over. Short, as Sentinel's
-    /// down-after in <see cref="SentinelSetup"/>, but not so short that a stall looks like a death.
+    /// down-after in the tests' Sentinel setup, but not so short that a stall looks like a death.
     /// </summary>
-    private const int NodeTimeoutMilliseconds = 1000;
+    public const int FailoverNodeTimeoutMilliseconds = 1000;
 
     // Creating takes about 1 s and agreeing on it another; a busy machine may take a few times that.
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(30);
 
+    // One answer to a readiness probe: a server that does not answer in this long is asked again.
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+
     private readonly DirectoryInfo _directory;
+    private readonly int _replicasPerMaster;
+    private readonly int _nodeTimeoutMilliseconds;
     private readonly List<RedisProcess> _servers = [];
 
     // Each server's cluster bus port, kept when it starts again, as its peers know it by that.
     private readonly Dictionary<int, int> _busPorts = [];
 
-    private ClusterSetup(DirectoryInfo directory)
+    private RedisCluster(DirectoryInfo directory, int replicasPerMaster, int nodeTimeoutMilliseconds)
     {
         _directory = directory;
+        _replicasPerMaster = replicasPerMaster;
+        _nodeTimeoutMilliseconds = nodeTimeoutMilliseconds;
     }
 
     /// <summary><c>Hub:Redis</c> for a node: every server of the cluster, as seeds.</summary>
@@ -36,13 +43,17 @@ internal sealed class ClusterSetup : IAsyncDisposable
 
     public IReadOnlyList<RedisProcess> Servers => _servers;
 
-    /// <summary>Starts the six servers, creates the cluster and returns once every server says it is ok and every replica has synced.</summary>
-    public static async Task<ClusterSetup> StartAsync()
+    /// <summary>Starts the servers, creates the cluster and returns once every server says it is ok and every replica has synced.</summary>
+    /// <param name="replicasPerMaster">0 for masters alone (no failover possible), 1 for a replica each.</param>
+    /// <param name="nodeTimeoutMilliseconds">How long a silent master takes to be counted failed (<c>cluster-node-timeout</c>).</param>
+    /// <exception cref="InvalidOperationException">redis-cli is missing or could not create the cluster.</exception>
+    /// <exception cref="TimeoutException">The cluster did not come ready in time.</exception>
+    public static async Task<RedisCluster> StartAsync(int replicasPerMaster = 1, int nodeTimeoutMilliseconds = FailoverNodeTimeoutMilliseconds)
     {
-        var setup = new ClusterSetup(Directory.CreateTempSubdirectory("hub-cluster-"));
+        var setup = new RedisCluster(Directory.CreateTempSubdirectory("hub-cluster-"), replicasPerMaster, nodeTimeoutMilliseconds);
         try
         {
-            for (var i = 0; i < Masters * 2; i++)
+            for (var i = 0; i < Masters * (1 + replicasPerMaster); i++)
             {
                 setup._servers.Add(await setup.StartServerAsync(Ports.Free()));
             }
@@ -50,11 +61,11 @@ internal sealed class ClusterSetup : IAsyncDisposable
             var redisCli = ProgramPath.Require("redis-cli",
                 "redis-cli is not installed or not on PATH. It comes with redis-server (Debian: apt-get install -y redis-server).");
             var created = await ChildProcess.RunAsync(redisCli,
-                ["--cluster", "create", .. setup._servers.Select(s => s.Configuration), "--cluster-replicas", "1", "--cluster-yes"],
+                ["--cluster", "create", .. setup._servers.Select(s => s.Configuration), "--cluster-replicas", replicasPerMaster.ToString(), "--cluster-yes"],
                 StartWait);
             if (created.ExitCode != 0)
             {
-                Assert.Fail($"redis-cli --cluster create failed: {created}");
+                throw new InvalidOperationException($"redis-cli --cluster create failed: {created}");
             }
 
             await setup.WaitUntilReadyAsync();
@@ -79,7 +90,7 @@ internal sealed class ClusterSetup : IAsyncDisposable
         ?? throw new InvalidOperationException($"No master serves slot {slot}.");
 
     /// <summary>
-    /// Empties every master (the replicas follow): a test starts on a cluster holding nothing. Each
+    /// Empties every master (the replicas follow): a test or a bench round starts on a cluster holding nothing. Each
     /// server is asked whether it is a master now, as a failover may have moved that since the start.
     /// </summary>
     public async Task FlushAllAsync()
@@ -122,7 +133,7 @@ internal sealed class ClusterSetup : IAsyncDisposable
         var killedAt = clock.Elapsed;
         replica?.Process.Continue();
         killed?.Invoke();
-        await Bounded.UntilAsync(async () => (await NodesAsync(survivor)).Any(n => n.IsMaster && !n.IsFailed && n.Port != port && n.Serves(slot)),
+        await UntilAsync(async () => (await NodesAsync(survivor)).Any(n => n.IsMaster && !n.IsFailed && n.Port != port && n.Serves(slot)),
             $"a replica takes slot {slot} over from the killed master on port {port}", StartWait);
         await master.DisposeAsync();
         _servers[index] = await StartServerAsync(port);
@@ -160,7 +171,7 @@ internal sealed class ClusterSetup : IAsyncDisposable
             "--cluster-config-file", "nodes.conf",
             // Explicit: by default the bus port is the port + 10000, past 65535 for a high free port.
             "--cluster-port", (_busPorts.TryGetValue(port, out var bus) ? bus : _busPorts[port] = Ports.Free()).ToString(),
-            "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(),
+            "--cluster-node-timeout", _nodeTimeoutMilliseconds.ToString(),
             // A slot whose master is failing over refuses; the others go on serving meanwhile.
             "--cluster-require-full-coverage", "no",
             // A master sends a replica its data at once, not after waiting 5 s for more replicas to come.
@@ -172,9 +183,9 @@ internal sealed class ClusterSetup : IAsyncDisposable
     {
         foreach (var server in _servers)
         {
-            await Bounded.UntilAsync(async () => (await server.Admin.CommandAsync("CLUSTER", "INFO")).Contains("cluster_state:ok"),
+            await UntilAsync(async () => (await server.Admin.CommandAsync("CLUSTER", "INFO")).Contains("cluster_state:ok"),
                 $"the cluster server on port {server.Port} says cluster_state:ok", StartWait);
-            await Bounded.UntilAsync(async () =>
+            await UntilAsync(async () =>
             {
                 var replication = await server.Admin.CommandAsync("INFO", "replication");
                 return replication.Contains("role:master") || replication.Contains("master_link_status:up");
@@ -183,16 +194,32 @@ internal sealed class ClusterSetup : IAsyncDisposable
 
         // A server made a replica by redis-cli, or started again after a kill, is a master without
         // slots until it takes its role, and the others learn it by gossip: until every server
-        // sees three masters with slots, a replica for each and no failed server, a test could meet the change.
+        // sees three masters with slots, their replicas and no failed server, a test could meet the change.
         foreach (var server in _servers)
         {
-            await Bounded.UntilAsync(async () =>
+            await UntilAsync(async () =>
             {
                 var nodes = await NodesAsync(server);
                 var masters = nodes.Where(n => n.IsMaster && n.Slots.Count > 0).Select(n => n.Id).ToList();
-                return masters.Count == Masters && nodes.Count == 2 * Masters && !nodes.Any(n => n.IsFailed) &&
-                       nodes.Where(n => !n.IsMaster).Select(n => n.MasterId).Order().SequenceEqual(masters.Order());
-            }, $"the cluster server on port {server.Port} sees {Masters} masters with a replica each", StartWait);
+                return masters.Count == Masters && nodes.Count == _servers.Count && !nodes.Any(n => n.IsFailed) &&
+                       nodes.Where(n => !n.IsMaster).Select(n => n.MasterId).Order()
+                           .SequenceEqual(masters.SelectMany(m => Enumerable.Repeat(m, _replicasPerMaster)).Order());
+            }, $"the cluster server on port {server.Port} sees {Masters} masters with {_replicasPerMaster} replica(s) each", StartWait);
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/>, each probe bounded too, until it holds or <paramref name="timeout"/> has passed.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition().WaitAsync(ProbeTimeout))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out waiting until {what}.");
+            }
+
+            await Task.Delay(50);
         }
     }
 }
