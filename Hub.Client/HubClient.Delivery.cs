@@ -177,6 +177,13 @@ public sealed partial class HubClient
             _streams.Forget(stream);
         }
 
+        // A stream recovered under another epoch (on a Redis Cluster a failover moved it): the new
+        // epoch holds what was seen, at the same offsets, so its replayed messages follow on.
+        foreach (var stream in result?.Streams.Where(s => s.Recovered) ?? [])
+        {
+            _streams.ContinueIn(stream.Stream, stream.Epoch);
+        }
+
         ReleaseHeld(connectionId);
         foreach (var stream in result?.Streams ?? [])
         {

@@ -111,22 +111,52 @@ internal sealed class RedisCluster : IAsyncDisposable
     /// Kills the master of <paramref name="slot"/> (SIGKILL, as in a crash) and waits until a
     /// surviving server names its replica the slot's master; then starts the killed one again in its
     /// directory, from whose nodes.conf it rejoins as the new master's replica, and waits until it
-    /// has synced, ready for the next round. Returns when the master was killed, on <paramref name="clock"/>.
+    /// has synced, ready for the next round. With <paramref name="replicaLagging"/>, the replica is
+    /// cut off (<see cref="CutOffReplicaAsync"/>) that long before the kill and let go on right after
+    /// it: the last writes the master accepted never reach it, and the promoted replica lacks them.
+    /// <paramref name="killed"/> runs right after the kill. Returns when the master was killed, on <paramref name="clock"/>.
     /// </summary>
-    public async Task<TimeSpan> FailOverAsync(int slot, System.Diagnostics.Stopwatch clock)
+    public async Task<TimeSpan> FailOverAsync(int slot, System.Diagnostics.Stopwatch clock, TimeSpan replicaLagging = default, Action? killed = null)
     {
         var port = await MasterOfAsync(slot);
         var index = _servers.FindIndex(s => s.Port == port);
-        var killed = _servers[index];
-        var survivor = _servers.First(s => s != killed);
-        await killed.Process.KillAsync();
+        var master = _servers[index];
+        var survivor = _servers.First(s => s != master);
+        RedisProcess? replica = null;
+        if (replicaLagging > TimeSpan.Zero)
+        {
+            replica = await CutOffReplicaAsync(slot);
+            await Task.Delay(replicaLagging);
+        }
+
+        await master.Process.KillAsync();
         var killedAt = clock.Elapsed;
+        replica?.Process.Continue();
+        killed?.Invoke();
         await UntilAsync(async () => (await NodesAsync(survivor)).Any(n => n.IsMaster && !n.IsFailed && n.Port != port && n.Serves(slot)),
             $"a replica takes slot {slot} over from the killed master on port {port}", StartWait);
-        await killed.DisposeAsync();
+        await master.DisposeAsync();
         _servers[index] = await StartServerAsync(port);
         await WaitUntilReadyAsync();
         return killedAt;
+    }
+
+    /// <summary>
+    /// Cuts the replica of <paramref name="slot"/>'s master off: it is stopped (SIGSTOP), so it
+    /// cannot reconnect, and the master drops its replication link, so nothing more reaches it (a
+    /// stop alone would not do: the kernel keeps receiving for it). Returns the replica, for a
+    /// SIGCONT (<c>Process.Continue()</c>) that lets it go on.
+    /// </summary>
+    public async Task<RedisProcess> CutOffReplicaAsync(int slot)
+    {
+        var nodes = await NodesAsync(_servers[0]);
+        var master = nodes.First(n => n.IsMaster && n.Serves(slot));
+        var replicaPort = nodes.FirstOrDefault(n => n.MasterId == master.Id)?.Port
+            ?? throw new InvalidOperationException($"The master of slot {slot} (port {master.Port}) has no replica.");
+        var replica = _servers.Single(s => s.Port == replicaPort);
+        replica.Process.Pause();
+        await _servers.Single(s => s.Port == master.Port).Admin.CommandAsync("CLIENT", "KILL", "TYPE", "replica");
+        return replica;
     }
 
     public async ValueTask DisposeAsync() => await RedisSetupDisposal.DisposeAllAsync(_servers, _directory, "cluster");

@@ -55,6 +55,21 @@ internal sealed class StreamTracker
         }
     }
 
+    /// <summary>
+    /// Goes on in <paramref name="epoch"/> from the stream's position, when a resume said the stream
+    /// was recovered under that epoch: the offsets seen are the same messages there.
+    /// </summary>
+    public void ContinueIn(string stream, string epoch)
+    {
+        lock (_gate)
+        {
+            if (_positions.TryGetValue(stream, out var seen) && seen.Epoch != epoch)
+            {
+                _positions[stream] = new StreamPosition { Stream = stream, Epoch = epoch, Offset = seen.Offset };
+            }
+        }
+    }
+
     /// <summary>Forgets the stream's position: its next message is taken as it comes.</summary>
     public void Forget(string stream)
     {

@@ -44,7 +44,8 @@ internal sealed partial class RedisBroker
             return;
         }
 
-        if (_routingWanted && multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster))
+        _onCluster = multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+        if (_routingWanted && _onCluster)
         {
             _channels =
             [

@@ -38,6 +38,10 @@ internal sealed partial class RedisBroker(
     // The last sequence number read on each channel (0 = none yet); touched by the one reader only.
     private long[] _sequences = [0];
     private volatile bool _routing;
+
+    // On a Redis Cluster publish.lua keeps each stream's owner (the master that wrote it last), so a
+    // failover or a slot move opens a new epoch that continues the old (docs/design/redis-cluster.md §4).
+    private volatile bool _onCluster;
     private volatile bool _subscribed;
     private int _subscriptionLost;
     private ISubscriber? _subscriber;
@@ -71,6 +75,26 @@ internal sealed partial class RedisBroker(
         var (knownEpoch, knownOffset) = size > 0 ? known.Of(stream) : ("", 0);
         var slotStream = SlotStream(envelope);
         RedisKey[] keys;
+        // Without routing: a classic PUBLISH to the bus (route '', no node channel prefix).
+        var (route, routeArgument, nodeChannelPrefix) = ("", "", "");
+        if (_routing)
+        {
+            string? commandConnection;
+            (route, routeArgument, commandConnection) = Route(envelope, slotStream);
+            // This node's own channel of that partition: down, the publish would reach the others only.
+            if (!_subscriber!.IsConnected(_channels[slotStream == "all" ? 0 : 1 + RedisKeys.PartitionOf(slotStream)]))
+            {
+                throw new BackplaneUnavailableException("The backplane (Redis) is unavailable; the message was not sent.");
+            }
+
+            keys = ScriptKeys.PublishRouted(slotStream, requiredConnectionId, commandConnection);
+            nodeChannelPrefix = slotStream == "all" ? "" : RedisKeys.NodeChannelPrefix(RedisKeys.PartitionOf(slotStream));
+        }
+        else
+        {
+            keys = ScriptKeys.Publish(slotStream, requiredConnectionId);
+        }
+
         RedisValue[] values =
         [
             RedisKeys.Bus,
@@ -82,23 +106,11 @@ internal sealed partial class RedisBroker(
             requiredConnectionId ?? "",
             knownEpoch,
             knownOffset,
+            route,
+            routeArgument,
+            nodeChannelPrefix,
+            _onCluster ? "1" : "",
         ];
-        if (_routing)
-        {
-            var (route, routeArgument, commandConnection) = Route(envelope, slotStream);
-            // This node's own channel of that partition: down, the publish would reach the others only.
-            if (!_subscriber!.IsConnected(_channels[slotStream == "all" ? 0 : 1 + RedisKeys.PartitionOf(slotStream)]))
-            {
-                throw new BackplaneUnavailableException("The backplane (Redis) is unavailable; the message was not sent.");
-            }
-
-            keys = ScriptKeys.PublishRouted(slotStream, requiredConnectionId, commandConnection);
-            values = [.. values, route, routeArgument, slotStream == "all" ? "" : RedisKeys.NodeChannelPrefix(RedisKeys.PartitionOf(slotStream))];
-        }
-        else
-        {
-            keys = ScriptKeys.Publish(slotStream, requiredConnectionId);
-        }
 
         var waits = size > 0 && _history.WaitReplicas > 0;
         var primary = waits ? await RedisCalls.RunAsync(redis, () => Task.FromResult(redis.PrimaryOf(keys[0])), cancellationToken) : null;

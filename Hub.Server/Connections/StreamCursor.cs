@@ -62,6 +62,22 @@ internal sealed class StreamCursor(string stream)
         }
     }
 
+    /// <summary>
+    /// The stream's epoch changed without loss (on a Redis Cluster a failover or a slot move took it
+    /// to another master, which went on under a new epoch at the next offset): the cursor goes on
+    /// in <paramref name="epoch"/> from the same offset, as what it delivered up to there is that
+    /// epoch's too.
+    /// </summary>
+    public void ContinueIn(string epoch)
+    {
+        if (Epoch is null)
+        {
+            throw new InvalidOperationException($"Stream {Stream}: a cursor that has delivered nothing has no epoch to continue.");
+        }
+
+        Epoch = epoch;
+    }
+
     /// <summary>What to do with a live message: deliver it now, drop it, or fill the gap before it.</summary>
     public Admission Admit(Message message)
     {
@@ -124,11 +140,12 @@ internal sealed class StreamCursor(string stream)
 
     /// <summary>
     /// Gives the gap up: stops holding and returns the held messages, in order, to be delivered as
-    /// they are; the last of them is where the stream now is (unknown when none was held).
+    /// they are, but for copies of what was delivered already (a message can reach the node twice,
+    /// live and in a catch-up); the last of them is where the stream now is (unknown when none is left).
     /// </summary>
     public List<Message> GiveUp()
     {
-        var held = _held ?? [];
+        var held = (_held ?? []).Where(m => m.Epoch != Epoch || m.Offset > Offset).ToList();
         _held = null;
         Overflowed = false;
         (Epoch, Offset) = held.Count > 0 ? (held[^1].Epoch, held[^1].Offset) : (null, 0);

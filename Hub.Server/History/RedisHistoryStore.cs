@@ -37,6 +37,9 @@ internal sealed class RedisHistoryStore(RedisConnection redis) : IHistoryStore
             messages.Add(BusCodec.WithPosition(envelope, epoch, offset).Message!);
         }
 
-        return new HistoryPage(epoch, (long)result[1], (long)result[2], messages);
+        return new HistoryPage(epoch, (long)result[1], (long)result[2], messages)
+        {
+            Lineage = EndedEpoch.ParseLineage(stream, (string?)result[4] ?? ""),
+        };
     }
 }

@@ -223,13 +223,27 @@ internal sealed partial class BusGapRecovery(
 
         // A stream that started empty here (a connection's own) accepts its first epoch, whichever it is.
         var anyEpoch = epoch.Length == 0 && offset == 0;
+        HistoryPage page;
         while (true)
         {
-            var page = await history.ReadAsync(cursor.Stream, offset, PageSize, _stopping.Token);
+            page = await history.ReadAsync(cursor.Stream, offset, PageSize, _stopping.Token);
+            if (!anyEpoch && page.Epoch != epoch && page.Continues(epoch, offset))
+            {
+                // A Redis Cluster failover or slot move: the new epoch holds what this node delivered.
+                lock (cursor.Gate)
+                {
+                    cursor.ContinueIn(page.Epoch);
+                }
+
+                Log.EpochContinued(logger, cursor.Stream, epoch, page.Epoch, offset);
+                epoch = page.Epoch;
+            }
+
             if ((!anyEpoch && page.Epoch != epoch) || page.Offset < offset)
             {
                 // The stream's history is not the one this node delivered from: it was lost
-                // (flushed, expired) or went back (a replica or a restart without the last writes).
+                // (flushed, expired) or went back (a replica or a restart without the last writes,
+                // or an ended epoch's messages beyond where the new one took over).
                 return Filled.Lost;
             }
 
@@ -273,6 +287,9 @@ internal sealed partial class BusGapRecovery(
                 {
                     case Admission.Deliver:
                         _ = fanout.SendMessage(target, held[i]);
+                        break;
+                    case Admission.Gap when held[i].Offset <= cursor.Offset && page.Continues(held[i].Epoch, held[i].Offset):
+                        // Of the epoch that ended: delivered from history under the one that continues it.
                         break;
                     case Admission.Gap:
                         // Missed again, after the fill's read: fill once more.
@@ -365,5 +382,8 @@ internal sealed partial class BusGapRecovery(
 
         [LoggerMessage(6, LogLevel.Warning, "Stream {Stream}: filling a gap from history failed.")]
         public static partial void FillFailed(ILogger logger, string stream, Exception exception);
+
+        [LoggerMessage(7, LogLevel.Information, "Stream {Stream}: epoch {Epoch} went on as {NextEpoch} (the Redis Cluster moved the stream to another master); delivering on from offset {Offset}.")]
+        public static partial void EpochContinued(ILogger logger, string stream, string epoch, string nextEpoch, long offset);
     }
 }

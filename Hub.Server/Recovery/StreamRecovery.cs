@@ -112,17 +112,20 @@ internal sealed partial class StreamRecovery(
     private async Task<Replayed> ReplayStreamAsync(string connectionId, StreamPosition seen, CancellationToken cancellationToken)
     {
         var first = await history.ReadAsync(seen.Stream, seen.Offset, PageSize, cancellationToken);
-        var sameEpoch = seen.Epoch == first.Epoch;
+        // The same epoch, or one that the current epoch continues from there (a Redis Cluster failover).
+        var sameEpoch = first.Continues(seen.Epoch, seen.Offset);
         // An empty epoch at offset 0 means the caller saw nothing of the stream yet (it was empty).
         var nothingSeen = seen is { Epoch: "", Offset: 0 };
         var page = first;
         bool recovered;
         if (!sameEpoch && !nothingSeen)
         {
-            // History was lost (Redis flushed or restarted empty, or the stream idled out):
-            // replay what the new generation holds, and say the rest is gone.
+            // History was lost (Redis flushed or restarted empty, or the stream idled out), or the
+            // caller saw messages of an ended epoch that the current one does not hold: replay what
+            // the new generation holds (after where the caller's epoch ended, which it has), and say
+            // the rest is gone.
             recovered = false;
-            page = first.Epoch.Length == 0 ? first : await history.ReadAsync(seen.Stream, 0, PageSize, cancellationToken);
+            page = first.Epoch.Length == 0 ? first : await history.ReadAsync(seen.Stream, first.LastOffsetOf(seen.Epoch) ?? 0, PageSize, cancellationToken);
         }
         else if (seen.Offset >= first.Offset)
         {
@@ -161,7 +164,7 @@ internal sealed partial class StreamRecovery(
             page = await history.ReadAsync(seen.Stream, last, PageSize, cancellationToken);
         }
 
-        return new Replayed(page.Epoch, Math.Max(last, target), recovered, missed) { LastSent = last };
+        return new Replayed(page, Math.Max(last, target), recovered, missed) { LastSent = last };
     }
 
     private async Task ReleaseHeldAsync(RecoverySession session, Dictionary<string, Replayed> replayed)
@@ -170,7 +173,7 @@ internal sealed partial class StreamRecovery(
         {
             foreach (var message in held)
             {
-                if (replayed.TryGetValue(message.Stream, out var r) && r.Epoch == message.Epoch && message.Offset <= r.LastSent)
+                if (replayed.TryGetValue(message.Stream, out var r) && message.Offset <= r.LastSent && r.Page.Continues(message.Epoch, message.Offset))
                 {
                     continue;
                 }
@@ -265,9 +268,12 @@ internal sealed partial class StreamRecovery(
     }
 
     /// <summary>How far one stream was replayed.</summary>
-    private sealed class Replayed(string epoch, long offset, bool recovered, int missed)
+    private sealed class Replayed(HistoryPage page, long offset, bool recovered, int missed)
     {
-        public string Epoch { get; } = epoch;
+        /// <summary>The last page read: its epoch is the stream's as the caller will have it, and its lineage what that epoch continues.</summary>
+        public HistoryPage Page { get; } = page;
+
+        public string Epoch => Page.Epoch;
 
         /// <summary>The stream's position as the caller will have it once held messages are released.</summary>
         public long Offset { get; set; } = offset;

@@ -211,6 +211,14 @@
       for (const stream of lost) {
         positions.delete(stream);
       }
+      // A stream recovered under another epoch (on a Redis Cluster a failover moved it): the new
+      // epoch holds what was seen, at the same offsets, so its replayed messages follow on.
+      for (const stream of (result ? result.streams : [])) {
+        const seen = positions.get(stream.stream);
+        if (stream.recovered && seen && seen.epoch !== stream.epoch) {
+          positions.set(stream.stream, { epoch: stream.epoch, offset: seen.offset });
+        }
+      }
       release();
       for (const stream of (result ? result.streams : [])) {
         observe(stream.stream, stream.epoch, stream.offset, false);

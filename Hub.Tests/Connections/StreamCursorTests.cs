@@ -49,6 +49,47 @@ public sealed class StreamCursorTests
         });
     }
 
+    [Test]
+    public void ContinuedInANewEpoch_DeliversItsNextOffset_AndTakesItsOwnPositionsAsDelivered()
+    {
+        var cursor = new StreamCursor("group:room");
+        cursor.Admit(At("e1", 5));
+        cursor.ContinueIn("e2");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((cursor.Epoch, cursor.Offset), Is.EqualTo(("e2", 5L)), "the same offset, in the epoch that continues");
+            Assert.That(cursor.Admit(At("e2", 5)), Is.EqualTo(Admission.Duplicate), "offset 5 of e2 is the message delivered as offset 5 of e1");
+            Assert.That(cursor.Admit(At("e2", 6)), Is.EqualTo(Admission.Deliver));
+        });
+    }
+
+    [Test]
+    public void ACursorThatDeliveredNothing_HasNoEpochToContinue()
+    {
+        var cursor = new StreamCursor("group:room");
+
+        Assert.That(() => cursor.ContinueIn("e2"), Throws.InvalidOperationException.With.Message.Contains("group:room"));
+    }
+
+    [Test]
+    public void GivenUp_HandsOverWhatWasHeld_ButNotACopyOfWhatItDeliveredAlready()
+    {
+        var cursor = new StreamCursor("group:room");
+        cursor.Admit(At("e1", 5));
+        cursor.TryStartFilling();
+        cursor.Admit(At("e1", 4));
+        cursor.Admit(At("e1", 5));
+        cursor.Admit(At("e2", 3));
+        cursor.Admit(At("e2", 4));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(cursor.GiveUp().Select(m => m.Id), Is.EqualTo(new[] { "e2-3", "e2-4" }));
+            Assert.That((cursor.Epoch, cursor.Offset, cursor.Filling), Is.EqualTo(("e2", 4L, false)));
+        });
+    }
+
     private static Message At(string epoch, long offset) => new()
     {
         Id = $"{epoch}-{offset}",

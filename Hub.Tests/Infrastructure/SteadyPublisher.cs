@@ -15,9 +15,12 @@ public sealed class SteadyPublisher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
+    private volatile HubClient _sender;
+
     private SteadyPublisher(HubClient sender, IReadOnlyList<string> streams, int perSecond)
     {
-        _loop = Task.Run(() => RunAsync(sender, streams, TimeSpan.FromSeconds(1.0 / perSecond)));
+        _sender = sender;
+        _loop = Task.Run(() => RunAsync(streams, TimeSpan.FromSeconds(1.0 / perSecond)));
     }
 
     /// <summary>Since the publisher started.</summary>
@@ -37,6 +40,25 @@ public sealed class SteadyPublisher : IAsyncDisposable
         }
     }
 
+    /// <summary>The accepted sends, split where <see cref="SendThrough"/> took another sender.</summary>
+    public IReadOnlyList<IReadOnlyList<SendResult>> AcceptedBySender()
+    {
+        var runs = new List<List<SendResult>>();
+        HubClient? last = null;
+        foreach (var sent in Accepted)
+        {
+            if (runs.Count == 0 || sent.Sender != last)
+            {
+                runs.Add([]);
+                last = sent.Sender;
+            }
+
+            runs[^1].Add(sent.Result);
+        }
+
+        return runs;
+    }
+
     public IReadOnlyList<Refusal> Refused
     {
         get
@@ -47,6 +69,12 @@ public sealed class SteadyPublisher : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Sends through <paramref name="sender"/> from the next send on (one in flight finishes through
+    /// the one before): as another service of the application, on another node, taking over.
+    /// </summary>
+    public void SendThrough(HubClient sender) => _sender = sender;
 
     /// <summary>Stops sending; returns once the send in flight has finished.</summary>
     public async Task StopAsync()
@@ -77,7 +105,7 @@ public sealed class SteadyPublisher : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task RunAsync(HubClient sender, IReadOnlyList<string> streams, TimeSpan interval)
+    private async Task RunAsync(IReadOnlyList<string> streams, TimeSpan interval)
     {
         var next = Clock.Elapsed;
         for (var i = 0; !_stop.IsCancellationRequested; i++)
@@ -87,10 +115,11 @@ public sealed class SteadyPublisher : IAsyncDisposable
             var started = Clock.Elapsed;
             try
             {
+                var sender = _sender;
                 var result = await SendAsync(sender, stream, text).WaitAsync(TimeSpan.FromSeconds(10));
                 lock (_accepted)
                 {
-                    _accepted.Add(new Sent(result, text, Clock.Elapsed, Clock.Elapsed - started));
+                    _accepted.Add(new Sent(result, text, Clock.Elapsed, Clock.Elapsed - started) { Sender = sender });
                 }
             }
             catch (Exception ex)
@@ -126,7 +155,11 @@ public sealed class SteadyPublisher : IAsyncDisposable
     };
 
     /// <summary>An accepted send, when it was accepted and how long that took.</summary>
-    public sealed record Sent(SendResult Result, string Text, TimeSpan At, TimeSpan Took);
+    public sealed record Sent(SendResult Result, string Text, TimeSpan At, TimeSpan Took)
+    {
+        /// <summary>The client it was sent through.</summary>
+        public HubClient? Sender { get; init; }
+    }
 
     /// <summary>A refused send: when it started, how long it took to fail, and why.</summary>
     public sealed record Refusal(string Stream, TimeSpan At, TimeSpan Took, string Reason);

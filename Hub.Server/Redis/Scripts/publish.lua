@@ -15,6 +15,10 @@
 -- group's members), 'node' ARGV[11] itself, 'bus' every node (SPUBLISH ARGV[1]), '' a classic
 -- PUBLISH to ARGV[1] (one server, Sentinel); ARGV[12] the partition's node channel prefix.
 -- Each routed payload starts with "{sequence}:", +1 per channel, so a node tells a lost message.
+-- ARGV[13] '1' on a Redis Cluster: meta field 'owner' keeps the id of the master that wrote the
+-- stream last; another master finding itself there (a failover or a slot move took the stream to
+-- it) opens a new epoch that continues the old one, and meta field 'lineage' records each ended
+-- epoch with its last offset ("epoch:offset" pairs, space separated, newest last, at most 16).
 -- Returns {epoch, offset}; offset -1 when the required connection is unknown (nothing published).
 if ARGV[7] ~= '' and redis.call('hexists', KEYS[3], ARGV[7]) == 0 then
   return {'', -1}
@@ -24,27 +28,55 @@ local size = tonumber(ARGV[3])
 local epoch = ''
 local offset = 0
 if size > 0 then
-  local meta = redis.call('hmget', KEYS[1], 'epoch', 'offset')
+  local meta = redis.call('hmget', KEYS[1], 'epoch', 'offset', 'owner', 'lineage')
   epoch = meta[1]
   offset = tonumber(meta[2] or '0') + 1
   local known = tonumber(ARGV[9])
+  local me = nil
+  if ARGV[13] == '1' then
+    me = redis.call('cluster', 'myid')
+  end
   if not epoch then
     -- A new stream, or one whose history was lost (flushed, expired, restarted empty).
     epoch = ARGV[6]
     offset = 1
     redis.call('del', KEYS[2])
+    redis.call('hdel', KEYS[1], 'lineage')
     redis.call('hset', KEYS[1], 'epoch', epoch)
   elseif epoch == ARGV[8] and offset <= known then
     -- The stream went back: a replica promoted or a restart without the last writes lacks
     -- messages someone already saw under these offsets. A new epoch names what comes now, so no
     -- position ever names two messages, and a client resuming from the old one is told it lost
     -- messages. Offsets go on after the highest known, and the old log is dropped with its epoch.
+    -- Checked before the owner: after a failover that lost writes this node saw, a lineage would
+    -- hand their offsets out again and let a receiver that had not yet seen them go on unaware.
     epoch = ARGV[6]
     offset = known + 1
     redis.call('del', KEYS[2])
+    redis.call('hdel', KEYS[1], 'lineage')
     redis.call('hset', KEYS[1], 'epoch', epoch)
+  elseif me and meta[3] and meta[3] ~= me then
+    -- Another master wrote the stream last: this one was its replica (promoted, possibly without
+    -- the last writes) or the slot moved here. What is here is the same messages under the same
+    -- offsets; what is not may have been seen by receivers under the offsets that come next. A new
+    -- epoch names what comes now, and the lineage says up to where the ended epoch is kept, so a
+    -- receiver at or below it goes on without loss and one beyond it learns it lost messages.
+    local lineage = {}
+    for pair in string.gmatch(meta[4] or '', '%S+') do
+      lineage[#lineage + 1] = pair
+    end
+    lineage[#lineage + 1] = epoch .. ':' .. (meta[2] or '0')
+    while #lineage > 16 do
+      table.remove(lineage, 1)
+    end
+    epoch = ARGV[6]
+    redis.call('hset', KEYS[1], 'epoch', epoch, 'lineage', table.concat(lineage, ' '))
   end
-  redis.call('hset', KEYS[1], 'offset', offset)
+  if me then
+    redis.call('hset', KEYS[1], 'offset', offset, 'owner', me)
+  else
+    redis.call('hset', KEYS[1], 'offset', offset)
+  end
   redis.call('expire', KEYS[1], ARGV[5])
   redis.call('xadd', KEYS[2], 'MAXLEN', size, string.format('%d-0', offset), 'm', ARGV[2])
   redis.call('expire', KEYS[2], ARGV[4])
