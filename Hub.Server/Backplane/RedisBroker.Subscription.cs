@@ -89,57 +89,26 @@ internal sealed partial class RedisBroker
 
         // Kept: every publish asks it whether this node is still subscribed.
         _subscriber = multiplexer.GetSubscriber();
-        var queues = new ChannelMessageQueue[_channels.Length];
+        var funnel = System.Threading.Channels.Channel.CreateUnbounded<(int Channel, byte[] Payload)>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
         for (var index = 0; index < _channels.Length; index++)
         {
-            if (await SubscribeWithRetryAsync(_channels[index]) is not { } queue)
+            var queue = await SubscribeWithRetryAsync(_channels[index]);
+            if (queue is null)
             {
                 return;
             }
 
-            queues[index] = queue;
+            var channel = index;
+            // Each queue hands its messages over in order; the funnel keeps that order per channel.
+            queue.OnMessage(message => { funnel.Writer.TryWrite((channel, (byte[])message.Message!)); });
         }
 
         NoteEndpoints();
         _subscribed = true;
         // Not awaited: subscribing is done, and the start waits for that alone.
-        _ = Task.Run(() => queues.Length == 1 ? ReadAsync(Direct(queues[0]), handler) : ReadAsync(Funnel(queues), handler));
+        _ = Task.Run(() => ReadAsync(funnel.Reader, handler));
     }
-
-    // One channel (one server, Sentinel): the reader takes the library's queue itself. Each message
-    // so wakes one thread fewer than through a funnel, and on a node that receives thousands a
-    // second each wake-up is a thread-pool worker that spins before it sleeps again.
-    private BusInbox Direct(ChannelMessageQueue queue) => new(
-        Single(queue, Redis.Stopping),
-        () => queue.TryGetCount(out var waiting) && waiting > 0);
-
-    private static async IAsyncEnumerable<(int Channel, byte[] Payload)> Single(
-        ChannelMessageQueue queue, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var message in queue.WithCancellation(cancellationToken))
-        {
-            yield return (0, (byte[])message.Message!);
-        }
-    }
-
-    // Several channels (a Redis Cluster with interest routing): their messages are funnelled into
-    // one reader, so delivery stays single-threaded.
-    private BusInbox Funnel(ChannelMessageQueue[] queues)
-    {
-        var funnel = System.Threading.Channels.Channel.CreateUnbounded<(int Channel, byte[] Payload)>(
-            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
-        for (var index = 0; index < queues.Length; index++)
-        {
-            var channel = index;
-            // Each queue hands its messages over in order; the funnel keeps that order per channel.
-            queues[index].OnMessage(message => { funnel.Writer.TryWrite((channel, (byte[])message.Message!)); });
-        }
-
-        return new(funnel.Reader.ReadAllAsync(Redis.Stopping), () => funnel.Reader.TryPeek(out _));
-    }
-
-    /// <summary>What the one reader reads: the bus's messages in order, and whether more wait already.</summary>
-    private sealed record BusInbox(IAsyncEnumerable<(int Channel, byte[] Payload)> Messages, Func<bool> MoreWaiting);
 
     private async Task<ChannelMessageQueue?> SubscribeWithRetryAsync(RedisChannel channel)
     {
@@ -166,13 +135,14 @@ internal sealed partial class RedisBroker
     }
 
     // The one delivery reader: all subscriptions' messages, one at a time, as one subscription's were.
-    private async Task ReadAsync(BusInbox inbox, Func<Envelope, Task> handler)
+    private async Task ReadAsync(System.Threading.Channels.ChannelReader<(int Channel, byte[] Payload)> reader, Func<Envelope, Task> handler)
     {
         // Deliveries while more messages wait leave their flushes to the end of the run (WriteBatch).
         var batch = new WriteBatch();
+        Func<bool> moreWaiting = () => reader.TryPeek(out _);
         try
         {
-            await foreach (var (channel, payload) in inbox.Messages)
+            await foreach (var (channel, payload) in reader.ReadAllAsync(Redis.Stopping))
             {
                 Envelope envelope;
                 try
@@ -197,7 +167,7 @@ internal sealed partial class RedisBroker
 
                 try
                 {
-                    await batch.Deliver(() => handler(envelope), inbox.MoreWaiting);
+                    await batch.Deliver(() => handler(envelope), moreWaiting);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !Redis.Stopping.IsCancellationRequested)
                 {
