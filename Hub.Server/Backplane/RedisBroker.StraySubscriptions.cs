@@ -4,27 +4,27 @@ namespace Hub.Server.Backplane;
 
 /// <summary>
 /// Sharded subscriptions left on a replica after a failover (docs/design/redis-cluster.md §11).
-/// A master killed and started again comes back claiming its old slots until it learns it is now a
-/// replica, and StackExchange.Redis (2.13) may subscribe there meanwhile, or again after the server
-/// drops its sharded subscribers on the demotion (its answer to an unsolicited SUNSUBSCRIBE is to
-/// subscribe on the same server, expecting a MOVED). A replica takes SSUBSCRIBE for its master's
-/// slots and delivers the shard's SPUBLISH to it, so beside the subscription on the new master
-/// the node gets every message of that shard twice, for good: each copy reads as a broken
-/// sequence and costs a catch-up from history. The library keeps no handle on such a subscription
-/// (or keeps it as the valid one: a replica "can serve" the slot), so the node closes its own
-/// subscription connections on replicas that hold sharded subscriptions; the library connects again
-/// and subscribes where the slot's master is, and the watch catches up from history what that cost.
+/// A master killed and started again rejoins as the promoted one's replica, and StackExchange.Redis
+/// (2.13) can hold this node's sharded subscriptions there, beside those on the new master or
+/// instead of them; it never moves them, as it counts a replica fit to serve the slot. A replica
+/// takes SSUBSCRIBE for its master's slots and delivers the shard's SPUBLISH, so the node gets every
+/// message of that shard twice, for good: each copy reads as a broken sequence and costs a catch-up
+/// from history. The library offers no way to drop a subscription on one server, so the node closes
+/// its own connections on replicas that hold sharded subscriptions; the library connects again and
+/// subscribes on the slot's master, and the node then catches up from history what that cost.
 /// </summary>
 internal sealed partial class RedisBroker
 {
-    // Looks 0.5 s, 2 s and 5 s after the last request: the library resubscribes within a moment of
-    // a change, and a server started again may learn its demotion a few seconds later. Each look is
-    // one CLIENT LIST per replica; copies come until it runs.
-    private static readonly TimeSpan[] StraySweepDelays = [TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(3)];
+    // The gaps between looks after the last request: the library resubscribes within a moment of a
+    // change, and a server started again may learn its demotion a few seconds later. A request
+    // (a copy read as a broken sequence is one) brings the next look to at most the first gap away,
+    // so copies stop within about that. Each look is one ROLE per server and one CLIENT LIST per replica.
+    private static readonly TimeSpan[] StraySweepGaps =
+        [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(1500), TimeSpan.FromSeconds(3)];
 
     private static readonly TimeSpan StraySubscriptionMoveLimit = TimeSpan.FromSeconds(30);
 
-    private int _straySweepRequests;
+    private readonly SemaphoreSlim _strayLookRequested = new(0);
     private int _straySweeping;
 
     /// <summary>
@@ -39,7 +39,7 @@ internal sealed partial class RedisBroker
             return;
         }
 
-        Interlocked.Increment(ref _straySweepRequests);
+        _strayLookRequested.Release();
         if (Interlocked.Exchange(ref _straySweeping, 1) == 0)
         {
             _ = Task.Run(SweepStraySubscriptionsAsync);
@@ -50,25 +50,48 @@ internal sealed partial class RedisBroker
     {
         try
         {
-            int requests;
-            do
+            var step = 0;
+            var next = DateTime.UtcNow + StraySweepGaps[0];
+            while (true)
             {
-                requests = Volatile.Read(ref _straySweepRequests);
-                foreach (var delay in StraySweepDelays)
+                if (step == StraySweepGaps.Length)
                 {
-                    await Task.Delay(delay, Redis.Stopping);
-                    await CloseStraySubscriptionsAsync();
+                    Volatile.Write(ref _straySweeping, 0);
+                    // A request between the last look and the write found the sweep still running: take it on.
+                    if (_strayLookRequested.CurrentCount == 0 || Interlocked.Exchange(ref _straySweeping, 1) == 1)
+                    {
+                        return;
+                    }
+
+                    step = 0;
+                }
+
+                var wait = next - DateTime.UtcNow;
+                var requested = wait > TimeSpan.Zero && await _strayLookRequested.WaitAsync(wait, Redis.Stopping);
+                while (_strayLookRequested.Wait(0))
+                {
+                    requested = true;
+                }
+
+                if (requested)
+                {
+                    // The schedule starts over, and a look already nearer stays as near.
+                    var soon = DateTime.UtcNow + StraySweepGaps[0];
+                    next = soon < next || step > 0 ? soon : next;
+                    step = 0;
+                    continue;
+                }
+
+                await CloseStraySubscriptionsAsync();
+                if (++step < StraySweepGaps.Length)
+                {
+                    next = DateTime.UtcNow + StraySweepGaps[step];
                 }
             }
-            while (requests != Volatile.Read(ref _straySweepRequests));
         }
         catch (OperationCanceledException)
         {
             // The node stops.
-        }
-        finally
-        {
-            Volatile.Write(ref _straySweeping, 0);
         }
     }
 
@@ -99,9 +122,10 @@ internal sealed partial class RedisBroker
                     await CatchUpOnceSubscribedElsewhereAsync(server.EndPoint);
                 }
             }
-            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // The server went away meanwhile, and with it what was subscribed there.
+                // Mostly the server went away meanwhile, and with it what was subscribed there; the
+                // next look (or the next change of the cluster) asks again.
                 Log.StraySweepFailed(Logger, server.EndPoint.ToString() ?? "", ex.Message);
             }
         }

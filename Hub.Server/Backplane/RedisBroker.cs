@@ -216,7 +216,7 @@ internal sealed partial class RedisBroker(
         [LoggerMessage(6, LogLevel.Information, "This node's sharded subscriptions were found on replica {Replica} (left there by a failover), which would hand it every message of that shard a second time; that connection was closed, so they are made again on the slot's master.")]
         public static partial void StraySubscription(ILogger logger, string replica);
 
-        [LoggerMessage(7, LogLevel.Debug, "Looking for this node's sharded subscriptions on replica {Replica} failed ({Reason}).")]
-        public static partial void StraySweepFailed(ILogger logger, string replica, string reason);
+        [LoggerMessage(7, LogLevel.Debug, "Looking for this node's sharded subscriptions left on {Server} failed ({Reason}); the next look asks again.")]
+        public static partial void StraySweepFailed(ILogger logger, string server, string reason);
     }
 }
