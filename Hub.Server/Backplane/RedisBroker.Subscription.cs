@@ -70,6 +70,9 @@ internal sealed partial class RedisBroker
             {
                 NoteResubscribed();
             }
+
+            // A killed master started again: it may take this node's subscriptions as a replica.
+            LookForStraySubscriptions();
         };
         // A slot that moves without a connection failing (a manual failover, a migration) moves the
         // subscription with it: what was published meanwhile may have reached neither server.
@@ -80,6 +83,7 @@ internal sealed partial class RedisBroker
                 return;
             }
 
+            LookForStraySubscriptions();
             var moved = NoteEndpoints();
             if (moved is var (before, after) && Volatile.Read(ref _subscriptionLost) == 0)
             {
@@ -206,6 +210,7 @@ internal sealed partial class RedisBroker
         {
             Log.SequenceBroken(Logger, _channels[channel].ToString(), last, sequence);
             Resubscribed?.Invoke(channel == 0 ? BusGap.Broadcasts : BusGap.OfPartition(channel - 1));
+            LookForStraySubscriptions();
         }
 
         return BusCodec.DecodePublished(payload.AsMemory(colon + 1));

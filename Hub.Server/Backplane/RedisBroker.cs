@@ -212,5 +212,11 @@ internal sealed partial class RedisBroker(
 
         [LoggerMessage(5, LogLevel.Error, "Handling a bus envelope ({Kind} to {Stream}) failed; the reader goes on with the next.")]
         public static partial void HandlerFailed(ILogger logger, string kind, string stream, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Information, "This node's sharded subscriptions were found on replica {Replica} (left there by a failover), which would hand it every message of that shard a second time; that connection was closed, so they are made again on the slot's master.")]
+        public static partial void StraySubscription(ILogger logger, string replica);
+
+        [LoggerMessage(7, LogLevel.Debug, "Looking for this node's sharded subscriptions left on {Server} failed ({Reason}); the next look asks again.")]
+        public static partial void StraySweepFailed(ILogger logger, string server, string reason);
     }
 }

@@ -110,6 +110,9 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         config.AbortOnConnectFail = false;
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ClientName ??= $"hub-{options.Value.NodeId}";
+        // CLIENT LIST and CLIENT KILL on a replica, for this node's own subscriptions a failover
+        // left there (RedisBroker.StraySubscriptions.cs); the library refuses them without.
+        config.AllowAdmin = true;
         config.ConnectTimeout = Math.Min(config.ConnectTimeout, 5000);
         config.SyncTimeout = Math.Min(config.SyncTimeout, 5000);
         config.AsyncTimeout = Math.Min(config.AsyncTimeout, 5000);
