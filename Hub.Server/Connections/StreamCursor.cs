@@ -25,6 +25,9 @@ internal sealed class StreamCursor(string stream)
     /// <summary>The epoch of the last message delivered; null while the node has delivered none (the position is unknown).</summary>
     public string? Epoch { get; private set; }
 
+    /// <summary>Whether the cursor knows where the stream stands (it delivered a message, or was seeded).</summary>
+    public bool Positioned => Epoch is not null;
+
     /// <summary>The offset of the last message delivered.</summary>
     public long Offset { get; private set; }
 
@@ -51,11 +54,13 @@ internal sealed class StreamCursor(string stream)
     /// The stream's position when a local connection joined it, for a cursor that has delivered
     /// nothing yet: what is at or before it was published before the join. On a Redis Cluster such a
     /// message can still reach this node after the join (the cluster bus carries it after the sender
-    /// had its answer), and must not be delivered as if it were new.
+    /// had its answer), and must not be delivered as if it were new. A stream empty then (no epoch,
+    /// offset 0) is known to start at offset 1, as <see cref="StartsEmpty"/>: a lost first message is
+    /// then a gap that a catch-up fills, where an unknown position could not be caught up at all.
     /// </summary>
     public void Seed(string epoch, long offset)
     {
-        if (Epoch is null && _held is null && epoch.Length > 0)
+        if (Epoch is null && _held is null && (epoch.Length > 0 || offset == 0))
         {
             Epoch = epoch;
             Offset = offset;

@@ -37,6 +37,26 @@ internal sealed partial class GroupMembership(
         // is published after that point and therefore delivered to the joiner.
         var position = await JoinCoreAsync(new ConnectionEntry(connectionId, user, _nodeId), group, local,
             () => history.GetPositionAsync(Target.Group(group).Stream, cancellationToken), cancellationToken);
+        Seed(position);
+        return new JoinResult { Group = group, Epoch = position.Epoch, Offset = position.Offset };
+    }
+
+    /// <summary>
+    /// Gives the cursor of a stream a local connection now receives (its user's, at connect) the
+    /// stream's position, when the node knows none yet: read after the local membership, as a join's
+    /// is, so what is at or before it was published before and is not delivered as new, and a
+    /// message lost after it can be caught up from history.
+    /// </summary>
+    public async Task SeedAsync(string stream, CancellationToken cancellationToken)
+    {
+        if (streams.Find(stream) is { Positioned: false })
+        {
+            Seed(await history.GetPositionAsync(stream, cancellationToken));
+        }
+    }
+
+    private void Seed(StreamPosition position)
+    {
         if (streams.Find(position.Stream) is { } cursor)
         {
             lock (cursor.Gate)
@@ -44,8 +64,6 @@ internal sealed partial class GroupMembership(
                 cursor.Seed(position.Epoch, position.Offset);
             }
         }
-
-        return new JoinResult { Group = group, Epoch = position.Epoch, Offset = position.Offset };
     }
 
     public async Task LeaveAsync(string connectionId, string? user, string group, CancellationToken cancellationToken)

@@ -49,6 +49,7 @@ internal sealed partial class RealtimeHub(
         if (user is not null)
         {
             await Groups.AddToGroupAsync(Context.ConnectionId, LocalStreams.UserGroup(user), Context.ConnectionAborted);
+            await groups.SeedAsync(Target.User(user).Stream, Context.ConnectionAborted);
         }
 
         // Through the groups' own way, so presence and MemberJoined are as for a Join.

@@ -50,6 +50,21 @@ public sealed class StreamCursorTests
     }
 
     [Test]
+    public void SeededEmpty_CanCatchUp_AndSeesAMissedFirstMessageAsAGap()
+    {
+        var empty = new StreamCursor("group:new");
+        empty.Seed("", 0);
+        var unknown = new StreamCursor("group:other");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((empty.Positioned, unknown.Positioned), Is.EqualTo((true, false)));
+            Assert.That(unknown.TryStartFilling(), Is.False, "a position nobody knows cannot be caught up");
+            Assert.That(empty.Admit(At("e7", 2)), Is.EqualTo(Admission.Gap), "offset 1 was missed");
+        });
+    }
+
+    [Test]
     public void ContinuedInANewEpoch_DeliversItsNextOffset_AndTakesItsOwnPositionsAsDelivered()
     {
         var cursor = new StreamCursor("group:room");

@@ -62,9 +62,10 @@ public sealed class BusGapRecoveryTests
     [Test]
     public async Task AGapTheNodeCannotSee_IsResumedByTheClientLibraries_OnTheSameConnection()
     {
-        // Node B has delivered nothing of the group yet, so it does not know where the stream was
-        // when its subscription dropped: only its clients, which know their join position, can
-        // tell that the next message skips some. A plain SignalR client shows the skip.
+        // Node B has delivered no broadcast yet, so it does not know where the broadcast stream was
+        // when its subscription dropped (a group's or a user's position it reads when a connection
+        // joins or connects): only its clients, which asked for their streams' positions, can tell
+        // that the next message skips some. A plain SignalR client shows the skip.
         await using var redis = await RedisServer.StartAsync();
         var settings = new Dictionary<string, string?> { ["Hub:Redis"] = redis.Configuration };
         await using var nodeA = await TestNode.StartAsync("node-a", settings);
@@ -77,16 +78,59 @@ public sealed class BusGapRecoveryTests
         await using var sender = new TestClient(new HubClientOptions { Url = nodeA.HubUrl });
         await sender.Client.StartAsync().Within();
 
-        // Stopped, node B reads nothing; its pub/sub connection dropped meanwhile takes with it
-        // what Redis had not sent yet, and it cannot reconnect before it goes on.
+        var missed = await SendWhileCutOffAsync(redis, nodeB, i => sender.Client.SendAsync($"missed {i}"));
+        var end = await sender.Client.SendAsync("end").Within();
+        await bob.Messages.WaitForAsync(m => m.Id == end.Id, "bob's end of the broadcast stream");
+        await plain.WaitForAsync(m => m.Id == end.Id, "the plain client's end of the broadcast stream");
+        var carolsReceipt = Receipt.Of("carol (JS, node B)", await carol.WaitForAsync("received"));
+
+        var accepted = missed.Append(end).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(plain.Items.Select(m => m.Id), Is.EqualTo(new[] { end.Id }), "node B's bus missed the five: a gap only its clients can see");
+            Receipt.Of("bob (.NET, node B)", bob).AssertEveryAcceptedMessageOnce(accepted, "all");
+            carolsReceipt.AssertEveryAcceptedMessageOnce(accepted, "all");
+            Assert.That(bob.Lost.Items, Is.Empty);
+            Assert.That(carolsReceipt.LostStreams, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task AGapInAGroupJoinedWhileItWasEmpty_IsFilledByTheNode_ThoughItDeliveredNothingYet()
+    {
+        // The join read the group's position (empty: no epoch, offset 0), so node B knows its first
+        // message is offset 1 and fills what its dropped subscription lost: even a plain SignalR
+        // client, which cannot resume, receives every message.
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?> { ["Hub:Redis"] = redis.Configuration };
+        await using var nodeA = await TestNode.StartAsync("node-a", settings);
+        await using var nodeB = await NodeProcess.StartAsync("node-b", settings);
+        var (plainConnection, plain) = await PlainMemberAsync(nodeB);
+        await using var plainDisposal = plainConnection;
+        await using var sender = new TestClient(new HubClientOptions { Url = nodeA.HubUrl });
+        await sender.Client.StartAsync().Within();
+
+        var accepted = await SendWhileCutOffAsync(redis, nodeB, i => sender.Client.SendToGroupAsync("room", $"missed {i}"));
+        accepted.Add(await sender.Client.SendToGroupAsync("room", "end").Within());
+        await plain.WaitForCountAsync(accepted.Count, "the plain client's six messages");
+        Assert.That(plain.Items.Select(m => m.Id), Is.EqualTo(accepted.Select(a => a.Id)), "every message once, in order");
+    }
+
+    /// <summary>
+    /// Five sends while node B is stopped and its pub/sub connection dropped: it reads nothing, Redis
+    /// drops what it had not sent yet, and it cannot reconnect before it goes on. Returns once node B
+    /// is ready again.
+    /// </summary>
+    private static async Task<List<SendResult>> SendWhileCutOffAsync(RedisServer redis, NodeProcess nodeB, Func<int, Task<SendResult>> send)
+    {
         nodeB.Pause();
-        var missed = new List<SendResult>();
+        var sent = new List<SendResult>();
         try
         {
             Assert.That(await redis.KillSubscriptionsAsync("hub-node-b").Within(), Is.EqualTo(1));
             for (var i = 0; i < 5; i++)
             {
-                missed.Add(await sender.Client.SendToGroupAsync("room", $"missed {i}").Within());
+                sent.Add(await send(i).Within());
             }
         }
         finally
@@ -95,20 +139,7 @@ public sealed class BusGapRecoveryTests
         }
 
         await nodeB.WaitUntilReadyAsync();
-        var end = await sender.Client.SendToGroupAsync("room", "end").Within();
-        await bob.Messages.WaitForAsync(m => m.Id == end.Id, "bob's end of the group stream");
-        await plain.WaitForAsync(m => m.Id == end.Id, "the plain client's end of the group stream");
-        var carolsReceipt = Receipt.Of("carol (JS, node B)", await carol.WaitForAsync("received"));
-
-        var accepted = missed.Append(end).ToList();
-        Assert.Multiple(() =>
-        {
-            Assert.That(plain.Items.Select(m => m.Id), Is.EqualTo(new[] { end.Id }), "node B's bus missed the five: a gap only its clients can see");
-            Receipt.Of("bob (.NET, node B)", bob).AssertEveryAcceptedMessageOnce(accepted, Group);
-            carolsReceipt.AssertEveryAcceptedMessageOnce(accepted, Group);
-            Assert.That(bob.Lost.Items, Is.Empty);
-            Assert.That(carolsReceipt.LostStreams, Is.Empty);
-        });
+        return sent;
     }
 
     /// <summary>A plain SignalR connection in the group: no tracking, no resume, no reconnect.</summary>
