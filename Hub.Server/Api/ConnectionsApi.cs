@@ -14,7 +14,7 @@ internal static class ConnectionsApi
                 // The node that holds the connection closes it when the command reaches it; the
                 // broker refuses the command (404) when the connection is not live anywhere.
                 await broker.PublishAsync(
-                    Envelope.ForConnectionCommand(EnvelopeKind.Disconnect, id), requiredConnectionId: id, cancellationToken);
+                    Envelope.ForConnectionCommand(EnvelopeKind.Disconnect, id), requiredConnectionId: id, turn: null, cancellationToken);
                 return TypedResults.NoContent();
             })
             .WithSummary("Disconnects a connection; official clients do not reconnect on their own.")

@@ -33,8 +33,9 @@ internal interface IBroker
     /// </summary>
     /// <param name="envelope">The message or event, with where it goes.</param>
     /// <param name="requiredConnectionId">When set, the publish happens only if that connection is live, cluster-wide (for an AddToGroup or RemoveFromGroup command: still in that group's presence).</param>
+    /// <param name="turn">The hub call's turn in its connection's <see cref="CallOrder"/>, if any: ended as soon as the message's place in its stream is fixed, before the answer.</param>
     /// <param name="cancellationToken">Gives up waiting for the backplane.</param>
     /// <exception cref="HubRequestException">The required connection is unknown.</exception>
     /// <exception cref="BackplaneUnavailableException">The backplane cannot take it now; nobody received it.</exception>
-    Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken);
+    Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CallOrder.Turn? turn, CancellationToken cancellationToken);
 }

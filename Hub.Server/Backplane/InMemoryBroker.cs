@@ -49,7 +49,7 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
             ? await presence.IsMemberAsync(envelope.Group!, connectionId, cancellationToken)
             : await presence.FindConnectionAsync(connectionId, cancellationToken) is not null;
 
-    public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
+    public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CallOrder.Turn? turn, CancellationToken cancellationToken)
     {
         // The check and the publish are not one step here as they are in Redis; a connection
         // that closes in between gets nothing, exactly as if it had closed just after.
@@ -59,18 +59,24 @@ internal sealed class InMemoryBroker(InMemoryHistoryStore history, IPresenceStor
         }
 
         var stream = envelope.Message?.Stream;
+        StreamPosition position;
         lock (_order)
         {
             if (stream is null || !_historyEnabled)
             {
                 _bus.Writer.TryWrite(envelope);
-                return new StreamPosition { Stream = stream ?? "" };
+                position = new StreamPosition { Stream = stream ?? "" };
             }
-
-            var positioned = history.Append(envelope);
-            _bus.Writer.TryWrite(positioned);
-            return new StreamPosition { Stream = stream, Epoch = positioned.Message!.Epoch, Offset = positioned.Message.Offset };
+            else
+            {
+                var positioned = history.Append(envelope);
+                _bus.Writer.TryWrite(positioned);
+                position = new StreamPosition { Stream = stream, Epoch = positioned.Message!.Epoch, Offset = positioned.Message.Offset };
+            }
         }
+
+        turn?.End();
+        return position;
     }
 
     public async ValueTask DisposeAsync()

@@ -63,7 +63,7 @@ internal sealed partial class RedisBroker(
 
     private ILogger Logger => logger;
 
-    public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CancellationToken cancellationToken)
+    public async Task<StreamPosition> PublishAsync(Envelope envelope, string? requiredConnectionId, CallOrder.Turn? turn, CancellationToken cancellationToken)
     {
         if (!IsAvailable)
         {
@@ -114,8 +114,14 @@ internal sealed partial class RedisBroker(
 
         var waits = size > 0 && _history.WaitReplicas > 0;
         var primary = waits ? await RedisCalls.RunAsync(redis, () => Task.FromResult(redis.PrimaryOf(keys[0])), cancellationToken) : null;
-        var parts = (RedisResult[])(await RedisCalls.RunAsync(redis, 
-            () => redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values, RedisCalls.Primary), cancellationToken))!;
+        var parts = (RedisResult[])(await RedisCalls.RunAsync(redis, () =>
+        {
+            var evaluation = redis.Database.ScriptEvaluateAsync(RedisScripts.Publish, keys, values, RedisCalls.Primary);
+            // The script is queued on the stream's connection, which Redis serves in order: this
+            // message's place is fixed, and the caller's next one may follow it before Redis answers.
+            turn?.End();
+            return evaluation;
+        }, cancellationToken))!;
         var offset = (long)parts[1];
         if (offset < 0)
         {

@@ -91,7 +91,7 @@ internal sealed partial class ConnectionDepartures(IPresenceStore presence, IBro
         {
             try
             {
-                await broker.PublishAsync(Envelope.ForPresenceEvent(EnvelopeKind.MemberLeft, group, connectionId, user), requiredConnectionId: null, CancellationToken.None);
+                await broker.PublishAsync(Envelope.ForPresenceEvent(EnvelopeKind.MemberLeft, group, connectionId, user), requiredConnectionId: null, turn: null, CancellationToken.None);
             }
             catch (BackplaneUnavailableException ex)
             {

@@ -204,13 +204,13 @@ internal sealed partial class GroupMembership(
     // (The check reads the group's members, in the slot the command is published in: RedisBroker.)
     private Task PublishCommandAsync(EnvelopeKind kind, ConnectionEntry connection, string group, CancellationToken cancellationToken) =>
         broker.PublishAsync(Envelope.ForConnectionCommand(kind, connection.ConnectionId, group, connection.Node),
-            requiredConnectionId: kind == EnvelopeKind.AddToGroup ? connection.ConnectionId : null, cancellationToken);
+            requiredConnectionId: kind == EnvelopeKind.AddToGroup ? connection.ConnectionId : null, turn: null, cancellationToken);
 
     private static HubRequestException UnknownConnection(string connectionId) =>
         HubRequestException.NotFound($"No connection with id '{connectionId}' is connected to the hub.");
 
     private Task PublishEventAsync(EnvelopeKind kind, string group, string connectionId, string? user, CancellationToken cancellationToken) =>
-        broker.PublishAsync(Envelope.ForPresenceEvent(kind, group, connectionId, user), requiredConnectionId: null, cancellationToken);
+        broker.PublishAsync(Envelope.ForPresenceEvent(kind, group, connectionId, user), requiredConnectionId: null, turn: null, cancellationToken);
 
     // A join's change to local membership (or, turned round, a leave's), taken back without the
     // caller's cancellation: on this node, for a hub call of its own connection...

@@ -18,10 +18,16 @@ internal static class HubServiceCollectionExtensions
         var services = builder.Services;
         services.AddSingleton<ILocalClients, HubLocalClients>();
         services.AddSingleton<HubErrorFilter>();
+        services.AddSingleton<CallOrderFilter>();
 
         services.AddSignalR(o =>
             {
                 o.AddFilter<HubErrorFilter>();
+                // A connection's calls run side by side, taking effect in the order they came
+                // (CallOrderFilter): a client sending without awaiting each answer has its
+                // messages on their way to Redis together, not one per round trip.
+                o.AddFilter<CallOrderFilter>();
+                o.MaximumParallelInvocationsPerClient = CallOrder.MaxInFlight;
                 // Binding failures (wrong argument count or types) then say what was wrong;
                 // HubErrorFilter keeps unexpected exceptions' details in the server log.
                 o.EnableDetailedErrors = true;

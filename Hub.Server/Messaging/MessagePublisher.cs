@@ -32,6 +32,9 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, Applica
     /// </summary>
     public async Task<SendResult> PublishAsync(Target target, string? @event, JsonElement data, string from, string? user, CancellationToken cancellationToken)
     {
+        // A hub call's turn ends when this message is placed; taken here, before anything an
+        // application's handler publishes meanwhile could end it first.
+        var turn = CallOrder.TakePublishTurn();
         ValidateTarget(target);
         var name = NameRules.ValidateEvent(@event);
         rules.ValidateData(data);
@@ -67,7 +70,7 @@ internal sealed class MessagePublisher(IBroker broker, InputRules rules, Applica
 
         var required = target.Kind == TargetKind.Connection ? target.Id : null;
         var started = time.GetTimestamp();
-        var position = await broker.PublishAsync(Envelope.ForMessage(message, target), required, cancellationToken);
+        var position = await broker.PublishAsync(Envelope.ForMessage(message, target), required, turn, cancellationToken);
         metrics.Published(target.KindName, time.GetElapsedTime(started));
         return new SendResult { Id = message.Id, Stream = stream, Offset = position.Offset };
     }
