@@ -5,7 +5,7 @@ namespace Hub.Bench.Load;
 
 /// <summary>
 /// What the clients of a failover round saw together: the kill's moment, latencies of the
-/// clients that kept their node (before the kill and during the storm), each reconnect attempt
+/// clients that kept their node (before the kill, during the storm and after it), each reconnect attempt
 /// and refusal with its reason, the handshakes each node admitted per second, and what the
 /// clients dropped as duplicates (by offset, as Hub.Client's stream tracker does).
 /// </summary>
@@ -29,6 +29,9 @@ internal sealed class FailoverLog(int killNode)
     /// <summary>Latency of the clients whose node stayed, from the kill until the last moved client resumed.</summary>
     public LatencyHistogram Storm { get; } = new();
 
+    /// <summary>Latency of the clients whose node stayed, once the storm is over (until the round stops measuring).</summary>
+    public LatencyHistogram After { get; } = new();
+
     public int KillNode => killNode;
 
     /// <summary>The Stopwatch timestamp of the kill; 0 until then.</summary>
@@ -42,8 +45,9 @@ internal sealed class FailoverLog(int killNode)
 
     public void MarkKill()
     {
-        Interlocked.Exchange(ref _killedAt, Stopwatch.GetTimestamp());
+        // The storm first: a latency recorded in between belongs to it, not to the time after it.
         _storm = true;
+        Interlocked.Exchange(ref _killedAt, Stopwatch.GetTimestamp());
     }
 
     /// <summary>The storm is over: the last moved client resumed, or the round gave up on it.</summary>
@@ -53,7 +57,7 @@ internal sealed class FailoverLog(int killNode)
     {
         lock (_latencyLock)
         {
-            (_storm ? Storm : Before).RecordSince(sentAt);
+            (_storm ? Storm : KilledAt == 0 ? Before : After).RecordSince(sentAt);
         }
     }
 

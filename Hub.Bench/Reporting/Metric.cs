@@ -28,6 +28,7 @@ internal sealed record Metric(string Header, string Key, Func<RoundResult, doubl
         new("not recovered", "notRecovered", r => r.NotRecovered, "N0"),
         new("stayed p99 before ms", "stayedP99BeforeMs", r => r.StayedP99BeforeMs, "0.00"),
         new("stayed p99 storm ms", "stayedP99StormMs", r => r.StayedP99StormMs, "0.00"),
+        new("stayed p99 after ms", "stayedP99AfterMs", r => r.StayedP99AfterMs, "0.00"),
         new("peak connects/s per node", "peakConnectsPerSecond", r => r.PeakConnectsPerSecond, "N0"),
         new("reconnect attempts", "reconnectAttempts", r => r.ReconnectAttempts, "N0"),
         new("survivor refusals", "survivorRefusals", r => r.SurvivorRefusals, "N0"),

@@ -164,10 +164,15 @@ internal sealed record RoundResult
     /// <summary>Failover: moved clients whose resume said history no longer held what they missed.</summary>
     public double? NotRecovered { get; init; }
 
-    /// <summary>Failover: p99 latency of the clients that kept their node, in the window before the kill, and from the kill until the last moved client resumed.</summary>
+    /// <summary>
+    /// Failover: p99 latency of the clients that kept their node, in the window before the kill,
+    /// from the kill until the last moved client resumed, and in the window after that.
+    /// </summary>
     public double? StayedP99BeforeMs { get; init; }
 
     public double? StayedP99StormMs { get; init; }
+
+    public double? StayedP99AfterMs { get; init; }
 
     /// <summary>Failover: the most handshakes one surviving node completed in one second after the kill, as the clients saw them complete.</summary>
     public double? PeakConnectsPerSecond { get; init; }

@@ -191,6 +191,7 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             NotRecovered = moved.Count(r => !r.Recovered),
             StayedP99BeforeMs = log.Before.Milliseconds(99),
             StayedP99StormMs = log.Storm.Milliseconds(99),
+            StayedP99AfterMs = log.After.Milliseconds(99),
             LatencyP50Ms = log.Storm.Milliseconds(50),
             BenchCpuCores = benchCpu.TotalSeconds / (beforeSeconds + stormSeconds),
             BenchGcPauseMs = benchPause.TotalMilliseconds,
