@@ -90,7 +90,8 @@ internal sealed class JsonHubCodec : IHubCodec
         }
 
         var frame = new HubFrame(HubFrame.Invocation, isReceive: true, text: text, point: offset >= 0 ? new StreamPoint(offset, epoch, null) : default);
-        if (Interlocked.Increment(ref _checked) <= CheckedMessages)
+        // Read before the increment: past the first thousand the receivers' threads do not write the shared counter.
+        if (Volatile.Read(ref _checked) < CheckedMessages && Interlocked.Increment(ref _checked) <= CheckedMessages)
         {
             var parsed = Parse(json);
             if (parsed.Type != frame.Type || parsed.IsReceive != frame.IsReceive || parsed.InvocationId != frame.InvocationId || parsed.Error != frame.Error
