@@ -70,7 +70,7 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
 
     // Only for ReadMessageAsync, allocated at its first call (a hub connection reads through a
     // buffer of its own, and 10,000 of them would keep 160 MB of these for nothing); grows to the largest message.
-    private byte[] _message = [];
+    private byte[]? _message;
 
     /// <param name="binary">Binary messages, as SignalR sends and expects for a binary protocol (MessagePack).</param>
     public static async Task<WebSocketTransport> ConnectAsync(Uri url, int receiveBufferBytes, bool binary, CancellationToken cancellationToken)
@@ -137,11 +137,7 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
     public async Task<ReadOnlyMemory<byte>?> ReadMessageAsync(CancellationToken cancellationToken)
     {
         var length = 0;
-        if (_message.Length == 0)
-        {
-            _message = new byte[16 * 1024];
-        }
-
+        _message ??= new byte[16 * 1024];
         while (true)
         {
             if (length == _message.Length)
