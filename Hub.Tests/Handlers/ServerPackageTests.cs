@@ -15,7 +15,9 @@ public sealed class ServerPackageTests
     {
         var work = Directory.CreateTempSubdirectory("hub-server-package-").FullName;
         // A version of this run's own, so no package cached from another run stands in for these.
-        var version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.{Guid.NewGuid().ToString("N")[..8]}";
+        // The random part starts with a letter: eight hex digits that happen to be all decimal with a
+        // leading zero are a numeric identifier SemVer refuses ("07985841"), and pack fails.
+        var version = $"0.0.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}.r{Guid.NewGuid().ToString("N")[..8]}";
         var feed = Path.Combine(work, "feed");
         var app = Path.Combine(work, "app");
         try
