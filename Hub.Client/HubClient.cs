@@ -53,7 +53,11 @@ public sealed partial class HubClient : IAsyncDisposable
         _reader = Channel.CreateBounded<Message>(new BoundedChannelOptions(options.ReaderCapacity) { SingleWriter = true });
 
         var builder = new HubConnectionBuilder()
-            .WithUrl(urls[0], http => http.AccessTokenProvider = options.AccessTokenProvider)
+            .WithUrl(urls[0], http =>
+            {
+                http.AccessTokenProvider = options.AccessTokenProvider;
+                http.HttpMessageHandlerFactory = inner => new NodeRefusalHandler(inner);
+            })
             .WithAutomaticReconnect(options.ReconnectPolicy ?? JitteredBackoffPolicy.Default);
         if (loggerFactory is not null)
         {

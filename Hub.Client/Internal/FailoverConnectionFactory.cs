@@ -18,6 +18,7 @@ internal sealed class FailoverConnectionFactory(HttpConnectionFactory http, TcpC
     public async ValueTask<ConnectionContext> ConnectAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         Exception? last = null;
+        Exception? waitAsked = null;
         foreach (var index in Order(_current, urls.Count))
         {
             try
@@ -32,12 +33,14 @@ internal sealed class FailoverConnectionFactory(HttpConnectionFactory http, TcpC
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 last = ex;
+                waitAsked ??= RetryHint.Of(ex) is null ? null : ex;
             }
         }
 
-        // Next time, start after the one that failed first.
+        // Next time, start after the one that failed first. A node that asked to be left alone a
+        // while is what the wait before the next attempt heeds, whichever failed last.
         _current = (_current + 1) % urls.Count;
-        throw last!;
+        throw waitAsked ?? last!;
     }
 
     /// <summary>

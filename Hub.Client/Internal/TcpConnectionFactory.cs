@@ -45,11 +45,15 @@ internal sealed class TcpConnectionFactory(Func<Task<string?>>? accessTokenProvi
                 await connection.Transport.Output.WriteAsync(frame, cancellationToken);
             }
 
-            // The node greets with the connection's id ({"connectionId":"…"}), or says why it refuses ({"error":"…"}).
+            // The node greets with the connection's id ({"connectionId":"…"}), or says why it refuses
+            // ({"error":"…"}), with the seconds to wait first when its admission refused ("retryAfter").
             using var greeting = JsonDocument.Parse(await ReadFrameAsync(connection.Transport.Input, cancellationToken));
             if (greeting.RootElement.TryGetProperty("error", out var error))
             {
-                throw new HubException($"The node refused the connection: {error.GetString()}");
+                var refused = new HubException($"The node refused the connection: {error.GetString()}");
+                throw greeting.RootElement.TryGetProperty("retryAfter", out var retryAfter) && retryAfter.TryGetDouble(out var seconds) && double.IsFinite(seconds)
+                    ? RetryHint.Attach(refused, TimeSpan.FromSeconds(Math.Clamp(seconds, 0, 3600)))
+                    : refused;
             }
 
             connection.ConnectionId = greeting.RootElement.GetProperty("connectionId").GetString()!;

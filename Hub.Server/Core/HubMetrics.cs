@@ -20,6 +20,7 @@ internal sealed class HubMetrics
     private readonly Histogram<double> _publishDuration;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _recovery;
+    private readonly Counter<long> _connectionsRefused;
 
     public HubMetrics(IMeterFactory meterFactory)
     {
@@ -34,6 +35,8 @@ internal sealed class HubMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
         _rejected = meter.CreateCounter<long>("hub.calls.rejected", "{call}", "Hub calls and API requests refused, by reason.");
         _recovery = meter.CreateCounter<long>("hub.recovery", "{stream}", "Streams resumed after a reconnect, by result (recovered, lost).");
+        _connectionsRefused = meter.CreateCounter<long>("hub.connections.refused", "{connection}",
+            "New connections this node refused, by reason (stopping, not_ready, max_connections, connect_rate).");
     }
 
     public void ConnectionOpened(IFeatureCollection features) => _connections.Add(1, Transport(features));
@@ -49,6 +52,8 @@ internal sealed class HubMetrics
     public void Delivered(string kind) => _delivered.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void ConnectionRefused(string reason) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Resumed(bool recovered) => _recovery.Add(1, new KeyValuePair<string, object?>("result", recovered ? "recovered" : "lost"));
 

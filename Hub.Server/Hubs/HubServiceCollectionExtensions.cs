@@ -1,3 +1,4 @@
+using System.Globalization;
 using Hub.Client.Internal;
 using Hub.Server.Auth;
 using Hub.Server.Coalescing;
@@ -58,8 +59,8 @@ internal static class HubServiceCollectionExtensions
                 return next(context);
             }
 
-            context.Response.Headers.RetryAfter = "1";
-            return Results.Problem(refusal, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+            context.Response.Headers.RetryAfter = ConnectionAdmission.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Results.Problem(refusal.Message, statusCode: refusal.StatusCode).ExecuteAsync(context);
         }));
         if (app.Services.GetRequiredService<ApplicationHandler>().Handler is not null)
         {

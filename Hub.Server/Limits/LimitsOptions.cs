@@ -14,6 +14,9 @@ internal sealed class LimitsOptions
     /// <summary>Connections per node; 0 = unlimited.</summary>
     public int MaxConnections { get; set; }
 
+    /// <summary>New connections a node admits per second (at most a second's worth at once); 0 = unlimited.</summary>
+    public int ConnectsPerSecond { get; set; }
+
     /// <summary>Groups one connection may be in at once; 0 = unlimited.</summary>
     public int MaxGroupsPerConnection { get; set; } = 100;
 

@@ -69,8 +69,13 @@ internal sealed class TcpAuthFrame(HubTokenValidator validator)
         }
     }
 
-    /// <summary>Answers in place of the greeting, in the shape of a SignalR handshake error, so the client learns why.</summary>
-    public static Task RefuseAsync(PipeWriter output, string reason) => WriteFrameAsync(output, new { error = reason });
+    /// <summary>
+    /// Answers in place of the greeting, in the shape of a SignalR handshake error, so the client
+    /// learns why, and when the node's admission refused it, the seconds to wait before it tries again.
+    /// </summary>
+    public static Task RefuseAsync(PipeWriter output, string reason, int? retryAfterSeconds = null) => retryAfterSeconds is { } seconds
+        ? WriteFrameAsync(output, new { error = reason, retryAfter = seconds })
+        : WriteFrameAsync(output, new { error = reason });
 
     /// <summary>One JSON frame, ended by the record separator.</summary>
     public static async Task WriteFrameAsync(PipeWriter output, object frame) =>

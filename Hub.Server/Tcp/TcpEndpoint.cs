@@ -111,7 +111,7 @@ internal sealed partial class TcpEndpoint(
             connection.ConnectionId = ConnectionIds.New();
             if (admission.Refusal() is { } refusal)
             {
-                throw new TcpRefusedException(refusal);
+                throw new TcpRefusedException(refusal.Message, ConnectionAdmission.RetryAfterSeconds);
             }
 
             var expires = DateTime.MaxValue;
@@ -132,8 +132,17 @@ internal sealed partial class TcpEndpoint(
         }
         catch (TcpRefusedException ex)
         {
-            Log.Refused(logger, ex.Message);
-            await TcpAuthFrame.RefuseAsync(connection.Transport.Output, ex.Message);
+            if (ex.RetryAfterSeconds is null)
+            {
+                Log.Refused(logger, ex.Message);
+            }
+            else
+            {
+                // The node's own choice, counted in hub.connections.refused: a storm of them is no news per connection.
+                Log.NotAdmitted(logger, ex.Message);
+            }
+
+            await TcpAuthFrame.RefuseAsync(connection.Transport.Output, ex.Message, ex.RetryAfterSeconds);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ConnectionResetException)
         {
@@ -177,5 +186,8 @@ internal sealed partial class TcpEndpoint(
 
         [LoggerMessage(5, LogLevel.Error, "TCP connection {ConnectionId} failed.")]
         public static partial void Failed(ILogger logger, string connectionId, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Debug, "A TCP connection was not admitted: {Reason}")]
+        public static partial void NotAdmitted(ILogger logger, string reason);
     }
 }

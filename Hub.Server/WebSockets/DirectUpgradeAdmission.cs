@@ -14,7 +14,7 @@ namespace Hub.Server.WebSockets;
 /// Whether the node takes a WebSocket upgrade on the direct path: the checks HTTP's pipeline
 /// makes before SignalR opens a connection, by the same code — the host filter of
 /// <c>AllowedHosts</c> (the framework's middleware, on the framework's options), the origin
-/// allow-list, the node's admission, and the hub endpoint's authorization — run on an
+/// allow-list, the hub endpoint's authorization and the node's admission — run on an
 /// <see cref="HttpContext"/> built from the request's head. Then the negotiate token, used once
 /// across both paths. A refusal is not answered here: HTTP answers the same request, by the
 /// same checks, with its status.
@@ -39,15 +39,15 @@ internal sealed class DirectUpgradeAdmission(
         await _hostFilter.Invoke(context);
         var query = context.Request.Query;
         var token = query.TryGetValue("id", out var id) ? id.ToString() : null;
-        if (context.Response.StatusCode != StatusCodes.Status200OK ||
-            admission.Refusal(startsConnection: token is null) is not null ||
-            !origins.Allows(context.Request))
+        if (context.Response.StatusCode != StatusCodes.Status200OK || !origins.Allows(context.Request))
         {
             return null;
         }
 
+        // Admission last: a welcome takes its place in this second's connects, which a request
+        // refused after it would then have taken for nothing.
         var decision = await authorization.AuthorizeAsync(context);
-        if (!decision.Allowed)
+        if (!decision.Allowed || admission.Refusal(startsConnection: token is null, answered: false) is not null)
         {
             return null;
         }

@@ -1,4 +1,5 @@
 using Hub.Client.Internal;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Hub.Tests.Client;
@@ -43,6 +44,34 @@ public sealed class ReconnectSpreadTests
     }
 
     [Test]
+    public void ARefusalThatAsksToWait_IsWaitedFor_ARandomTimeBetweenTheWaitAndTwiceIt()
+    {
+        var policy = new JitteredBackoffPolicy(Initial, TimeSpan.FromSeconds(30));
+        var wait = TimeSpan.FromSeconds(1);
+        var refused = RetryHint.Attach(new HttpRequestException("past the node's connects per second"), wait);
+
+        var delays = Enumerable.Range(0, Clients).Select(_ => policy.NextRetryDelay(Retry(1, refused))!.Value).ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(delays.Min(), Is.GreaterThanOrEqualTo(wait));
+            Assert.That(delays.Max(), Is.LessThan(wait * 2));
+            Assert.That(delays.Count(d => d < wait * 1.25), Is.GreaterThan(Clients / 8), "spread over the whole window");
+            Assert.That(delays.Count(d => d >= wait * 1.75), Is.GreaterThan(Clients / 8), "spread over the whole window");
+            Assert.That(policy.NextRetryDelay(Retry(1, new HttpRequestException("no wait asked"))), Is.LessThanOrEqualTo(Initial), "a failure that asked nothing keeps the backoff");
+        });
+    }
+
+    [Test]
+    public void ABackoffLongerThanTheWaitAskedFor_IsKept()
+    {
+        var policy = new JitteredBackoffPolicy(Initial, TimeSpan.FromSeconds(30));
+        var refused = RetryHint.Attach(new HubException("full"), TimeSpan.FromSeconds(1));
+
+        Assert.That(policy.NextRetryDelay(Retry(20, refused)), Is.InRange(TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30)));
+    }
+
+    [Test]
     public void WhenItsNodeIsGone_EachClientTriesItFirst_ThenEveryOtherNodeOnce()
     {
         foreach (var current in new[] { 0, 2, 4 })
@@ -73,5 +102,6 @@ public sealed class ReconnectSpreadTests
         Assert.That(FailoverConnectionFactory.Order(0, 1), Is.EqualTo(new[] { 0 }));
     }
 
-    private static RetryContext Retry(long previous) => new() { PreviousRetryCount = previous, ElapsedTime = TimeSpan.Zero };
+    private static RetryContext Retry(long previous, Exception? reason = null) =>
+        new() { PreviousRetryCount = previous, ElapsedTime = TimeSpan.Zero, RetryReason = reason };
 }

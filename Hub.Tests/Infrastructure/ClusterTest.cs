@@ -151,12 +151,17 @@ public abstract class ClusterTest(Topology topology)
     }
 
     /// <summary>A node in its own process, on this test's Redis, for deaths that must be real (SIGKILL).</summary>
-    protected async Task<NodeProcess> StartNodeProcessAsync(string nodeId)
+    protected async Task<NodeProcess> StartNodeProcessAsync(string nodeId, IReadOnlyDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>(Settings)
         {
             ["Hub:Redis"] = RedisConfiguration ?? throw new InvalidOperationException("A node process needs a Redis topology."),
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         return Own(await NodeProcess.StartAsync(nodeId, settings));
     }
 
