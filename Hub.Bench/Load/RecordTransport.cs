@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using Hub.Client.Internal;
 
 namespace Hub.Bench.Load;
 
@@ -76,7 +79,8 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
     public static async Task<WebSocketTransport> ConnectAsync(Uri url, int receiveBufferBytes, bool binary, CancellationToken cancellationToken)
     {
         var ws = new UriBuilder(url) { Scheme = url.Scheme == "https" ? "wss" : "ws" }.Uri;
-        var socket = new ClientWebSocket();
+        // The status and headers of a refused upgrade, for the wait a node asks for (Retry-After).
+        var socket = new ClientWebSocket { Options = { CollectHttpResponseDetails = true } };
         try
         {
             if (receiveBufferBytes > 0)
@@ -95,12 +99,25 @@ internal sealed class WebSocketTransport(ClientWebSocket socket, WebSocketMessag
 
             return new WebSocketTransport(socket, binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text);
         }
+        catch (WebSocketException ex) when (RetryAfter(socket) is { } wait)
+        {
+            socket.Dispose();
+            throw RetryHint.Attach(ex, wait);
+        }
         catch
         {
             socket.Dispose();
             throw;
         }
     }
+
+    // What Hub.Client reads from a refused negotiate (NodeRefusalHandler): a 503's or 429's Retry-After, in seconds.
+    private static TimeSpan? RetryAfter(ClientWebSocket socket) =>
+        socket.HttpStatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests &&
+        socket.HttpResponseHeaders?.TryGetValue("Retry-After", out var values) == true &&
+        int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {

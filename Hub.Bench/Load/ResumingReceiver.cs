@@ -30,6 +30,9 @@ internal sealed class ResumingReceiver : IAsyncDisposable
     private long _connectedAt;
     private long _resumedAt;
 
+    // Why the last attempt failed, as Hub.Client's factory reports it to the policy: a refusal that asked to wait, else the last.
+    private Exception? _refusal;
+
     private ResumingReceiver(int index, IReadOnlyList<Endpoint> endpoints, int node, int group, int publishers, LoadPhase phase, FailoverLog log, ErrorLog errors)
     {
         _index = index;
@@ -148,7 +151,7 @@ internal sealed class ResumingReceiver : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         for (var retry = 0; ; retry++)
         {
-            var delay = JitteredBackoffPolicy.Default.NextRetryDelay(new RetryContext { PreviousRetryCount = retry, ElapsedTime = Stopwatch.GetElapsedTime(started) });
+            var delay = JitteredBackoffPolicy.Default.NextRetryDelay(new RetryContext { PreviousRetryCount = retry, ElapsedTime = Stopwatch.GetElapsedTime(started), RetryReason = _refusal });
             await Task.Delay(delay ?? TimeSpan.Zero, _stop.Token);
             if (await TryComeBackAsync() is { } back)
             {
@@ -159,6 +162,9 @@ internal sealed class ResumingReceiver : IAsyncDisposable
 
     private async Task<(ILoadSocket Socket, Task Receiving)?> TryComeBackAsync()
     {
+        _refusal = null;
+        Exception? last = null;
+        Exception? waitAsked = null;
         foreach (var node in FailoverConnectionFactory.Order(_node, _endpoints.Count))
         {
             _log.Attempted();
@@ -166,11 +172,13 @@ internal sealed class ResumingReceiver : IAsyncDisposable
             Task receiving;
             try
             {
-                (socket, receiving) = await OpenAsync(node, _stop.Token);
+                (socket, receiving) = await OpenAsync(node, _stop.Token, heedWait: false);
             }
             catch (Exception ex) when (!_stop.IsCancellationRequested)
             {
                 _log.Refused(node == _log.KillNode ? FailoverLog.KilledNodePrefix + ex.Message : $"node {node + 1}: {ex.GetType().Name}: {ex.Message}");
+                last = ex;
+                waitAsked ??= RetryHint.Of(ex) is null ? null : ex;
                 continue;
             }
 
@@ -194,8 +202,9 @@ internal sealed class ResumingReceiver : IAsyncDisposable
             return back ? (socket, receiving) : null;
         }
 
-        // As the factory does: the next attempt starts after the node that failed first.
+        // As the factory does: the next attempt starts after the node that failed first, and waits as a refusal asked.
         _node = (_node + 1) % _endpoints.Count;
+        _refusal = waitAsked ?? last;
         return null;
     }
 
@@ -232,11 +241,12 @@ internal sealed class ResumingReceiver : IAsyncDisposable
     private TimeSpan? SinceKill(long timestamp) =>
         timestamp == 0 || _log.KilledAt == 0 ? null : Stopwatch.GetElapsedTime(_log.KilledAt, timestamp);
 
-    private async Task<(ILoadSocket Socket, Task Receiving)> OpenAsync(int node, CancellationToken cancellationToken)
+    /// <param name="heedWait">False on a reconnect: the wait a refusal asks for is then the policy's to heed, as in Hub.Client.</param>
+    private async Task<(ILoadSocket Socket, Task Receiving)> OpenAsync(int node, CancellationToken cancellationToken, bool heedWait = true)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(CallTimeout);
-        var socket = await _endpoints[node].ConnectAsync(cancellationToken: timeout.Token);
+        timeout.CancelAfter(heedWait ? CallTimeout * 3 : CallTimeout);
+        var socket = await _endpoints[node].ConnectAsync(cancellationToken: timeout.Token, heedWait: heedWait);
         return (socket, ReceiveAsync(socket));
     }
 
