@@ -32,6 +32,12 @@ if (args is [IdleWorker.Command, ..])
     return await IdleWorker.RunAsync(args);
 }
 
+// The bench re-launched as the load process of a failover round's moved clients.
+if (args is [FailoverWorker.Command, ..])
+{
+    return await FailoverWorker.RunAsync(args);
+}
+
 BenchOptions options;
 try
 {

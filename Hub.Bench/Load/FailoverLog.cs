@@ -43,11 +43,14 @@ internal sealed class FailoverLog(int killNode)
 
     public IReadOnlyDictionary<string, int> Refusals => _refusals;
 
-    public void MarkKill()
+    public void MarkKill() => MarkKill(Stopwatch.GetTimestamp());
+
+    /// <summary>The kill at <paramref name="at"/>, a Stopwatch timestamp (the same clock in every process of the machine).</summary>
+    public void MarkKill(long at)
     {
         // The storm first: a latency recorded in between belongs to it, not to the time after it.
         _storm = true;
-        Interlocked.Exchange(ref _killedAt, Stopwatch.GetTimestamp());
+        Interlocked.Exchange(ref _killedAt, at);
     }
 
     /// <summary>The storm is over: the last moved client resumed, or the round gave up on it.</summary>

@@ -11,7 +11,6 @@ namespace Hub.Bench.Load;
 internal sealed class IdleWorkerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(10);
 
     private readonly Process _process;
     private readonly string _name;
@@ -38,14 +37,7 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
     public int Open => Volatile.Read(ref _open);
 
     /// <summary>The CPU time it has used so far, as the system counts it.</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
-    }
+    public TimeSpan CpuTime => BenchChild.CpuTime(_process);
 
     /// <summary>Ends with the connections it opened once it is done opening (fewer than asked when one failed; the error is logged).</summary>
     public Task<int> Connected => _connected.Task;
@@ -53,28 +45,7 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
     /// <summary>Starts a load process opening <paramref name="count"/> idle connections to <paramref name="hub"/>.</summary>
     public static IdleWorkerProcess Start(Uri hub, int count, bool bare, string name, ErrorLog errors)
     {
-        var info = new ProcessStartInfo
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
-        // Run as "dotnet Hub.Bench.dll" or as its apphost, the same way again.
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("The bench cannot tell its own executable to start load processes.");
-        info.FileName = host;
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
-        {
-            info.ArgumentList.Add(typeof(IdleWorker).Assembly.Location);
-        }
-
-        foreach (var argument in IdleWorker.Arguments(hub, count, bare))
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"{name} did not start.");
+        var process = BenchChild.Start(IdleWorker.Arguments(hub, count, bare), name);
         return new IdleWorkerProcess(process, name, errors);
     }
 
@@ -100,34 +71,13 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stopping = true;
-        try
-        {
-            await SendAsync("stop");
-            await _process.WaitForExitAsync().WaitAsync(ExitWait);
-        }
-        catch (Exception ex) when (ex is IOException or TimeoutException or InvalidOperationException)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(ExitWait);
-        }
+        await BenchChild.StopAsync(_process, _name, BenchChild.ExitWait);
 
         await _reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _process.Dispose();
     }
 
-    private async Task SendAsync(string line)
-    {
-        try
-        {
-            await _process.StandardInput.WriteLineAsync(line);
-            await _process.StandardInput.FlushAsync();
-        }
-        catch (IOException ex)
-        {
-            // A bare "Broken pipe" would not say which process went.
-            throw new IOException($"{_name} no longer reads the bench's commands (it exited?): {ex.Message}", ex);
-        }
-    }
+    private Task SendAsync(string line) => BenchChild.SendAsync(_process, _name, line);
 
     private async Task ReadAsync()
     {
@@ -163,8 +113,7 @@ internal sealed class IdleWorkerProcess : IAsyncDisposable
         }
 
         // Its stdout ended: it exited. Whatever still waits on it fails now rather than at its timeout.
-        var stderr = await _stderr.WaitAsync(ExitWait).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.Trim() : "(its stderr could not be read)", TaskScheduler.Default);
-        var gone = new IOException($"{_name} exited: {stderr}");
+        var gone = await BenchChild.ExitedAsync(_stderr, _name);
         if (!_stopping)
         {
             _errors.Add(gone.Message);

@@ -12,7 +12,9 @@ namespace Hub.Bench.Scenarios;
 /// Its clients come back on the others as Hub.Client would (<see cref="ResumingReceiver"/>); the
 /// round times each until its resume answered, watches the survivors (readiness, CPU, what they
 /// refuse) and, once the publishers stopped, checks that every receiver got every message
-/// accepted for its group exactly once and in order.
+/// accepted for its group exactly once and in order. The killed node's clients live in a load
+/// process of their own (<see cref="FailoverWorker"/>): their storm of reconnects, and the
+/// collections it costs, would otherwise be in every latency the bench reads for the others.
 /// </summary>
 internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, ProgressLine progress, CancellationToken cancellationToken) : IRound
 {
@@ -21,6 +23,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     private static readonly TimeSpan HealthProbeInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan ResumedPollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly FailoverPlan _plan = shape.Failover ?? throw new ArgumentException("A failover round needs a failover plan.", nameof(shape));
 
@@ -47,21 +51,28 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         var errors = new ErrorLog();
         var phase = new LoadPhase();
         var log = new FailoverLog(_plan.KillNode);
-        var receivers = new ResumingReceiver?[FileLimitedCount(shape.Connections)];
+        var total = FileLimitedCount(shape.Connections);
+        var stayIndexes = Enumerable.Range(0, total).Where(i => i % endpoints.Count != _plan.KillNode).ToList();
+        var receivers = new ResumingReceiver?[stayIndexes.Count];
         var publishers = new List<Publisher>();
+        FailoverWorkerProcess? movers = null;
         try
         {
+            movers = FailoverWorkerProcess.Start(_plan.KillNode, shape.Publishers, endpoints.Select(e => e.Url), errors);
+            var moving = movers.ConnectAsync(total, shape.Groups, ConnectTimeout, cancellationToken);
             var connected = 0;
-            progress.Show($"{label}: connecting (deliveries = clients)", () => (0, Volatile.Read(ref connected)));
-            await Parallel.ForAsync(0, receivers.Length, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallel, CancellationToken = cancellationToken }, async (i, token) =>
+            progress.Show($"{label}: connecting (deliveries = clients)", () => (0, Volatile.Read(ref connected) + movers.Open));
+            await Parallel.ForAsync(0, receivers.Length, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallel, CancellationToken = cancellationToken }, async (k, token) =>
             {
+                var i = stayIndexes[k];
                 var node = i % endpoints.Count;
-                receivers[i] = await ResumingReceiver.ConnectAsync(
+                receivers[k] = await ResumingReceiver.ConnectAsync(
                     endpoints, node, i, LoadGroups.OfReceiver(i, endpoints.Count, shape.Groups), shape.Publishers, phase, log, errors, token);
                 Interlocked.Increment(ref connected);
             });
 
-            var all = receivers.Select(r => r!).ToList();
+            var movedCount = await moving;
+            var stayed = receivers.Select(r => r!).ToList();
 
             // The connects leave the bench's heap full of garbage and young objects that will live
             // for the round: collected now, not in a pause inside the measured time, which every
@@ -72,7 +83,7 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
                 publishers.Add(await Publisher.ConnectAsync(endpoints[PublisherNode], i, shape.Window, shape.TextLength, shape.Groups, phase, errors));
             }
 
-            return [await FailOverAsync(variant, round, label, endpoints, all, publishers, phase, log, errors)];
+            return [await FailOverAsync(variant, round, label, endpoints, stayed, new Movers(movers, movedCount), publishers, phase, log, errors)];
         }
         finally
         {
@@ -80,6 +91,11 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             foreach (var publisher in publishers)
             {
                 await publisher.DisposeAsync();
+            }
+
+            if (movers is not null)
+            {
+                await movers.DisposeAsync();
             }
 
             await Parallel.ForEachAsync(receivers, new ParallelOptions { MaxDegreeOfParallelism = ConnectParallel }, async (r, _) =>
@@ -94,9 +110,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     }
 
     private async Task<RoundResult> FailOverAsync(
-        Variant variant, int round, string label, IReadOnlyList<Endpoint> endpoints, List<ResumingReceiver> receivers, List<Publisher> publishers, LoadPhase phase, FailoverLog log, ErrorLog errors)
+        Variant variant, int round, string label, IReadOnlyList<Endpoint> endpoints, List<ResumingReceiver> receivers, Movers moved, List<Publisher> publishers, LoadPhase phase, FailoverLog log, ErrorLog errors)
     {
-        var moved = receivers.Where(r => r.HomeNode == _plan.KillNode).ToList();
         var nodes = target.ServerProcesses.Where(p => p.Name != RedisProcess.Name).ToList();
         var survivors = target.ServerProcesses.Where(p => p.Name == RedisProcess.Name || nodes.IndexOf(p) != _plan.KillNode).ToList();
         using var stop = new CancellationTokenSource();
@@ -108,26 +123,29 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         progress.Show($"{label}: all nodes up", () => (Accepted(), 0));
         phase.Measuring = true;
         var before = Cpu(survivors);
-        var benchBefore = Environment.CpuUsage.TotalTime;
+        var benchBefore = Environment.CpuUsage.TotalTime + moved.Process.CpuTime;
         var benchPauseBefore = GC.GetTotalPauseDuration();
         await Task.Delay(shape.Duration, cancellationToken);
         var atKill = Cpu(survivors);
 
         log.MarkKill();
+        await moved.Process.MarkKillAsync(log.KilledAt, cancellationToken);
         await target.KillNodeAsync(_plan.KillNode);
         var acceptedAtKill = Accepted();
         using var probing = new CancellationTokenSource();
         var health = ProbeSurvivorsAsync(endpoints, probing.Token);
-        progress.Show($"{label}: node {_plan.KillNode + 1} killed, clients resumed (deliveries)", () => (Accepted(), moved.Count(r => r.ResumedAfterKill is not null)));
+        var resumedCount = 0;
+        progress.Show($"{label}: node {_plan.KillNode + 1} killed, clients resumed (deliveries)", () => (Accepted(), Volatile.Read(ref resumedCount)));
         var deadline = Stopwatch.GetTimestamp() + (long)(_plan.ResumeTimeout.TotalSeconds * Stopwatch.Frequency);
-        while (moved.Any(r => r.ResumedAfterKill is null) && Stopwatch.GetTimestamp() < deadline)
+        while (resumedCount < moved.Count && Stopwatch.GetTimestamp() < deadline)
         {
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(ResumedPollInterval, cancellationToken);
+            Volatile.Write(ref resumedCount, await moved.Process.ResumedAsync(cancellationToken));
         }
 
         log.EndStorm();
         var afterStorm = Cpu(survivors);
-        var benchCpu = Environment.CpuUsage.TotalTime - benchBefore;
+        var benchCpu = Environment.CpuUsage.TotalTime + moved.Process.CpuTime - benchBefore;
         var benchPause = GC.GetTotalPauseDuration() - benchPauseBefore;
         await probing.CancelAsync();
         var healthy = await health && survivors.All(p => !p.HasExited);
@@ -141,7 +159,8 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         await sending.WaitAsync(StopTimeout, cancellationToken);
         await Task.WhenAll(publishers.Select(p => p.DrainAsync()));
         progress.Show($"{label}: counting losses");
-        var losses = await CountLossesAsync(receivers, publishers);
+        var losses = await CountLossesAsync(receivers, moved.Process, publishers, cancellationToken);
+        var report = await moved.Process.ReportAsync(cancellationToken);
 
         var sendRtt = new LatencyHistogram();
         foreach (var publisher in publishers)
@@ -149,10 +168,11 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             sendRtt.Add(publisher.TakeRoundTrip());
         }
 
-        var resumed = Sorted(moved.Select(r => r.ResumedAfterKill));
-        var connected = Sorted(moved.Select(r => r.ConnectedAfterKill));
-        var rejoinResume = Sorted(moved.Select(r => r.ResumedAfterKill - r.ConnectedAfterKill));
-        var refusals = log.Refusals;
+        var resumed = Sorted(report.ResumedAfterKill);
+        var connected = Sorted(report.ConnectedAfterKill);
+        var rejoinResume = Sorted(report.ResumedAfterKill.Zip(report.ConnectedAfterKill, (r, c) => r - c));
+        var refusals = log.Refusals.Concat(report.Refusals).GroupBy(r => r.Key).ToDictionary(g => g.Key, g => g.Sum(r => r.Value));
+        var admitted = log.AdmittedByNode.Concat(report.AdmittedByNode).GroupBy(a => a.Key).ToDictionary(g => g.Key, g => g.Sum(a => a.Value));
         var stormSeconds = Stopwatch.GetElapsedTime(atKill.Timestamp, afterStorm.Timestamp).TotalSeconds;
         var beforeSeconds = Stopwatch.GetElapsedTime(before.Timestamp, atKill.Timestamp).TotalSeconds;
         var notResumed = moved.Count - resumed.Count;
@@ -182,13 +202,13 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             ResumedP50Seconds = Percentile(resumed, 0.50),
             ResumedP99Seconds = Percentile(resumed, 0.99),
             ResumedMaxSeconds = resumed.Count > 0 ? resumed[^1] : null,
-            LostMaxSeconds = moved.Max(r => r.LostAfterKill)?.TotalSeconds,
+            LostMaxSeconds = report.LostAfterKill.Max(),
             ConnectedP50Seconds = Percentile(connected, 0.50),
             ConnectedMaxSeconds = connected.Count > 0 ? connected[^1] : null,
             RejoinResumeP50Seconds = Percentile(rejoinResume, 0.50),
             RejoinResumeMaxSeconds = rejoinResume.Count > 0 ? rejoinResume[^1] : null,
             NotResumed = notResumed,
-            NotRecovered = moved.Count(r => !r.Recovered),
+            NotRecovered = report.NotRecovered,
             StayedP99BeforeMs = log.Before.Milliseconds(99),
             StayedP99StormMs = log.Storm.Milliseconds(99),
             StayedP99AfterMs = log.After.Milliseconds(99),
@@ -197,15 +217,15 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             BenchGcPauseMs = benchPause.TotalMilliseconds,
             SendRttP50Ms = sendRtt.Milliseconds(50),
             SendRttP99Ms = sendRtt.Milliseconds(99),
-            PeakConnectsPerSecond = log.PeakAdmittedPerSecond,
-            AdmittedByNode = log.AdmittedByNode.OrderBy(a => a.Key).ToDictionary(a => $"node {a.Key + 1}", a => a.Value),
-            ReconnectAttempts = log.Attempts,
+            PeakConnectsPerSecond = Math.Max(log.PeakAdmittedPerSecond, report.PeakAdmittedPerSecond),
+            AdmittedByNode = admitted.OrderBy(a => a.Key).ToDictionary(a => $"node {a.Key + 1}", a => a.Value),
+            ReconnectAttempts = log.Attempts + report.Attempts,
             SurvivorRefusals = refusals.Where(r => !r.Key.StartsWith(FailoverLog.KilledNodePrefix, StringComparison.Ordinal)).Sum(r => r.Value),
-            RefusalReasons = refusals.ToDictionary(),
+            RefusalReasons = refusals,
             SurvivorCpuBeforeCores = (atKill.Cpu - before.Cpu).TotalSeconds / beforeSeconds,
             SurvivorCpuStormCores = (afterStorm.Cpu - atKill.Cpu).TotalSeconds / stormSeconds,
             SurvivorsHealthy = healthy ? 1 : 0,
-            DuplicatesDropped = log.DuplicatesDropped,
+            DuplicatesDropped = log.DuplicatesDropped + report.DuplicatesDropped,
         };
     }
 
@@ -236,14 +256,16 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
         return healthy;
     }
 
-    /// <summary>Waits, bounded, for every receiver to catch up, then counts what each one is still missing.</summary>
-    private static async Task<long> CountLossesAsync(List<ResumingReceiver> receivers, List<Publisher> publishers)
+    /// <summary>Waits, bounded, for every receiver (here and in the moved clients' process) to catch up, then counts what each one is still missing.</summary>
+    private async Task<long> CountLossesAsync(List<ResumingReceiver> receivers, FailoverWorkerProcess movers, List<Publisher> publishers, CancellationToken cancellationToken)
     {
+        var accepted = publishers.Select(p => Enumerable.Range(0, shape.Groups).Select(p.AcceptedFor).ToArray()).ToList();
         var deadline = Stopwatch.GetTimestamp() + (long)(DeliveryTimeout.TotalSeconds * Stopwatch.Frequency);
         long missing;
-        while ((missing = receivers.Sum(r => publishers.Select((p, i) => Math.Max(0, p.AcceptedFor(r.Group) - r.Received(i))).Sum())) > 0 && Stopwatch.GetTimestamp() < deadline)
+        while ((missing = receivers.Sum(r => publishers.Select((p, i) => Math.Max(0, p.AcceptedFor(r.Group) - r.Received(i))).Sum())
+            + await movers.MissingAsync(accepted, cancellationToken)) > 0 && Stopwatch.GetTimestamp() < deadline)
         {
-            await Task.Delay(20);
+            await Task.Delay(100, cancellationToken);
         }
 
         return missing;
@@ -252,7 +274,7 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     private static (long Timestamp, TimeSpan Cpu) Cpu(IEnumerable<ChildProcess> processes) =>
         (Stopwatch.GetTimestamp(), processes.Aggregate(TimeSpan.Zero, (sum, p) => sum + p.CpuTime));
 
-    private static List<double> Sorted(IEnumerable<TimeSpan?> times) => [.. times.OfType<TimeSpan>().Select(t => t.TotalSeconds).Order()];
+    private static List<double> Sorted(IEnumerable<double?> seconds) => [.. seconds.OfType<double>().Order()];
 
     private static double? Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? null : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
@@ -265,4 +287,7 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
             ? throw new InvalidOperationException($"The open-files limit ({soft:N0}) leaves room for {soft - FileLimit.Reserve:N0} clients, not the {wanted:N0} asked for (--connections).")
             : wanted;
     }
+
+    /// <summary>The killed node's clients: their load process, and how many it holds.</summary>
+    private sealed record Movers(FailoverWorkerProcess Process, int Count);
 }
