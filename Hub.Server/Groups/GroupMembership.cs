@@ -213,10 +213,18 @@ internal sealed partial class GroupMembership(
         broker.PublishAsync(Envelope.ForPresenceEvent(kind, group, connectionId, user), requiredConnectionId: null, turn: null, cancellationToken);
 
     // A join's change to local membership (or, turned round, a leave's), taken back without the
-    // caller's cancellation: on this node, for a hub call of its own connection...
+    // caller's cancellation: on this node, for a hub call of its own connection (the token is the
+    // connection's abort)... A connection that closed while presence took its join is not added:
+    // its departure runs once it is aborted, and may have taken it out of presence before the join's
+    // group side landed (the two sides are separate writes), which would leave a member no
+    // connection ends; the join fails instead, and its undo takes the group side back.
     private LocalChange OnThisNode(string connectionId, string group, bool join, CancellationToken cancellationToken) =>
         LocalChange.For(
-            token => clients.AddToGroupAsync(connectionId, group, token),
+            token =>
+            {
+                token.ThrowIfCancellationRequested();
+                return clients.AddToGroupAsync(connectionId, group, token);
+            },
             token => clients.RemoveFromGroupAsync(connectionId, group, token),
             join, cancellationToken);
 
