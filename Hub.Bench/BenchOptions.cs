@@ -43,6 +43,9 @@ internal sealed record BenchOptions
           --rate N          messages/s all publishers offer together, open loop, in a scenario without a ramp
                             (failover: 400; 0 = closed loop with --window calls in flight)
           --text-length N   characters per message text (default 64)
+          --ramp-start N    in a scenario that ramps (fanout, groups, latency): the first step's messages/s
+          --ramp-step P     in a scenario that ramps: each step P % above the last (fanout: 50); a finer
+                            step reads a saturation ratio more finely, in more steps
           --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed; connections 1)
           --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
                             with --set Hub:History:WaitReplicas=1, what a send acknowledged by a replica costs)
@@ -161,6 +164,7 @@ internal sealed record BenchOptions
                 Duration = Seconds(values, "--duration", load.Duration),
                 Warmup = Seconds(values, "--warmup", load.Warmup),
                 Protocol = protocol.Name,
+                Ramp = Ramp(load.Ramp, values),
             },
         };
         values.Remove("--url");
@@ -209,6 +213,21 @@ internal sealed record BenchOptions
         }
 
         return [new("baseline", common, baselineDll), new("candidate", candidate)];
+    }
+
+    private static RampPlan? Ramp(RampPlan? ramp, Dictionary<string, List<string>> values)
+    {
+        var (start, step) = (values.ContainsKey("--ramp-start"), values.ContainsKey("--ramp-step"));
+        if (ramp is null)
+        {
+            return start || step ? throw new ArgumentException("--ramp-start and --ramp-step go with a scenario that ramps (fanout, groups, latency).") : null;
+        }
+
+        return ramp with
+        {
+            StartRate = Int(values, "--ramp-start", (int)ramp.StartRate, 1, 1_000_000),
+            Factor = 1 + (Int(values, "--ramp-step", (int)Math.Round((ramp.Factor - 1) * 100), 5, 400) / 100.0),
+        };
     }
 
     private static int Int(Dictionary<string, List<string>> values, string name, int fallback, int min, int max)
