@@ -15,8 +15,8 @@ namespace Hub.Bench.Load;
 /// <item><c>kill TIMESTAMP</c>: the bench is about to kill the node, at that <see cref="System.Diagnostics.Stopwatch"/>
 /// timestamp (CLOCK_MONOTONIC, the same in every process); it answers <c>killed</c>;</item>
 /// <item><c>resumed</c> is answered with <c>resumed N</c>, the clients back and resumed so far;</item>
-/// <item><c>missing P C0 C1 …</c>: publisher P's accepted messages per group; once every publisher's
-/// counts are in, it answers <c>missing N</c>, the messages its clients still lack;</item>
+/// <item><c>accepted P C0 C1 …</c>: publisher P's accepted messages per group, once the publishers stopped;
+/// <c>missing</c> is then answered with <c>missing N</c>, the messages its clients still lack of them;</item>
 /// <item><c>report</c> is answered with <c>report JSON</c> (<see cref="FailoverWorkerReport"/>);
 /// <c>error TEXT</c> whenever something fails; <c>stop</c> or the end of stdin ends it.</item>
 /// </list>
@@ -65,13 +65,11 @@ internal static class FailoverWorker
                     case ["resumed"]:
                         Write($"resumed {receivers.Count(r => r.ResumedAfterKill is not null)}");
                         break;
-                    case ["missing", var publisher, .. var counts]:
+                    case ["accepted", var publisher, .. var counts]:
                         accepted[Number(publisher)] = [.. counts.Select(c => long.Parse(c, CultureInfo.InvariantCulture))];
-                        if (accepted.Count == publishers)
-                        {
-                            Write($"missing {receivers.Sum(r => Enumerable.Range(0, publishers).Sum(p => Math.Max(0, accepted[p][r.Group] - r.Received(p))))}");
-                        }
-
+                        break;
+                    case ["missing"] when accepted.Count == publishers:
+                        Write($"missing {receivers.Sum(r => Enumerable.Range(0, publishers).Sum(p => Math.Max(0, accepted[p][r.Group] - r.Received(p))))}");
                         break;
                     case ["report"]:
                         Write("report " + JsonSerializer.Serialize(FailoverWorkerReport.Of(receivers, log)));

@@ -56,17 +56,18 @@ internal sealed class FailoverWorkerProcess : IAsyncDisposable
     public async Task<int> ResumedAsync(CancellationToken cancellationToken) =>
         Number(await AskAsync("resumed", "resumed", AnswerTimeout, cancellationToken));
 
-    /// <summary>The messages its clients still lack, of what each publisher had accepted per group.</summary>
-    public async Task<long> MissingAsync(IReadOnlyList<long[]> acceptedPerGroup, CancellationToken cancellationToken)
+    /// <summary>Tells it what each publisher had accepted per group, once the publishers stopped.</summary>
+    public async Task AcceptedAsync(IReadOnlyList<long[]> acceptedPerGroup)
     {
-        for (var p = 0; p < acceptedPerGroup.Count - 1; p++)
+        for (var p = 0; p < acceptedPerGroup.Count; p++)
         {
-            await SendAsync($"missing {p} {string.Join(' ', acceptedPerGroup[p])}");
+            await SendAsync($"accepted {p} {string.Join(' ', acceptedPerGroup[p])}");
         }
-
-        var last = acceptedPerGroup.Count - 1;
-        return long.Parse(await AskAsync($"missing {last} {string.Join(' ', acceptedPerGroup[last])}", "missing", AnswerTimeout, cancellationToken), CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The messages its clients still lack of what it was told was accepted.</summary>
+    public async Task<long> MissingAsync(CancellationToken cancellationToken) =>
+        long.Parse(await AskAsync("missing", "missing", AnswerTimeout, cancellationToken), CultureInfo.InvariantCulture);
 
     public async Task<FailoverWorkerReport> ReportAsync(CancellationToken cancellationToken) =>
         JsonSerializer.Deserialize<FailoverWorkerReport>(await AskAsync("report", "report", AnswerTimeout, cancellationToken))

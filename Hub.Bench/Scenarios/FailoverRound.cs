@@ -260,10 +260,11 @@ internal sealed class FailoverRound(IBenchTarget target, LoadShape shape, Progre
     private async Task<long> CountLossesAsync(List<ResumingReceiver> receivers, FailoverWorkerProcess movers, List<Publisher> publishers, CancellationToken cancellationToken)
     {
         var accepted = publishers.Select(p => Enumerable.Range(0, shape.Groups).Select(p.AcceptedFor).ToArray()).ToList();
+        await movers.AcceptedAsync(accepted);
         var deadline = Stopwatch.GetTimestamp() + (long)(DeliveryTimeout.TotalSeconds * Stopwatch.Frequency);
         long missing;
-        while ((missing = receivers.Sum(r => publishers.Select((p, i) => Math.Max(0, p.AcceptedFor(r.Group) - r.Received(i))).Sum())
-            + await movers.MissingAsync(accepted, cancellationToken)) > 0 && Stopwatch.GetTimestamp() < deadline)
+        while ((missing = receivers.Sum(r => accepted.Select((a, i) => Math.Max(0, a[r.Group] - r.Received(i))).Sum())
+            + await movers.MissingAsync(cancellationToken)) > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(100, cancellationToken);
         }

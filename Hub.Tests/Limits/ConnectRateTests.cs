@@ -5,6 +5,7 @@ using Hub.Client;
 using Hub.Client.Internal;
 using Hub.Tests.Infrastructure;
 using Hub.Tests.Tcp;
+using Hub.Tests.WebSockets;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Hub.Tests.Limits;
@@ -84,6 +85,29 @@ public sealed class ConnectRateTests() : ClusterTest(Topology.InMemory)
     }
 
     [Test]
+    public async Task PastTheRate_TheDirectPath_RefusesAnUpgrade_AsANodeThatLeavesWebSocketsToHttp()
+    {
+        var viaHttp = Own(await StartNodeAsync("node-http", extra: new Dictionary<string, string?>
+        {
+            ["Hub:WebSockets:Direct"] = "false",
+            ["Hub:Tcp:Port"] = "0",
+        }));
+
+        using var direct = await RefusedAsync(() => RefusedUpgradeAsync(NodeA));
+        using var http = await RefusedAsync(() => RefusedUpgradeAsync(viaHttp));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(direct.ResponseHead, Does.StartWith("HTTP/1.1 429 "));
+            Assert.That(Head(direct), Is.EqualTo(Head(http)), "the direct path's answer, against HTTP's");
+        });
+
+        // The status line and the headers that say why and when, without the date.
+        static string[] Head(RawWebSocket socket) =>
+            [.. socket.ResponseHead.Split("\r\n").Where(l => !l.StartsWith("Date:", StringComparison.OrdinalIgnoreCase) && l.Length > 0)];
+    }
+
+    [Test]
     public async Task HubClient_RefusedOverHttpOrTcp_SaysWhy_AndCarriesTheWaitToItsReconnectPolicy()
     {
         var tcpUrl = new Uri($"tcp://127.0.0.1:{_tcpPort}");
@@ -113,11 +137,18 @@ public sealed class ConnectRateTests() : ClusterTest(Topology.InMemory)
         return null;
     }
 
-    private static int CountOf(string metrics, string reason)
+    /// <summary>hub_connections_refused_total for <paramref name="reason"/> in a scrape of /metrics; 0 when absent.</summary>
+    internal static int CountOf(string metrics, string reason)
     {
         var match = System.Text.RegularExpressions.Regex.Match(
             metrics, $@"hub_connections_refused_total\{{[^}}]*reason=""{reason}""[^}}]*\}} (\d+)");
         return match.Success ? int.Parse(match.Groups[1].Value) : 0;
+    }
+
+    private static async Task<RawWebSocket?> RefusedUpgradeAsync(HubNode node)
+    {
+        var socket = await RawWebSocket.ConnectAsync(node);
+        return socket.ResponseHead.StartsWith("HTTP/1.1 101 ", StringComparison.Ordinal) ? Disposed(socket) : socket;
     }
 
     /// <summary>Tries until the node refuses: the first try may still find this second's place free.</summary>
