@@ -77,12 +77,20 @@ internal sealed partial class GroupMembership(
     /// events are cluster-wide and done here; the local membership is changed by the node that
     /// holds the connection, through a bus command that every later message comes after.
     /// </summary>
+    /// <remarks>
+    /// The connection's departure on its node is not ordered with this request, and presence takes
+    /// a join in two writes (the connection's side, then the group's, in separate slots): a departure
+    /// between them takes the group side out before it lands, which would leave a member no
+    /// connection ends. So the connection is looked up once more after the join: gone, the join
+    /// fails and is undone (a departure after the lookup finds the group on the connection's side and
+    /// takes the member out itself).
+    /// </remarks>
     public async Task AddAsync(string connectionId, string group, CancellationToken cancellationToken)
     {
         NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
         await JoinCoreAsync(connection, group, ByCommand(connection, group, join: true, cancellationToken),
-            static () => Task.FromResult(true), cancellationToken);
+            () => FindConnectionAsync(connectionId, cancellationToken), cancellationToken);
     }
 
     /// <summary><see cref="LeaveAsync"/> for a connection on any node (the HTTP API); see <see cref="AddAsync"/>.</summary>

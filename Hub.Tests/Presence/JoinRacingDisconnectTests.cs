@@ -1,7 +1,9 @@
+using System.Net;
 using Hub.Client;
 using Hub.Server;
 using Hub.Server.Presence;
 using Hub.Server.Redis;
+using Hub.Tests.Api;
 using Hub.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -12,18 +14,61 @@ namespace Hub.Tests.Presence;
 /// A join presence takes while its connection closes. In Redis a join writes the connection's side
 /// and the group's side separately, so a departure can run between them: it takes the connection
 /// and the groups its side lists out of presence, and the group side of the join lands after.
-/// The node plays that interleaving exactly (a store that writes the group side once more after
-/// the departure); the join must not leave a member that no connection will ever end.
+/// A node plays that interleaving exactly (a store that writes the group side once more after
+/// the departure); the join must not leave a member that no connection will ever end, whether the
+/// connection joins itself through the hub or the HTTP API adds a connection of another node.
 /// </summary>
 public sealed class JoinRacingDisconnectTests() : ClusterTest(Topology.Redis)
 {
     private const string Group = "racing";
 
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Hub:Api:Keys:0"] = ApiClient.Key,
+    };
+
     [Test]
     public async Task AJoinWhoseConnectionClosedMeanwhile_LeavesNoMemberBehind()
     {
+        var (node, store) = await StartRacingNodeAsync();
+        var watcher = await ConnectAsync(NodeA, "watcher");
+        var leaving = Own(new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, "leaving") }));
+        await leaving.Client.StartAsync().Within();
+
+        var join = leaving.Client.JoinAsync(Group);
+        await store.JoinTaken.Task.Within();
+        await leaving.Client.StopAsync().Within();
+        await store.GroupSideWrittenLate.Task.Within();
+        Assert.CatchAsync(() => join.Within(), "the join's connection is gone");
+
+        await AssertNoMemberLeftAsync(watcher);
+    }
+
+    [Test]
+    public async Task AnApiJoinOfAConnectionOnAnotherNode_WhichClosedMeanwhile_FailsAndLeavesNoMemberBehind()
+    {
+        var (node, store) = await StartRacingNodeAsync();
+        var watcher = await ConnectAsync(NodeA, "watcher");
+        var leaving = await ConnectAsync(NodeB, "leaving");
+        var id = leaving.ConnectionId;
+        await using var api = Own(new ApiClient(node));
+
+        var put = api.SendAsync(HttpMethod.Put, $"/api/v1/groups/{Group}/connections/{id}");
+        await store.JoinTaken.Task.Within();
+        await leaving.Client.StopAsync().Within();
+        await store.GroupSideWrittenLate.Task.Within();
+        using var response = await put.Within();
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "the added connection is gone: the join fails, as for one gone before it");
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain(id));
+        await AssertNoMemberLeftAsync(watcher);
+    }
+
+    private async Task<(TestNode Node, LateGroupSide Store)> StartRacingNodeAsync()
+    {
         LateGroupSide? store = null;
-        var node = Own(await TestNode.StartAsync("node-racing", new Dictionary<string, string?> { ["Hub:Redis"] = Redis!.Configuration }, app: (args, configure) =>
+        var settings = new Dictionary<string, string?>(Settings) { ["Hub:Redis"] = Redis!.Configuration };
+        var node = Own(await TestNode.StartAsync("node-racing", settings, app: (args, configure) =>
         {
             // Hub's own store registered first, then this one in its place.
             var builder = WebApplication.CreateBuilder(args);
@@ -35,16 +80,12 @@ public sealed class JoinRacingDisconnectTests() : ClusterTest(Topology.Redis)
             app.MapRealtimeHub();
             return app;
         }));
-        var watcher = await ConnectAsync(NodeA, "watcher");
-        var leaving = Own(new TestClient(new HubClientOptions { Url = TestClient.HubUrl(node, "leaving") }));
-        await leaving.Client.StartAsync().Within();
+        await Bounded.UntilAsync(() => Task.FromResult(store is not null), "the racing node's presence store");
+        return (node, store!);
+    }
 
-        var join = leaving.Client.JoinAsync(Group);
-        await store!.JoinTaken.Task.Within();
-        await leaving.Client.StopAsync().Within();
-        await store.GroupSideWrittenLate.Task.Within();
-        Assert.CatchAsync(() => join.Within(), "the join's connection is gone");
-
+    private static async Task AssertNoMemberLeftAsync(TestClient watcher)
+    {
         // The join's undo, if any, comes after the late write: wait for the presence it leaves.
         await Bounded.UntilAsync(async () => (await watcher.Client.GetPresenceAsync(Group)).Connections == 0,
             "the group without the closed connection");
@@ -55,12 +96,11 @@ public sealed class JoinRacingDisconnectTests() : ClusterTest(Topology.Redis)
 
     /// <summary>
     /// Presence in Redis, except that a join of <see cref="Group"/> waits until the connection's
-    /// departure has run and then writes its group side again: the group side landing late.
+    /// departure has run, on whichever node, and then writes its group side again: the group side
+    /// landing late.
     /// </summary>
     private sealed class LateGroupSide(RedisPresenceStore inner, RedisConnection redis) : IPresenceStore
     {
-        private readonly TaskCompletionSource _forgotten = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
         public TaskCompletionSource JoinTaken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource GroupSideWrittenLate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,23 +114,28 @@ public sealed class JoinRacingDisconnectTests() : ClusterTest(Topology.Redis)
             }
 
             JoinTaken.TrySetResult();
-            await _forgotten.Task.WaitAsync(Bounded.Default, CancellationToken.None);
+            // The departure took the connection out, then the group side its record listed. (Not
+            // Bounded.UntilAsync: this runs in the node, where a timeout fails the join, not the test.)
+            var id = connection.ConnectionId;
+            var deadline = DateTime.UtcNow + Bounded.Default;
+            while (await inner.FindConnectionAsync(id, CancellationToken.None) is not null || await inner.IsMemberAsync(group, id, CancellationToken.None))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException("The joining connection did not depart.");
+                }
+
+                await Task.Delay(20, CancellationToken.None);
+            }
+
             await redis.Database.ScriptEvaluateAsync(RedisScripts.GroupJoin, ScriptKeys.Group(group),
                 [connection.ConnectionId, connection.Node, connection.User ?? ""], CommandFlags.DemandMaster);
             GroupSideWrittenLate.TrySetResult();
             return outcome;
         }
 
-        public async Task<IReadOnlyList<string>> RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken)
-        {
-            var groups = await inner.RemoveConnectionAsync(connectionId, cancellationToken);
-            if (groups.Contains(Group))
-            {
-                _forgotten.TrySetResult();
-            }
-
-            return groups;
-        }
+        public Task<IReadOnlyList<string>> RemoveConnectionAsync(string connectionId, CancellationToken cancellationToken) =>
+            inner.RemoveConnectionAsync(connectionId, cancellationToken);
 
         public Task AddConnectionAsync(ConnectionEntry connection, CancellationToken cancellationToken) => inner.AddConnectionAsync(connection, cancellationToken);
 
