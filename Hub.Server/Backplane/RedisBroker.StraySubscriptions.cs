@@ -113,6 +113,7 @@ internal sealed partial class RedisBroker
                 foreach (var id in StrayConnections(clients, multiplexer.ClientName))
                 {
                     Log.StraySubscription(Logger, server.EndPoint.ToString() ?? "");
+                    Redis.ClosingSubscriptionOnPurpose(server.EndPoint);
                     await server.ExecuteAsync("CLIENT", "KILL", "ID", id);
                     closed = true;
                 }

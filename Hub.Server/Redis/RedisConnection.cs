@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Net;
 using Hub.Server.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -24,10 +26,14 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a connection the node closes on purpose may take to be reported lost.</summary>
+    private static readonly TimeSpan ClosingGrace = TimeSpan.FromSeconds(5);
+
     private readonly TaskCompletionSource<IConnectionMultiplexer> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private ConnectionMultiplexer? _multiplexer;
     private Task? _connecting;
+    private readonly ConcurrentDictionary<EndPoint, DateTime> _closingOnPurpose = new();
     private int _unreachable;
     private long _unavailableAt = long.MinValue / 2;
     private long _slotsReadAt = long.MinValue / 2;
@@ -43,6 +49,13 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     public IDatabase Database => Multiplexer.GetDatabase();
 
     public bool IsConnected => _multiplexer?.IsConnected == true;
+
+    /// <summary>
+    /// The node is about to close its own subscription connection to <paramref name="endPoint"/>
+    /// (sharded subscriptions left on a replica): the library reports it lost, which is no outage,
+    /// so it is logged at Debug rather than as Redis being unreachable.
+    /// </summary>
+    public void ClosingSubscriptionOnPurpose(EndPoint endPoint) => _closingOnPurpose[endPoint] = DateTime.UtcNow + ClosingGrace;
 
     /// <summary>
     /// The primary that holds <paramref name="key"/>: on a Redis Cluster the master of its slot,
@@ -179,7 +192,7 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
             try
             {
                 var multiplexer = await ConnectionMultiplexer.ConnectAsync(config);
-                multiplexer.ConnectionFailed += (_, e) => Unreachable($"{e.FailureType} on {e.EndPoint} ({e.ConnectionType})");
+                multiplexer.ConnectionFailed += (_, e) => Failed(e);
                 multiplexer.ConnectionRestored += (_, e) => Reachable(e.EndPoint?.ToString());
                 _multiplexer = multiplexer;
                 if (multiplexer.IsConnected)
@@ -203,6 +216,18 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
                 }
             }
         }
+    }
+
+    private void Failed(ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Subscription && e.EndPoint is { } endPoint
+            && _closingOnPurpose.TryRemove(endPoint, out var until) && DateTime.UtcNow <= until)
+        {
+            Log.ClosedOnPurpose(logger, endPoint.ToString());
+            return;
+        }
+
+        Unreachable($"{e.FailureType} on {e.EndPoint} ({e.ConnectionType})");
     }
 
     // Once per outage, whatever fails during it and however often: each failed reconnect raises
@@ -236,5 +261,8 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
         [LoggerMessage(4, LogLevel.Debug, "Reading the Redis Cluster's slots again failed ({Reason}); the next refused call tries again.")]
         public static partial void SlotsNotRead(ILogger logger, string reason);
+
+        [LoggerMessage(5, LogLevel.Debug, "The node closed its subscription connection to {EndPoint} on purpose; the library connects again.")]
+        public static partial void ClosedOnPurpose(ILogger logger, string? endPoint);
     }
 }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Hub.Client;
+using Hub.Server.Redis;
 using Hub.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Hub.Tests.Operations;
@@ -241,5 +243,33 @@ public sealed class RedisOutageTests
             await redis.DisposeAsync();
             data.Delete(recursive: true);
         }
+    }
+
+    [TestCase(true, TestName = "A subscription connection the node closes on purpose is no outage in its log")]
+    [TestCase(false, TestName = "A subscription connection lost otherwise is an outage in its log")]
+    public async Task ASubscriptionConnectionClosed_IsAnOutageInTheLog_UnlessTheNodeClosedItOnPurpose(bool onPurpose)
+    {
+        // The node closes its own sharded subscriptions left on a replica (RedisBroker's stray
+        // subscriptions); saying Redis is unreachable then would send an operator looking for an outage.
+        await using var redis = await RedisServer.StartAsync();
+        var logs = new CapturingLoggerProvider();
+        await using var node = await TestNode.StartAsync("node-a", new Dictionary<string, string?> { ["Hub:Redis"] = redis.Configuration }, logs: logs);
+        var connection = node.Services.GetRequiredService<RedisConnection>();
+        await Bounded.UntilAsync(async () => await Subscribed(redis), "the node's subscription");
+
+        if (onPurpose)
+        {
+            connection.ClosingSubscriptionOnPurpose(connection.Multiplexer.GetServers()[0].EndPoint);
+        }
+
+        Assert.That(await redis.KillSubscriptionsAsync("hub-node-a").Within(), Is.EqualTo(1));
+        await Bounded.UntilAsync(async () => await Subscribed(redis), "the node subscribed again");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var unreachable = logs.Warnings.Where(w => w.StartsWith("Redis is unreachable", StringComparison.Ordinal)).ToList();
+        Assert.That(unreachable, onPurpose ? Is.Empty : Has.Count.EqualTo(1), string.Join("\n", logs.Warnings));
+
+        static async Task<bool> Subscribed(RedisServer redis) =>
+            (await redis.Admin.ClientListAsync()).Any(c => c.Name == "hub-node-a" && c.SubscriptionCount > 0);
     }
 }
