@@ -46,6 +46,10 @@ internal sealed record BenchOptions
           --ramp-start N    in a scenario that ramps (fanout, groups, latency): the first step's messages/s
           --ramp-step P     in a scenario that ramps: each step P % above the last (fanout: 50); a finer
                             step reads a saturation ratio more finely, in more steps
+          --ramp-steps N    in a scenario that ramps: at most N steps (default 12)
+          --read-late-again in a scenario that ramps: a step that kept up but for its p99 is run once
+                            more and judged on that second reading (both readings reported), so one
+                            pause on a shared machine does not end the ramp
           --nodes N         Hub nodes to start (default 2; failover 3, of which the third is killed; connections 1)
           --replicas N      replicas of the bench's Redis to start, synced before the first round (default 0;
                             with --set Hub:History:WaitReplicas=1, what a send acknowledged by a replica costs)
@@ -112,6 +116,7 @@ internal sealed record BenchOptions
         var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var smoke = false;
         var redisCluster = scenario.RedisCluster;
+        var readLateAgain = false;
         for (var i = 1; i < args.Count; i++)
         {
             if (args[i] == "--smoke")
@@ -121,6 +126,10 @@ internal sealed record BenchOptions
             else if (args[i] == "--redis-cluster")
             {
                 redisCluster = true;
+            }
+            else if (args[i] == "--read-late-again")
+            {
+                readLateAgain = true;
             }
             else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Count)
             {
@@ -164,7 +173,7 @@ internal sealed record BenchOptions
                 Duration = Seconds(values, "--duration", load.Duration),
                 Warmup = Seconds(values, "--warmup", load.Warmup),
                 Protocol = protocol.Name,
-                Ramp = Ramp(load.Ramp, values),
+                Ramp = Ramp(load.Ramp, values, readLateAgain),
             },
         };
         values.Remove("--url");
@@ -215,18 +224,21 @@ internal sealed record BenchOptions
         return [new("baseline", common, baselineDll), new("candidate", candidate)];
     }
 
-    private static RampPlan? Ramp(RampPlan? ramp, Dictionary<string, List<string>> values)
+    private static RampPlan? Ramp(RampPlan? ramp, Dictionary<string, List<string>> values, bool readLateAgain)
     {
-        var (start, step) = (values.ContainsKey("--ramp-start"), values.ContainsKey("--ramp-step"));
         if (ramp is null)
         {
-            return start || step ? throw new ArgumentException("--ramp-start and --ramp-step go with a scenario that ramps (fanout, groups, latency).") : null;
+            return readLateAgain || values.Keys.Any(k => k.StartsWith("--ramp-", StringComparison.Ordinal))
+                ? throw new ArgumentException("--ramp-start, --ramp-step, --ramp-steps and --read-late-again go with a scenario that ramps (fanout, groups, latency).")
+                : null;
         }
 
         return ramp with
         {
             StartRate = Int(values, "--ramp-start", (int)ramp.StartRate, 1, 1_000_000),
             Factor = 1 + (Int(values, "--ramp-step", (int)Math.Round((ramp.Factor - 1) * 100), 5, 400) / 100.0),
+            MaxSteps = Int(values, "--ramp-steps", ramp.MaxSteps, 1, 40),
+            ReadLateStepsAgain = readLateAgain,
         };
     }
 

@@ -15,7 +15,8 @@ internal static class ResultsTable
         writer.WriteLine();
         var load = report.Load;
         var sending = load.Ramp is { } ramp
-            ? $"open loop, rates from {ramp.StartRate:0}/s ×{ramp.Factor:0.##} per step until p99 > {ramp.P99LimitMs:0} ms or under {RampPlan.KeptUp:P0} delivered"
+            ? $"open loop, rates from {ramp.StartRate:0}/s ×{ramp.Factor:0.##} per step (at most {ramp.MaxSteps}) until p99 > {ramp.P99LimitMs:0} ms"
+                + (ramp.ReadLateStepsAgain ? " in two readings of a step" : "") + $" or under {RampPlan.KeptUp:P0} delivered"
                 + (ramp.Fractions.Count > 0 ? $", then {string.Join(", ", ramp.Fractions.Select(f => $"{f:P0}"))} of that rate" : "")
             : load.Rate > 0 ? $"open loop at {load.Rate:N0} msg/s in all" : $"{load.Window} Send calls in flight each";
         writer.WriteLine($"{m.Cpu}, {m.Cores} cores, {m.MemoryGiB} GiB; {m.Os}; {m.Runtime}; Redis {m.Redis ?? "unknown"}. " +
