@@ -31,9 +31,9 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
     private readonly TaskCompletionSource<IConnectionMultiplexer> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<EndPoint, DateTime> _closingOnPurpose = new();
     private ConnectionMultiplexer? _multiplexer;
     private Task? _connecting;
-    private readonly ConcurrentDictionary<EndPoint, DateTime> _closingOnPurpose = new();
     private int _unreachable;
     private long _unavailableAt = long.MinValue / 2;
     private long _slotsReadAt = long.MinValue / 2;
