@@ -90,7 +90,7 @@ internal sealed partial class GroupMembership(
         NameRules.ValidateGroup(group);
         var connection = await FindConnectionAsync(connectionId, cancellationToken);
         await JoinCoreAsync(connection, group, ByCommand(connection, group, join: true, cancellationToken),
-            () => FindConnectionAsync(connectionId, cancellationToken), cancellationToken);
+            async () => await presence.FindConnectionAsync(connectionId, cancellationToken) ?? throw UnknownConnection(connectionId), cancellationToken);
     }
 
     /// <summary><see cref="LeaveAsync"/> for a connection on any node (the HTTP API); see <see cref="AddAsync"/>.</summary>

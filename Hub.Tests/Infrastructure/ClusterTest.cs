@@ -29,7 +29,7 @@ public abstract class ClusterTest(Topology topology)
     protected bool IsMultiNode => Topology is Topology.Redis or Topology.RedisCluster;
 
     /// <summary><c>Hub:Redis</c> of the topology; null in memory.</summary>
-    private string? RedisConfiguration => Redis?.Configuration ?? RedisCluster?.Configuration;
+    protected string? RedisConfiguration => Redis?.Configuration ?? RedisCluster?.Configuration;
 
     [OneTimeSetUp]
     public async Task StartRedisCluster()

@@ -18,7 +18,9 @@ namespace Hub.Tests.Presence;
 /// the departure); the join must not leave a member that no connection will ever end, whether the
 /// connection joins itself through the hub or the HTTP API adds a connection of another node.
 /// </summary>
-public sealed class JoinRacingDisconnectTests() : ClusterTest(Topology.Redis)
+[TestFixture(Topology.Redis)]
+[TestFixture(Topology.RedisCluster)]
+public sealed class JoinRacingDisconnectTests(Topology topology) : ClusterTest(topology)
 {
     private const string Group = "racing";
 
@@ -67,7 +69,7 @@ public sealed class JoinRacingDisconnectTests() : ClusterTest(Topology.Redis)
     private async Task<(TestNode Node, LateGroupSide Store)> StartRacingNodeAsync()
     {
         LateGroupSide? store = null;
-        var settings = new Dictionary<string, string?>(Settings) { ["Hub:Redis"] = Redis!.Configuration };
+        var settings = new Dictionary<string, string?>(Settings) { ["Hub:Redis"] = RedisConfiguration };
         var node = Own(await TestNode.StartAsync("node-racing", settings, app: (args, configure) =>
         {
             // Hub's own store registered first, then this one in its place.
