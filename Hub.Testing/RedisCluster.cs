@@ -55,7 +55,7 @@ internal sealed class RedisCluster : IAsyncDisposable
         {
             for (var i = 0; i < Masters * (1 + replicasPerMaster); i++)
             {
-                setup._servers.Add(await setup.StartServerAsync(Ports.Free()));
+                setup._servers.Add(await setup.StartNewServerAsync());
             }
 
             var redisCli = ProgramPath.Require("redis-cli",
@@ -160,6 +160,23 @@ internal sealed class RedisCluster : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await RedisSetupDisposal.DisposeAllAsync(_servers, _directory, "cluster");
+
+    // A server on ports of its own; ports taken since they were found free are chosen again.
+    private async Task<RedisProcess> StartNewServerAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = Ports.Free();
+            try
+            {
+                return await StartServerAsync(port);
+            }
+            catch (PortTakenException) when (attempt < 3)
+            {
+                _busPorts.Remove(port);
+            }
+        }
+    }
 
     private Task<RedisProcess> StartServerAsync(int port)
     {

@@ -36,9 +36,24 @@ internal sealed class RedisProcess : IAsyncDisposable
 
     /// <param name="port">Null: a free one.</param>
     /// <param name="dataDirectory">Where it saves and loads; null: a fresh directory of its own, deleted with it.</param>
-    public static Task<RedisProcess> StartAsync(int? port = null, string? dataDirectory = null, IReadOnlyList<string>? arguments = null)
+    /// <exception cref="PortTakenException">The given port was taken (one it chose itself is chosen again, a few times).</exception>
+    public static async Task<RedisProcess> StartAsync(int? port = null, string? dataDirectory = null, IReadOnlyList<string>? arguments = null)
     {
-        var chosen = port ?? Ports.Free();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(port ?? Ports.Free(), dataDirectory, arguments);
+            }
+            catch (PortTakenException) when (port is null && attempt < 3)
+            {
+                // Free a moment ago and taken since, by another process.
+            }
+        }
+    }
+
+    private static Task<RedisProcess> StartOnAsync(int chosen, string? dataDirectory, IReadOnlyList<string>? arguments)
+    {
         // Never the working directory: a server loads the dump.rdb it finds there at start, and a
         // replica writes one there on every full sync, which the next server would start with.
         var own = dataDirectory is null ? Directory.CreateTempSubdirectory("hub-redis-") : null;
@@ -101,12 +116,22 @@ internal sealed class RedisProcess : IAsyncDisposable
 
             if (DateTime.UtcNow > deadline || redis.Process.HasExited)
             {
+                if (redis.Process.HasExited)
+                {
+                    // Its last lines (why it exited) are read to the end first.
+                    await redis.Process.WaitForExitAsync(StartTimeout);
+                }
+
                 var output = redis.Process.Output;
                 await redis.DisposeAsync();
-                throw new InvalidOperationException($"redis-server did not answer on port {port} within {StartTimeout.TotalSeconds} s:\n{output}");
+                var message = $"redis-server did not answer on port {port} within {StartTimeout.TotalSeconds} s:\n{output}";
+                throw output.Contains("Address already in use") ? new PortTakenException(message) : new InvalidOperationException(message);
             }
 
             await Task.Delay(100);
         }
     }
 }
+
+/// <summary>A redis-server could not listen: a port it was given (its own or its cluster bus port) was taken.</summary>
+internal sealed class PortTakenException(string message) : InvalidOperationException(message);
