@@ -114,9 +114,12 @@ internal sealed class RedisCluster : IAsyncDisposable
     /// has synced, ready for the next round. With <paramref name="replicaLagging"/>, the replica is
     /// cut off (<see cref="CutOffReplicaAsync"/>) that long before the kill and let go on right after
     /// it: the last writes the master accepted never reach it, and the promoted replica lacks them.
-    /// <paramref name="killed"/> runs right after the kill. Returns when the master was killed, on <paramref name="clock"/>.
+    /// <paramref name="killed"/> runs right after the kill; <paramref name="whileDown"/>, once the replica
+    /// took over and before the killed one starts again (a master that died for good, meanwhile).
+    /// Returns when the master was killed, on <paramref name="clock"/>.
     /// </summary>
-    public async Task<TimeSpan> FailOverAsync(int slot, System.Diagnostics.Stopwatch clock, TimeSpan replicaLagging = default, Action? killed = null)
+    public async Task<TimeSpan> FailOverAsync(
+        int slot, System.Diagnostics.Stopwatch clock, TimeSpan replicaLagging = default, Action? killed = null, Func<Task>? whileDown = null)
     {
         var port = await MasterOfAsync(slot);
         var index = _servers.FindIndex(s => s.Port == port);
@@ -135,9 +138,20 @@ internal sealed class RedisCluster : IAsyncDisposable
         killed?.Invoke();
         await UntilAsync(async () => (await NodesAsync(survivor)).Any(n => n.IsMaster && !n.IsFailed && n.Port != port && n.Serves(slot)),
             $"a replica takes slot {slot} over from the killed master on port {port}", StartWait);
-        await master.DisposeAsync();
-        _servers[index] = await StartServerAsync(port);
-        await WaitUntilReadyAsync();
+        try
+        {
+            if (whileDown is not null)
+            {
+                await whileDown();
+            }
+        }
+        finally
+        {
+            await master.DisposeAsync();
+            _servers[index] = await StartServerAsync(port);
+            await WaitUntilReadyAsync();
+        }
+
         return killedAt;
     }
 

@@ -238,7 +238,13 @@ internal sealed partial class RedisBroker
     /// back. The library raises ConnectionRestored only when the server it lost comes back; on a
     /// Redis Cluster whose master died it subscribes again on the promoted replica instead, and says
     /// nothing: without this look a stream's messages published meanwhile would wait for its next
-    /// message to be noticed missing.
+    /// message to be noticed missing. A channel is back once the library names the server it is
+    /// subscribed on: its IsConnected(channel) says only that a server for the channel is connected,
+    /// which is true from the moment a dead master's slots fall to another one, before anything is
+    /// subscribed there. The library subscribes again when a server's subscription connection comes
+    /// up or when it reads the cluster again; on a Redis Cluster whose master died for good neither
+    /// may come for a minute (its periodic read), and every routed message of the master's slots
+    /// would miss this node meanwhile, so it is asked to read the cluster (at most once a second).
     /// </summary>
     private async Task WatchForResubscriptionAsync()
     {
@@ -247,9 +253,18 @@ internal sealed partial class RedisBroker
             while (Volatile.Read(ref _subscriptionLost) == 1)
             {
                 await Task.Delay(ResubscriptionWatch, Redis.Stopping);
-                if (_subscribed && _channels.All(_subscriber!.IsConnected))
+                if (!_subscribed)
+                {
+                    continue;
+                }
+
+                if (_channels.All(channel => _subscriber!.SubscribedEndpoint(channel) is not null && _subscriber.IsConnected(channel)))
                 {
                     NoteResubscribed();
+                }
+                else if (_onCluster)
+                {
+                    Redis.SlotsMoved();
                 }
             }
         }

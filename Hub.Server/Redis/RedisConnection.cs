@@ -92,10 +92,12 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     public void Unavailable() => Volatile.Write(ref _unavailableAt, Environment.TickCount64);
 
     /// <summary>
-    /// A call met a MOVED it did not follow (<see cref="RedisCalls.Primary"/>): the library's map of
-    /// the cluster's slots is behind, so it is asked to read the cluster again, at most once a
-    /// second. Its own re-read after a MOVED waits 5 s since its last one, and in the cluster fault
-    /// test did not come for over 20 s, while every send of the slot was refused.
+    /// A call met a MOVED it did not follow (<see cref="RedisCalls.Primary"/>), or a subscription
+    /// lost with a dead master is not made again (RedisBroker's resubscription watch): the library's
+    /// map of the cluster's slots is behind, so it is asked to read the cluster again, at most once a
+    /// second; after reading it, it also subscribes again what has no server. Its own re-read after a
+    /// MOVED waits 5 s since its last one, and in the cluster fault test did not come for over 20 s,
+    /// while every send of the slot was refused.
     /// </summary>
     public void SlotsMoved()
     {
