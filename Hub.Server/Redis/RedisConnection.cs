@@ -11,7 +11,9 @@ namespace Hub.Server.Redis;
 /// queueing in StackExchange.Redis's backlog: a send must either reach the bus now or
 /// fail, never reach it minutes later or reach only this node. Redis need not be there when the
 /// node starts: it connects in the background (a Sentinel that does not answer yet included),
-/// and says once that Redis is unreachable and once that it answers again, however long that is.
+/// and says once that Redis is unreachable and once that it answers again, however long that is:
+/// "again" when the server it lost is back, or when every key of the node's has a connected primary
+/// once more (a Redis Cluster that went on without a dead master, which may never be back).
 /// </summary>
 internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, ILogger<RedisConnection> logger)
     : IHostedService, IAsyncDisposable
@@ -32,6 +34,11 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
     private readonly TaskCompletionSource<IConnectionMultiplexer> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<EndPoint, DateTime> _closingOnPurpose = new();
+
+    // Connections reported lost and not restored yet. A dead master's stay here, so that the
+    // library's failure report of each attempt to reach it again is no new outage once the node
+    // said Redis answers again without it.
+    private readonly ConcurrentDictionary<(EndPoint, ConnectionType), byte> _lost = new();
     private ConnectionMultiplexer? _multiplexer;
     private Task? _connecting;
     private int _unreachable;
@@ -195,7 +202,7 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
             {
                 var multiplexer = await ConnectionMultiplexer.ConnectAsync(config);
                 multiplexer.ConnectionFailed += (_, e) => Failed(e);
-                multiplexer.ConnectionRestored += (_, e) => Reachable(e.EndPoint?.ToString());
+                multiplexer.ConnectionRestored += (_, e) => Restored(e);
                 _multiplexer = multiplexer;
                 if (multiplexer.IsConnected)
                 {
@@ -229,7 +236,23 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
             return;
         }
 
+        if (e.EndPoint is not null && !_lost.TryAdd((e.EndPoint, e.ConnectionType), 0))
+        {
+            // Still lost since it was said: a failed attempt to reach it again.
+            return;
+        }
+
         Unreachable($"{e.FailureType} on {e.EndPoint} ({e.ConnectionType})");
+    }
+
+    private void Restored(ConnectionFailedEventArgs e)
+    {
+        if (e.EndPoint is not null)
+        {
+            _lost.TryRemove((e.EndPoint, e.ConnectionType), out _);
+        }
+
+        Reachable(e.EndPoint?.ToString());
     }
 
     // Once per outage, whatever fails during it and however often: each failed reconnect raises
@@ -239,6 +262,7 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         if (Interlocked.Exchange(ref _unreachable, 1) == 0)
         {
             Log.Unreachable(logger, reason);
+            _ = Task.Run(WatchForPrimariesAsync);
         }
     }
 
@@ -247,6 +271,72 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
         if (Interlocked.Exchange(ref _unreachable, 0) == 1)
         {
             Log.Reachable(logger, endPoint);
+        }
+    }
+
+    /// <summary>
+    /// While Redis counts as unreachable, looks every second whether each of the node's keys has a
+    /// connected primary again. The library says a connection is restored only when the server it
+    /// lost is back; a Redis Cluster whose master died goes on with a replica promoted (a Sentinel
+    /// setup too, whose primary the library then follows), and the dead master may never be back.
+    /// On a Redis Cluster the library's map of the slots may name the dead master until it reads
+    /// the cluster again, so it is asked to (at most once a second) while some primary answers.
+    /// </summary>
+    private async Task WatchForPrimariesAsync()
+    {
+        try
+        {
+            while (Volatile.Read(ref _unreachable) == 1)
+            {
+                await Task.Delay(RetryDelay, _stopping.Token);
+                if (_multiplexer is not { IsConnected: true } multiplexer)
+                {
+                    continue;
+                }
+
+                if (EveryKeyHasAPrimary(multiplexer))
+                {
+                    // A server whose return the library has yet to report is not "away".
+                    var away = _lost.Keys.Select(k => k.Item1).Distinct().Where(e => !multiplexer.GetServer(e).IsConnected).ToList();
+                    if (Interlocked.Exchange(ref _unreachable, 0) == 1)
+                    {
+                        if (away.Count == 0)
+                        {
+                            Log.Reachable(logger, multiplexer.GetServer(RedisKeys.Bus, flags: RedisCalls.Primary).EndPoint.ToString());
+                        }
+                        else
+                        {
+                            Log.PrimariesBack(logger, string.Join(", ", away));
+                        }
+                    }
+                }
+                else if (HasPrimary && multiplexer.GetServers().Any(s => s.ServerType == ServerType.Cluster))
+                {
+                    SlotsMoved();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The node stops.
+        }
+    }
+
+    // One key of each partition and the cluster-wide ones: together every slot the node's keys and
+    // channels are in.
+    private static readonly RedisKey[] KeysOfEverySlot =
+        [RedisKeys.Bus, RedisKeys.Nodes, .. Enumerable.Range(0, RedisKeys.Partitions).Select(p => (RedisKey)RedisKeys.Registry(p))];
+
+    private static bool EveryKeyHasAPrimary(IConnectionMultiplexer multiplexer)
+    {
+        try
+        {
+            return KeysOfEverySlot.All(key => multiplexer.GetServer(key, flags: RedisCalls.Primary).IsConnected);
+        }
+        catch (InvalidOperationException)
+        {
+            // No server is known for a key's slot.
+            return false;
         }
     }
 
@@ -266,5 +356,8 @@ internal sealed partial class RedisConnection(IOptions<ClusterOptions> options, 
 
         [LoggerMessage(5, LogLevel.Debug, "The node closed its subscription connection to {EndPoint} on purpose; the library connects again.")]
         public static partial void ClosedOnPurpose(ILogger logger, string? endPoint);
+
+        [LoggerMessage(6, LogLevel.Information, "Redis answers again: each of the node's keys has a connected primary. Still away, and not needed: {EndPoints}.")]
+        public static partial void PrimariesBack(ILogger logger, string endPoints);
     }
 }

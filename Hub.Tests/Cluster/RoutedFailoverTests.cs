@@ -6,6 +6,7 @@ using Hub.Testing;
 using Hub.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Hub.Tests.Cluster;
@@ -88,15 +89,23 @@ public sealed class RoutedFailoverTests
     /// subscribed there, and the library makes it again only when a server's subscription
     /// connection comes up or when it reads the cluster; the node must see to it, or every message
     /// routed to it on that partition misses it until the library's periodic read, a minute on.
+    /// Nor does the library ever say the dead master's connections are restored: the node says
+    /// Redis answers again once each of its keys has a connected primary.
     /// </summary>
     [Test]
-    public async Task WhenTheGroupsMasterDiesForGood_TheMembersNodeSubscribesOnItsSuccessor_AndDeliversLive()
+    public async Task WhenTheGroupsMasterDiesForGood_TheMembersNodeSubscribesOnItsSuccessor_DeliversLive_AndSaysRedisAnswersAgain()
     {
         const string group = "master-dies";
         await _cluster.FlushAllAsync().Within();
-        var settings = new Dictionary<string, string?> { ["Hub:Redis"] = _cluster.Configuration, ["Hub:InterestRouting"] = "true" };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Hub:Redis"] = _cluster.Configuration,
+            ["Hub:InterestRouting"] = "true",
+            ["Logging:LogLevel:Hub"] = "Information",
+        };
+        var logs = new CapturingLoggerProvider();
         await using var nodeA = await TestNode.StartAsync("node-c", settings);
-        await using var nodeB = await TestNode.StartAsync("node-d", settings);
+        await using var nodeB = await TestNode.StartAsync("node-d", settings, logs: logs);
         await nodeA.WaitUntilReadyAsync();
         await nodeB.WaitUntilReadyAsync();
         await using var bob = await TestClient.InGroupAsync(nodeB, "bob", group);
@@ -117,6 +126,18 @@ public sealed class RoutedFailoverTests
             // Accepted, the message is delivered live; one that came through history only would be late, not lost.
             var after = await FirstAcceptedAsync(ann, group, "after");
             await bob.Messages.WaitForAsync(m => m.Id == after.Id, "the message sent while the dead master is down");
+
+            // The library never says the dead master's connections are restored: the node must see
+            // that the cluster went on without it, say so once, and not again at each attempt to reach it.
+            var said = () => logs.Entries.Where(e => e.Category == typeof(RedisConnection).FullName && e.Level >= LogLevel.Information)
+                .Select(e => e.Message).Where(m => !m.StartsWith("Connecting", StringComparison.Ordinal)).ToList();
+            await Bounded.UntilAsync(() => Task.FromResult(said().Any(m => m.StartsWith("Redis answers again", StringComparison.Ordinal))),
+                "node D says Redis answers again while the dead master is still down", TimeSpan.FromSeconds(10));
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.That(said(), Has.Count.EqualTo(2)
+                .And.Some.StartsWith("Redis is unreachable")
+                .And.Some.StartsWith($"Redis answers again: each of the node's keys has a connected primary. Still away, and not needed: 127.0.0.1:{killedMaster}"),
+                "what node D's Redis connection said from the kill on, 3 s after it said Redis answers again");
         }).Within(TimeSpan.FromSeconds(90));
     }
 
