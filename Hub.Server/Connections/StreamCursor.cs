@@ -113,6 +113,9 @@ internal sealed class StreamCursor(string stream)
         return true;
     }
 
+    /// <summary>The live messages held so far, in the order they arrived.</summary>
+    public IReadOnlyList<Message> Held => (IReadOnlyList<Message>?)_held ?? [];
+
     /// <summary>Takes a message from history or from the held ones: whether it is the next one, to deliver now.</summary>
     public Admission Next(Message message) => Classify(message);
 

@@ -224,6 +224,7 @@ internal sealed partial class BusGapRecovery(
         // A stream that started empty here (a connection's own) accepts its first epoch, whichever it is.
         var anyEpoch = epoch.Length == 0 && offset == 0;
         HistoryPage page;
+        EndedEpoch? lost;
         while (true)
         {
             page = await history.ReadAsync(cursor.Stream, offset, PageSize, _stopping.Token);
@@ -247,7 +248,12 @@ internal sealed partial class BusGapRecovery(
                 return Filled.Lost;
             }
 
-            if (page.Offset == offset)
+            lock (cursor.Gate)
+            {
+                lost = LostWritesHeld(cursor, page, offset);
+            }
+
+            if (page.Offset == offset || offset == lost?.LastOffset)
             {
                 break;
             }
@@ -262,6 +268,11 @@ internal sealed partial class BusGapRecovery(
             {
                 foreach (var message in page.Messages)
                 {
+                    if (message.Offset > lost?.LastOffset)
+                    {
+                        break;
+                    }
+
                     if (cursor.Next(message) == Admission.Deliver)
                     {
                         _ = fanout.SendMessage(target, message);
@@ -272,7 +283,7 @@ internal sealed partial class BusGapRecovery(
             }
 
             anyEpoch = false;
-            if (offset >= page.Offset)
+            if (offset >= page.Offset || offset == lost?.LastOffset)
             {
                 break;
             }
@@ -280,6 +291,14 @@ internal sealed partial class BusGapRecovery(
 
         lock (cursor.Gate)
         {
+            if (lost is { } writes && cursor.Offset == writes.LastOffset)
+            {
+                // Up to there the ended epoch and the current one are the same messages: the held
+                // writes it lost follow, and the current epoch's next message comes after them as
+                // a gap of its own, which history cannot fill, so the recipients learn of the loss.
+                cursor.ContinueIn(writes.Epoch);
+            }
+
             var held = cursor.TakeHeld();
             for (var i = 0; i < held.Count; i++)
             {
@@ -288,7 +307,7 @@ internal sealed partial class BusGapRecovery(
                     case Admission.Deliver:
                         _ = fanout.SendMessage(target, held[i]);
                         break;
-                    case Admission.Gap when held[i].Offset <= cursor.Offset && page.Continues(held[i].Epoch, held[i].Offset):
+                    case Admission.Gap when held[i].Epoch != page.Epoch && held[i].Offset <= cursor.Offset && page.Continues(held[i].Epoch, held[i].Offset):
                         // Of the epoch that ended: delivered from history under the one that continues it.
                         break;
                     case Admission.Gap:
@@ -300,6 +319,29 @@ internal sealed partial class BusGapRecovery(
 
             return cursor.TryGoLive() ? Filled.Live : Filled.Again;
         }
+    }
+
+    /// <summary>
+    /// Of the live messages held, the earliest ended epoch with writes beyond where it ended, not yet
+    /// passed at <paramref name="offset"/>: on a Redis Cluster a master took writes its replica never
+    /// got and the replica took over, and this node received them before the new epoch's messages
+    /// at the same offsets. Its clients get them in that order, as the clients of a node that was
+    /// not filling did: history is delivered only up to where that epoch ended, then the held
+    /// writes. Delivered after the current epoch's messages instead, they would come out of order.
+    /// </summary>
+    private static EndedEpoch? LostWritesHeld(StreamCursor cursor, HistoryPage page, long offset)
+    {
+        EndedEpoch? earliest = null;
+        foreach (var message in cursor.Held)
+        {
+            if (message.Epoch != page.Epoch && page.LastOffsetOf(message.Epoch) is { } last && message.Offset > last && last >= offset &&
+                (earliest is null || last < earliest.Value.LastOffset))
+            {
+                earliest = new EndedEpoch(message.Epoch, last);
+            }
+        }
+
+        return earliest;
     }
 
     /// <summary>
