@@ -6,7 +6,7 @@ namespace Hub.Bench.Load;
 /// <summary>Latencies in microseconds, 1 µs to 1 min, 3 significant digits. One writer at a time.</summary>
 internal sealed class LatencyHistogram
 {
-    private const long MaxMicroseconds = 60_000_000;
+    public const int MaxMicroseconds = 60_000_000;
     private readonly LongHistogram _histogram = new(MaxMicroseconds, 3);
 
     public long Count => _histogram.TotalCount;
@@ -15,6 +15,15 @@ internal sealed class LatencyHistogram
     {
         var micros = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
         _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicroseconds));
+    }
+
+    /// <summary>Records latencies already in microseconds (<see cref="LatencySamples"/>).</summary>
+    public void Record(ReadOnlySpan<int> micros)
+    {
+        foreach (var value in micros)
+        {
+            _histogram.RecordValue(value);
+        }
     }
 
     public void Add(LatencyHistogram other) => _histogram.Add(other._histogram);

@@ -99,14 +99,21 @@ internal sealed class Receiver : IAsyncDisposable
         if (_phase.Measuring)
         {
             var latency = _latency;
-            latency.All.RecordSince(sentAt);
             (_sameNode[publisher] ? latency.SameNode : latency.CrossNode).RecordSince(sentAt);
         }
     }
 }
 
-/// <summary>Send-to-receipt latencies of one measured window: all, and split by whether publisher and receiver share a node.</summary>
+/// <summary>One receiver's send-to-receipt latencies of a measured window, by whether publisher and receiver share a node.</summary>
 internal sealed class ReceiverLatency
+{
+    public LatencySamples SameNode { get; } = new();
+
+    public LatencySamples CrossNode { get; } = new();
+}
+
+/// <summary>Send-to-receipt latencies of one measured window over all receivers: all, and split by whether publisher and receiver share a node.</summary>
+internal sealed class LatencyTotals
 {
     public LatencyHistogram All { get; } = new();
 
@@ -114,10 +121,9 @@ internal sealed class ReceiverLatency
 
     public LatencyHistogram CrossNode { get; } = new();
 
-    public void Add(ReceiverLatency other)
+    public void Add(ReceiverLatency receiver)
     {
-        All.Add(other.All);
-        SameNode.Add(other.SameNode);
-        CrossNode.Add(other.CrossNode);
+        receiver.SameNode.CopyTo(All, SameNode);
+        receiver.CrossNode.CopyTo(All, CrossNode);
     }
 }

@@ -157,7 +157,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         // A step past saturation leaves a backlog on its way to the receivers; the next step starts without it.
         await CountLossesAsync(load.Receivers, load.Publishers);
 
-        var latency = new ReceiverLatency();
+        var latency = new LatencyTotals();
         foreach (var receiver in load.Receivers)
         {
             latency.Add(receiver.TakeLatency());
@@ -208,7 +208,7 @@ internal sealed class LoadRound(IBenchTarget target, LoadShape shape, ProgressLi
         RoundSnapshot before,
         RoundSnapshot after,
         (IReadOnlyDictionary<string, long> Commands, long Messages)? roundTrips,
-        ReceiverLatency latency,
+        LatencyTotals latency,
         LatencyHistogram rtt,
         long errors)
     {
