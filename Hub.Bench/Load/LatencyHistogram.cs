@@ -11,11 +11,11 @@ internal sealed class LatencyHistogram
 
     public long Count => _histogram.TotalCount;
 
-    public void RecordSince(long startTimestamp)
-    {
-        var micros = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
-        _histogram.RecordValue(Math.Clamp(micros, 1, MaxMicroseconds));
-    }
+    public void RecordSince(long startTimestamp) => _histogram.RecordValue(MicrosecondsSince(startTimestamp));
+
+    /// <summary>The time since <paramref name="startTimestamp"/> (a Stopwatch timestamp), in whole microseconds within what a histogram records.</summary>
+    public static int MicrosecondsSince(long startTimestamp) =>
+        (int)Math.Clamp((long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds, 1, MaxMicroseconds);
 
     /// <summary>Records latencies already in microseconds (<see cref="LatencySamples"/>).</summary>
     public void Record(ReadOnlySpan<int> micros)

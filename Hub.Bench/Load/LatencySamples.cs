@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Hub.Bench.Load;
 
 /// <summary>
@@ -30,8 +28,7 @@ internal sealed class LatencySamples
             _used = 0;
         }
 
-        var micros = Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
-        _current[_used++] = (int)Math.Clamp(micros, 1, LatencyHistogram.MaxMicroseconds);
+        _current[_used++] = LatencyHistogram.MicrosecondsSince(startTimestamp);
     }
 
     /// <summary>Records every sample in each of <paramref name="histograms"/>.</summary>
