@@ -71,6 +71,9 @@ internal sealed record BenchOptions
                             broadcast through the same Redis, no SignalR: the lower bound), socketio (Socket.IO
                             4.8 with its Redis adapter, in Node; not with connections), signalr (a plain ASP.NET
                             Core SignalR hub with the stock Redis backplane, AddStackExchangeRedis); ratios are Hub / peer
+          --raw-frame-bytes N  with --peer raw: the bare server pads each message it writes to N bytes, so that
+                            its receivers read as many bytes per message as Hub's (a JSON hub message with a
+                            64-character text is 385 bytes)
           --protocol NAME   the SignalR hub protocol of Hub's clients: json (default) or messagepack
           --smoke           a tiny run (2 receivers, a few messages, 1 round) that fails on any loss or error
         """;
@@ -194,6 +197,12 @@ internal sealed record BenchOptions
 
             var kind = ServerKind.Peers.GetValueOrDefault(peer)
                 ?? throw new ArgumentException($"Unknown peer '{peer}'; known: {string.Join(", ", ServerKind.Peers.Keys)}.");
+            if (values.ContainsKey("--raw-frame-bytes"))
+            {
+                kind = peer == "raw"
+                    ? DotNetPeerServerKind.RawWithFrameBytes(Int(values, "--raw-frame-bytes", 0, 3, 60_000))
+                    : throw new ArgumentException("--raw-frame-bytes pads the raw peer's frames; it goes with --peer raw.");
+            }
             var hub = scenario.Variants[^1];
             return [new(kind.Name, hub.Settings, Server: kind), hub with { Name = ServerKind.Hub.Name }];
         }

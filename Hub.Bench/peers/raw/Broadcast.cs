@@ -13,19 +13,27 @@ internal sealed class Broadcast : IAsyncDisposable
     private readonly ConcurrentDictionary<RawConnection, byte> _connections = new();
     private readonly ConnectionMultiplexer _redis;
     private readonly ISubscriber _subscriber;
+    private readonly int _frameBytes;
 
-    private Broadcast(ConnectionMultiplexer redis)
+    private Broadcast(ConnectionMultiplexer redis, int frameBytes)
     {
         _redis = redis;
         _subscriber = redis.GetSubscriber();
+        _frameBytes = frameBytes;
     }
 
     public bool IsReady => _redis.IsConnected;
 
     /// <summary>Connects and subscribes before the node listens, so that a ready node misses nothing.</summary>
-    public static async Task<Broadcast> StartAsync(string redisConfiguration)
+    /// <param name="redisConfiguration">StackExchange.Redis configuration.</param>
+    /// <param name="frameBytes">
+    /// The least a broadcast frame carries: a shorter one is padded with 'x' after the text (which
+    /// the bench's receivers read up to its timestamp), so its receivers can be given as many bytes
+    /// per message as Hub's are; 0 sends the text alone.
+    /// </param>
+    public static async Task<Broadcast> StartAsync(string redisConfiguration, int frameBytes)
     {
-        var broadcast = new Broadcast(await ConnectionMultiplexer.ConnectAsync(redisConfiguration));
+        var broadcast = new Broadcast(await ConnectionMultiplexer.ConnectAsync(redisConfiguration), frameBytes);
         // A queue, not a plain handler: it hands messages over one at a time in the channel's order.
         (await broadcast._subscriber.SubscribeAsync(Channel)).OnMessage(broadcast.Deliver);
         return broadcast;
@@ -59,9 +67,10 @@ internal sealed class Broadcast : IAsyncDisposable
     private void Deliver(ChannelMessage message)
     {
         ReadOnlyMemory<byte> text = message.Message;
-        var frame = new byte[2 + text.Length];
+        var frame = new byte[Math.Max(2 + text.Length, _frameBytes)];
         "m "u8.CopyTo(frame);
         text.Span.CopyTo(frame.AsSpan(2));
+        frame.AsSpan(2 + text.Length).Fill((byte)'x');
         // Enumerating the dictionary itself takes no lock and no snapshot (Keys would take both).
         foreach (var (connection, _) in _connections)
         {
