@@ -17,19 +17,26 @@ internal sealed class HubMetrics
     private readonly UpDownCounter<long> _connections;
     private readonly Counter<long> _published;
     private readonly Counter<long> _delivered;
+    private readonly Histogram<double> _backplaneLag;
     private readonly Histogram<double> _publishDuration;
     private readonly Counter<long> _rejected;
     private readonly Counter<long> _recovery;
     private readonly Counter<long> _connectionsRefused;
+    private readonly TimeProvider _time;
 
-    public HubMetrics(IMeterFactory meterFactory)
+    public HubMetrics(IMeterFactory meterFactory, TimeProvider time)
     {
+        _time = time;
         var meter = meterFactory.Create(MeterName);
         _connections = meter.CreateUpDownCounter<long>("hub.connections", "{connection}",
             "Connections open on this node, by transport (web_sockets, server_sent_events, long_polling, tcp).");
         _published = meter.CreateCounter<long>("hub.messages.published", "{message}", "Messages accepted by this node, by kind (all, connection, user, group).");
         _delivered = meter.CreateCounter<long>("hub.messages.delivered", "{message}",
             "Messages from the bus this node handed to the delivery to its own connections, by kind (once per message and node, whatever the number of local recipients, none included).");
+        _backplaneLag = meter.CreateHistogram<double>("hub.backplane.lag", "s",
+            "Time from a message's acceptance (its sentAt, on the accepting node's clock) to this node taking it from the bus for its own connections, by kind: " +
+            "how far behind the bus this node's delivery runs (clock skew between machines included).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _publishDuration = meter.CreateHistogram<double>("hub.backplane.publish.duration", "s",
             "Time to hand a message to the backplane (offset, history and publish in one step).",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
@@ -49,7 +56,15 @@ internal sealed class HubMetrics
         _publishDuration.Record(duration.TotalSeconds);
     }
 
-    public void Delivered(string kind) => _delivered.Add(1, new KeyValuePair<string, object?>("kind", kind));
+    /// <summary>A message of <paramref name="kind"/>, accepted at <paramref name="sentAt"/>, taken from the bus for this node's connections.</summary>
+    public void Delivered(string kind, DateTime sentAt)
+    {
+        var tag = new KeyValuePair<string, object?>("kind", kind);
+        _delivered.Add(1, tag);
+
+        // Another machine's clock may run ahead of this one's: a message cannot arrive before it was sent.
+        _backplaneLag.Record(Math.Max(0, (_time.GetUtcNow().UtcDateTime - sentAt).TotalSeconds), tag);
+    }
 
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

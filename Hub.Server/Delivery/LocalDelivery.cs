@@ -33,8 +33,8 @@ internal sealed partial class LocalDelivery(
         switch (envelope.Kind)
         {
             case EnvelopeKind.Message:
-                metrics.Delivered(envelope.Target.KindName);
                 var message = envelope.Message!;
+                metrics.Delivered(envelope.Target.KindName, message.SentAt);
                 return message.Offset > 0 && streams.Find(message.Stream) is { } cursor
                     ? gaps.Admit(cursor, envelope.Target, message)
                     : fanout.SendMessage(envelope.Target, message);

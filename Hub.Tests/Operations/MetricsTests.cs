@@ -42,6 +42,7 @@ public sealed class MetricsTests() : ClusterTest(Topology.InMemory)
             Assert.That(text, Does.Match(@"hub_messages_published_total\{[^}]*kind=""user""[^}]*\} 1\b"));
             Assert.That(text, Does.Match(@"hub_messages_delivered_total\{[^}]*kind=""all""[^}]*\} 1\b"));
             Assert.That(text, Does.Contain("hub_backplane_publish_duration_seconds_bucket"));
+            Assert.That(text, Does.Match(@"hub_backplane_lag_seconds_count\{[^}]*kind=""all""[^}]*\} 1\b"), "the broadcast's lag, once");
             Assert.That(text, Does.Match(@"hub_calls_rejected_total\{[^}]*reason=""invalid""[^}]*\} 1\b"));
             Assert.That(text, Does.Match(@"hub_recovery_total\{[^}]*result=""recovered""[^}]*\} 1\b"));
             Assert.That(text, Does.Contain("hub_presence_connections"));
